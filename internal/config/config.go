@@ -1,0 +1,320 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds every setting of the web server. Each field is a flag with a
+// ROLEGATE_* environment fallback; see Settings for the table.
+type Config struct {
+	Listen       string
+	DBPath       string
+	Regions      []string
+	Demo         bool
+	DemoReset    bool
+	ExternalURL  string
+	TLSCert      string
+	TLSKey       string
+	InsecureHTTP bool
+
+	SessionKeyFile string
+	SessionKeys    string // hex key pairs from the environment; never logged
+	SessionIdle    time.Duration
+	SessionMax     time.Duration
+	ReauthAfter    time.Duration
+
+	LogLevel  slog.Level
+	LogFormat string
+
+	TrustedProxies []netip.Prefix
+
+	AnchorFile     string
+	AnchorKeyFile  string
+	AnchorInterval time.Duration
+
+	InventoryTTL time.Duration
+	AWSTimeout   time.Duration
+
+	RequestTTL       time.Duration
+	ProductionTag    string
+	ApplyMaxAttempts int
+	ApplyBackoff     time.Duration
+	ReconcileEvery   time.Duration
+
+	Version bool
+}
+
+// Setting describes one entry of the settings table.
+type Setting struct {
+	Flag, Env, Default, Usage string
+}
+
+// Settings lists every flag with its environment variable and default, in
+// the order the README's settings table shows them.
+func Settings() []Setting {
+	var out []Setting
+	fs, _ := newFlagSet(&Config{})
+	fs.VisitAll(func(f *flag.Flag) {
+		out = append(out, Setting{Flag: "-" + f.Name, Env: EnvName(f.Name), Default: f.DefValue, Usage: f.Usage})
+	})
+	return out
+}
+
+// EnvName maps a flag name to its environment variable: db-path → ROLEGATE_DB_PATH.
+func EnvName(flagName string) string {
+	return "ROLEGATE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+type rawValues struct {
+	regions, logLevel, proxies string
+}
+
+func newFlagSet(c *Config) (*flag.FlagSet, *rawValues) {
+	fs := flag.NewFlagSet("rolegate", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	raw := &rawValues{}
+	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address the dashboard listens on")
+	fs.StringVar(&c.DBPath, "db", "", "SQLite database file (default data/rolegate.db, or data/demo.db with -demo)")
+	fs.StringVar(&raw.regions, "regions", "us-east-1", "comma-separated AWS regions to manage (demo mode: the simulated ones)")
+	fs.BoolVar(&c.Demo, "demo", false, "demo mode: embedded Redshift simulator, seeded clusters, demo users")
+	fs.BoolVar(&c.DemoReset, "demo-reset", false, "with -demo: delete the demo database and start afresh")
+	fs.StringVar(&c.ExternalURL, "external-url", "", "URL users reach the dashboard at; https:// when a TLS proxy is in front")
+	fs.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file (serve HTTPS directly)")
+	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS private key file")
+	fs.BoolVar(&c.InsecureHTTP, "insecure-http", false, "allow plain HTTP on a non-loopback address (cookies lose Secure)")
+	fs.StringVar(&c.SessionKeyFile, "session-key-file", "", "file of session cookie key pairs, created with mode 0600 if missing (default next to the database)")
+	fs.StringVar(&c.SessionKeys, "session-keys", "", "session cookie key pairs as hex hash:block,... (first pair encodes); overrides the key file")
+	fs.DurationVar(&c.SessionIdle, "session-idle", 30*time.Minute, "sign out after this long without a request")
+	fs.DurationVar(&c.SessionMax, "session-max", 12*time.Hour, "absolute session lifetime")
+	fs.DurationVar(&c.ReauthAfter, "reauth-after", 15*time.Minute, "approving needs a sign-in newer than this")
+	fs.StringVar(&raw.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+	fs.StringVar(&raw.proxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is trusted")
+	fs.StringVar(&c.AnchorFile, "audit-anchor-file", "", "append-only file of signed audit-chain heads, outside the database directory (default: an anchors directory beside the database directory)")
+	fs.StringVar(&c.AnchorKeyFile, "audit-anchor-key-file", "", "HMAC key for audit anchors, created with mode 0600 if missing (default next to the anchor file)")
+	fs.DurationVar(&c.AnchorInterval, "audit-anchor-interval", 5*time.Minute, "how often the audit-chain head is anchored")
+	fs.DurationVar(&c.InventoryTTL, "inventory-ttl", 30*time.Second, "how long a region's cluster list is served from cache")
+	fs.DurationVar(&c.AWSTimeout, "aws-timeout", 20*time.Second, "timeout of one AWS API operation, retries included")
+	fs.DurationVar(&c.RequestTTL, "request-ttl", 7*24*time.Hour, "a pending change request expires after this long")
+	fs.StringVar(&c.ProductionTag, "production-tag", "environment=production", "clusters with this tag (key=value) need two approvers")
+	fs.IntVar(&c.ApplyMaxAttempts, "apply-max-attempts", 10, "ModifyClusterIamRoles attempts while the cluster is busy or AWS throttles")
+	fs.DurationVar(&c.ApplyBackoff, "apply-backoff", 5*time.Second, "first wait between apply attempts (doubles, capped at 2m)")
+	fs.DurationVar(&c.ReconcileEvery, "reconcile-every", time.Minute, "how often unfinished applies are reconciled")
+	fs.BoolVar(&c.Version, "version", false, "print the version and exit")
+
+	return fs, raw
+}
+
+// ErrHelp is returned when -h or -help was asked for; the usage was written.
+var ErrHelp = flag.ErrHelp
+
+// Load parses args (without the program name) with environment fallbacks
+// from getenv, then validates. Errors name the setting at fault.
+func Load(args []string, getenv func(string) string, usage io.Writer) (Config, error) {
+	var c Config
+	fs, raw := newFlagSet(&c)
+	// Environment values are set before parsing, so a flag on the command
+	// line still wins.
+	envErr := applyEnv(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(usage)
+			fs.PrintDefaults()
+		}
+		return c, err
+	}
+	if envErr != nil {
+		return c, envErr
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q (subcommands are user and audit)", fs.Arg(0))
+	}
+	if err := c.fill(raw); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// applyEnv sets each flag from its ROLEGATE_* variable and reports a value
+// that the flag cannot parse, naming the variable.
+func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := EnvName(f.Name)
+		if v := getenv(name); v != "" {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: invalid value %q", name, v))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func (c *Config) fill(raw *rawValues) error {
+	c.Regions = splitList(raw.regions)
+	switch strings.ToLower(raw.logLevel) {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info":
+		c.LogLevel = slog.LevelInfo
+	case "warn", "warning":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		return fmt.Errorf("-log-level: %q is not one of debug, info, warn, error", raw.logLevel)
+	}
+	for _, p := range splitList(raw.proxies) {
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return fmt.Errorf("-trusted-proxies: %q is not a CIDR or IP address", p)
+			}
+			pfx = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
+	}
+	if c.DBPath == "" {
+		if c.Demo {
+			c.DBPath = filepath.Join("data", "demo.db")
+		} else {
+			c.DBPath = filepath.Join("data", "rolegate.db")
+		}
+	}
+	if c.SessionKeyFile == "" {
+		c.SessionKeyFile = filepath.Join(filepath.Dir(c.DBPath), "session.keys")
+	}
+	if c.AnchorFile == "" {
+		c.AnchorFile = filepath.Join(filepath.Dir(c.DBPath), "..", "anchors", strings.TrimSuffix(filepath.Base(c.DBPath), filepath.Ext(c.DBPath))+".anchors")
+	}
+	if c.AnchorKeyFile == "" {
+		c.AnchorKeyFile = filepath.Join(filepath.Dir(c.AnchorFile), "anchor.key")
+	}
+	return nil
+}
+
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
+
+// Validate checks every setting and names the one at fault.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(name, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("-%s: %s", name, fmt.Sprintf(format, a...)))
+	}
+	host, port, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		bad("listen", "%q is not host:port", c.Listen)
+	} else if p, perr := strconv.Atoi(port); perr != nil || p < 0 || p > 65535 {
+		bad("listen", "port %q is not a number from 0 to 65535", port)
+	}
+	if c.DBPath == ":memory:" || strings.ContainsAny(c.DBPath, "?#") {
+		bad("db", "%q must be a plain file path", c.DBPath)
+	}
+	if len(c.Regions) == 0 {
+		bad("regions", "at least one region is needed")
+	}
+	seen := map[string]bool{}
+	for _, r := range c.Regions {
+		if !regionPattern.MatchString(r) {
+			bad("regions", "%q is not an AWS region name such as eu-west-1", r)
+		}
+		if seen[r] {
+			bad("regions", "%q is listed twice", r)
+		}
+		seen[r] = true
+	}
+	if c.DemoReset && !c.Demo {
+		bad("demo-reset", "only makes sense with -demo")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		bad("tls-cert", "-tls-cert and -tls-key go together")
+	}
+	if c.ExternalURL != "" {
+		u, err := url.Parse(c.ExternalURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("external-url", "%q is not an http(s) URL", c.ExternalURL)
+		}
+	}
+	if err == nil && !c.HTTPS() && !c.InsecureHTTP && !isLoopback(host) {
+		bad("listen", "plain HTTP on %q is only allowed on loopback; use -tls-cert/-tls-key, an https -external-url behind a TLS proxy, or -insecure-http", c.Listen)
+	}
+	if c.SessionIdle < time.Minute {
+		bad("session-idle", "must be at least 1m")
+	}
+	if c.SessionMax < c.SessionIdle {
+		bad("session-max", "must be at least -session-idle")
+	}
+	if c.ReauthAfter < time.Minute {
+		bad("reauth-after", "must be at least 1m")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("log-format", "%q is not text or json", c.LogFormat)
+	}
+	if c.AnchorInterval < time.Second {
+		bad("audit-anchor-interval", "must be at least 1s")
+	}
+	if dbDir, err := filepath.Abs(filepath.Dir(c.DBPath)); err == nil {
+		if anc, err := filepath.Abs(c.AnchorFile); err == nil && filepath.Dir(anc) == dbDir {
+			bad("audit-anchor-file", "must not sit in the database directory %s", dbDir)
+		}
+	}
+	if c.InventoryTTL < time.Second {
+		bad("inventory-ttl", "must be at least 1s")
+	}
+	if c.AWSTimeout < time.Second {
+		bad("aws-timeout", "must be at least 1s")
+	}
+	if c.RequestTTL < time.Minute {
+		bad("request-ttl", "must be at least 1m")
+	}
+	if k, v, ok := strings.Cut(c.ProductionTag, "="); c.ProductionTag != "" && (!ok || k == "" || v == "") {
+		bad("production-tag", "%q is not key=value", c.ProductionTag)
+	}
+	if c.ApplyMaxAttempts < 1 || c.ApplyMaxAttempts > 100 {
+		bad("apply-max-attempts", "must be from 1 to 100")
+	}
+	if c.ApplyBackoff < 10*time.Millisecond {
+		bad("apply-backoff", "must be at least 10ms")
+	}
+	if c.ReconcileEvery < time.Second {
+		bad("reconcile-every", "must be at least 1s")
+	}
+	return errors.Join(errs...)
+}
+
+// HTTPS reports whether users reach the dashboard over TLS, directly or
+// through a TLS-terminating proxy named by -external-url.
+func (c *Config) HTTPS() bool {
+	return c.TLSCert != "" || strings.HasPrefix(c.ExternalURL, "https://")
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	addr, err := netip.ParseAddr(host)
+	return err == nil && addr.IsLoopback()
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
