@@ -1,0 +1,80 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+
+	"github.com/labstack/echo/v4"
+
+	"rolegate/static"
+)
+
+// Pinger answers whether a dependency is usable; the database is one.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Options are the dependencies and settings of the HTTP layer, built by
+// cmd/web.
+type Options struct {
+	Logger         *slog.Logger
+	Version        string
+	Demo           bool
+	HTTPS          bool // users reach us over TLS (directly or via a proxy)
+	TrustedProxies []netip.Prefix
+	DB             Pinger
+	Assets         *static.Assets
+}
+
+// Handler holds the dependencies every route handler uses.
+type Handler struct {
+	log     *slog.Logger
+	version string
+	demo    bool
+	https   bool
+	db      Pinger
+	assets  *static.Assets
+}
+
+// New builds the echo instance with every route and middleware registered.
+func New(o Options) (*echo.Echo, error) {
+	if o.Logger == nil || o.DB == nil || o.Assets == nil {
+		return nil, fmt.Errorf("handlers: Logger, DB and Assets are required")
+	}
+	h := &Handler{
+		log:     o.Logger,
+		version: o.Version,
+		demo:    o.Demo,
+		https:   o.HTTPS,
+		db:      o.DB,
+		assets:  o.Assets,
+	}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = h.errorHandler
+	e.IPExtractor = ipExtractor(o.TrustedProxies)
+	if err := h.register(e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// ipExtractor trusts X-Forwarded-For only from the configured proxies;
+// without any, the peer address is the client.
+func ipExtractor(proxies []netip.Prefix) echo.IPExtractor {
+	if len(proxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range proxies {
+		_, n, err := net.ParseCIDR(p.String())
+		if err == nil {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}

@@ -1,0 +1,27 @@
+package handlers
+
+import (
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// formBodyLimit caps every request body; forms are small.
+const formBodyLimit = "64K"
+
+// register puts every route and middleware of Rolegate in one place.
+func (h *Handler) register(e *echo.Echo) error {
+	e.Pre(h.requestID)
+	e.Use(
+		h.accessLog(),
+		h.recoverer(),
+		h.secureHeaders,
+		middleware.BodyLimit(formBodyLimit),
+	)
+
+	e.GET("/healthz", h.healthz)
+	e.GET("/readyz", h.readyz)
+	e.GET("/static/:hash/*", h.staticFile)
+
+	e.GET("/", h.home)
+	return nil
+}
