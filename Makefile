@@ -1,0 +1,30 @@
+# Rolegate's everyday commands. CI runs .ci/run, which does lint + test.
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.buildVersion=$(VERSION)
+
+.PHONY: generate fmt lint test build run demo bench
+
+generate: ## regenerate templ components (commit the *_templ.go files)
+	$(GO) tool templ generate
+
+fmt: ## format Go and templ sources
+	gofmt -w $$(git ls-files '*.go')
+	$(GO) tool templ fmt views
+
+lint: ## what CI checks besides the tests
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet -tags e2e ./...
+
+test: ## the whole suite, as in the README
+	$(GO) test -race -count=1 -tags e2e ./...
+
+build: ## static binaries in bin/
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/rolegate ./cmd/web
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/redshiftsim ./cmd/redshiftsim
+
+run: ## the dashboard in demo mode
+	$(GO) run ./cmd/web -demo
+
+bench: ## the benchmarks behind BENCHMARKS.md
+	$(GO) test -run '^$$' -bench . -benchmem ./...
