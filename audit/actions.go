@@ -1,0 +1,76 @@
+package audit
+
+import "sort"
+
+// Action names what an event records. Each action is declared once, here,
+// with its description; Append refuses any other.
+type Action string
+
+// Sign-in, sessions and access control.
+const (
+	SignIn          Action = "auth.sign_in"
+	SignInFailed    Action = "auth.sign_in_failed"
+	SignInThrottled Action = "auth.sign_in_throttled"
+	SignOut         Action = "auth.sign_out"
+	CSRFFailed      Action = "auth.csrf_failed"
+	AccessDenied    Action = "auth.access_denied"
+	SessionsEnded   Action = "auth.sessions_ended"
+)
+
+// User administration.
+const (
+	UserCreated       Action = "user.created"
+	UserRoleChanged   Action = "user.role_changed"
+	UserDisabled      Action = "user.disabled"
+	UserEnabled       Action = "user.enabled"
+	UserPasswordReset Action = "user.password_reset"
+)
+
+// The audit log itself.
+const (
+	AuditExported Action = "audit.exported"
+	AuditVerified Action = "audit.verified"
+)
+
+var descriptions = map[Action]string{
+	SignIn:          "Signed in",
+	SignInFailed:    "Sign-in failed (unknown user, wrong password or disabled account)",
+	SignInThrottled: "Sign-in refused: too many failed attempts",
+	SignOut:         "Signed out",
+	CSRFFailed:      "Request refused: missing or wrong CSRF token",
+	AccessDenied:    "Request refused: the user's role does not allow it",
+	SessionsEnded:   "All sessions of a user were ended",
+
+	UserCreated:       "User created",
+	UserRoleChanged:   "User's role changed",
+	UserDisabled:      "User disabled (their sessions ended)",
+	UserEnabled:       "User enabled",
+	UserPasswordReset: "User's password reset",
+
+	AuditExported: "Audit log exported",
+	AuditVerified: "Audit chain verified",
+}
+
+// Description says what the action records, for people.
+func (a Action) Description() string {
+	if d, ok := descriptions[a]; ok {
+		return d
+	}
+	return string(a)
+}
+
+// Known reports whether the action is declared.
+func (a Action) Known() bool {
+	_, ok := descriptions[a]
+	return ok
+}
+
+// Actions lists every declared action, sorted, for filters.
+func Actions() []Action {
+	out := make([]Action, 0, len(descriptions))
+	for a := range descriptions {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
