@@ -32,6 +32,28 @@ const (
 	AuditVerified Action = "audit.verified"
 )
 
+// Change requests.
+const (
+	ChangeCreated     Action = "change.created"
+	ChangeApproved    Action = "change.approved"
+	ChangeRejected    Action = "change.rejected"
+	ChangeCancelled   Action = "change.cancelled"
+	ChangeExpired     Action = "change.expired"
+	ChangeStale       Action = "change.stale"
+	ChangeResubmitted Action = "change.resubmitted"
+)
+
+// Applying a change through the Redshift API.
+const (
+	ApplyStarted    Action = "apply.started"
+	ApplySucceeded  Action = "apply.succeeded"
+	ApplyWaiting    Action = "apply.waiting"
+	ApplyFailed     Action = "apply.failed"
+	ApplyUnknown    Action = "apply.unknown"
+	ApplyReconciled Action = "apply.reconciled"
+	ApplyInSync     Action = "apply.in_sync"
+)
+
 var descriptions = map[Action]string{
 	SignIn:          "Signed in",
 	SignInFailed:    "Sign-in failed (unknown user, wrong password or disabled account)",
@@ -46,6 +68,22 @@ var descriptions = map[Action]string{
 	UserDisabled:      "User disabled (their sessions ended)",
 	UserEnabled:       "User enabled",
 	UserPasswordReset: "User's password reset",
+
+	ChangeCreated:     "Change request submitted",
+	ChangeApproved:    "Change request approved",
+	ChangeRejected:    "Change request rejected",
+	ChangeCancelled:   "Change request cancelled by its requester",
+	ChangeExpired:     "Change request expired without a decision",
+	ChangeStale:       "Change request marked stale: the cluster's roles changed since it was made",
+	ChangeResubmitted: "Change request resubmitted against the cluster's current roles",
+
+	ApplyStarted:    "ModifyClusterIamRoles about to be sent (intent recorded before the call)",
+	ApplySucceeded:  "ModifyClusterIamRoles accepted; the returned Cluster is recorded",
+	ApplyWaiting:    "ModifyClusterIamRoles refused for now (cluster busy or AWS throttling); waiting to retry",
+	ApplyFailed:     "Applying the change failed",
+	ApplyUnknown:    "ModifyClusterIamRoles sent but no answer came back; the outcome is checked by reading the cluster",
+	ApplyReconciled: "Unfinished apply settled by reading the cluster",
+	ApplyInSync:     "Every role of the change is in-sync; the final Cluster is recorded",
 
 	AuditExported: "Audit log exported",
 	AuditVerified: "Audit chain verified",

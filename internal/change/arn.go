@@ -1,0 +1,119 @@
+package change
+
+import (
+	"regexp"
+	"strings"
+)
+
+// roleARN is the IAM role ARN grammar: a known partition, a 12-digit
+// account, an optional path and a role name of 1–64 characters.
+var roleARN = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[bef]|aws-eusc):iam::(\d{12}):role/((?:[\x21-\x7E]*/)?)([\w+=,.@-]{1,64})$`)
+
+var (
+	partitionPattern = regexp.MustCompile(`^(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[bef]|aws-eusc)$`)
+	accountPattern   = regexp.MustCompile(`^\d{12}$`)
+)
+
+// ARN length limits from the IAM model.
+const (
+	minARNLen  = 20
+	maxARNLen  = 2048
+	maxPathLen = 512
+)
+
+// ParsedARN is a syntactically valid IAM role ARN.
+type ParsedARN struct {
+	Partition, Account, Path, Name string
+}
+
+// ServiceLinked reports whether the role is an AWS service-linked role,
+// which Redshift refuses to associate.
+func (a ParsedARN) ServiceLinked() bool { return strings.HasPrefix(a.Path, "aws-service-role/") }
+
+// parseARN checks one ARN and explains in plain words what is wrong.
+func parseARN(s string) (ParsedARN, string) {
+	switch {
+	case s == "":
+		return ParsedARN{}, "an ARN is empty"
+	case strings.ContainsRune(s, 0):
+		return ParsedARN{}, "contains a NUL character"
+	case strings.TrimSpace(s) != s || strings.ContainsAny(s, " \t"):
+		return ParsedARN{}, "contains a space; remove it"
+	case len(s) > maxARNLen:
+		return ParsedARN{}, "is longer than 2048 characters"
+	case len(s) < minARNLen:
+		return ParsedARN{}, "is too short to be a role ARN"
+	}
+	m := roleARN.FindStringSubmatch(s)
+	if m == nil {
+		return ParsedARN{}, explainARN(s)
+	}
+	a := ParsedARN{Partition: m[1], Account: m[2], Path: m[3], Name: m[4]}
+	if len(a.Path) > maxPathLen {
+		return ParsedARN{}, "has a path longer than 512 characters"
+	}
+	return a, ""
+}
+
+// explainARN names the first part of a malformed ARN that is wrong.
+func explainARN(s string) string {
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return "is not an ARN; expected arn:aws:iam::123456789012:role/Name"
+	}
+	if !partitionPattern.MatchString(parts[1]) {
+		return "has an unknown partition " + quote(parts[1])
+	}
+	if parts[2] != "iam" {
+		return "is not an IAM ARN (service " + quote(parts[2]) + ")"
+	}
+	if parts[3] != "" {
+		return "has a region; IAM ARNs have none (arn:aws:iam::…)"
+	}
+	if !accountPattern.MatchString(parts[4]) {
+		return "has an account ID that is not 12 digits"
+	}
+	if !strings.HasPrefix(parts[5], "role/") {
+		return "is not a role (expected :role/ after the account)"
+	}
+	return "has an invalid role name (1–64 of letters, digits and +=,.@_-)"
+}
+
+func quote(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return "\u201c" + s + "\u201d"
+}
+
+// PartitionOf is the AWS partition a region belongs to.
+func PartitionOf(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "us-isob-"):
+		return "aws-iso-b"
+	case strings.HasPrefix(region, "us-iso-"):
+		return "aws-iso"
+	case strings.HasPrefix(region, "eu-isoe-"):
+		return "aws-iso-e"
+	case strings.HasPrefix(region, "us-isof-"):
+		return "aws-iso-f"
+	case strings.HasPrefix(region, "eusc-"):
+		return "aws-eusc"
+	default:
+		return "aws"
+	}
+}
+
+// RoleQuota is how many IAM roles a cluster in the region may carry.
+func RoleQuota(region string) int {
+	switch region {
+	case "us-iso-east-1", "us-iso-west-1", "us-isob-east-1":
+		return 10
+	default:
+		return 50
+	}
+}

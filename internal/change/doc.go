@@ -1,0 +1,8 @@
+// Package change owns change requests to the IAM roles of one Redshift
+// cluster: validation against the live cluster, the change hash that
+// approvals are bound to, the states a request goes through, the approval
+// policy (separation of duties, two approvers for high-risk changes), and
+// the apply worker that calls ModifyClusterIamRoles exactly once, follows
+// the roles until they are in-sync and reconciles after a crash. Every step
+// is written to the audit log in the same transaction as the state change.
+package change

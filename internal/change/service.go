@@ -1,0 +1,545 @@
+package change
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/redshift"
+	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
+
+	"rolegate/audit"
+	"rolegate/internal/inventory"
+	"rolegate/internal/store"
+)
+
+// Errors the handlers map to pages.
+var (
+	ErrNotFound    = errors.New("not found")
+	ErrForbidden   = errors.New("forbidden")
+	ErrConflict    = errors.New("conflict")
+	ErrStale       = errors.New("the cluster changed since the request was made")
+	ErrUnavailable = errors.New("AWS is unavailable")
+)
+
+// Refusal is a refused action with a message that is safe to show; it wraps
+// ErrForbidden, ErrConflict or ErrStale.
+type Refusal struct {
+	Kind    error
+	Message string
+}
+
+func (r *Refusal) Error() string { return r.Message }
+func (r *Refusal) Unwrap() error { return r.Kind }
+
+func refuse(kind error, format string, a ...any) *Refusal {
+	return &Refusal{Kind: kind, Message: fmt.Sprintf(format, a...)}
+}
+
+// Redshift is what the change service needs from AWS. Both calls go to
+// AWS now, never to a cache; each returns the API request ID.
+type Redshift interface {
+	DescribeCluster(ctx context.Context, region, id string) (*types.Cluster, string, error)
+	// ModifyClusterIamRoles sends the change once, without SDK retries: the
+	// API has no idempotency token.
+	ModifyClusterIamRoles(ctx context.Context, region string, in *redshift.ModifyClusterIamRolesInput) (*types.Cluster, string, error)
+}
+
+// Actor is the signed-in person acting, as loaded on this request.
+type Actor struct {
+	ID       int64
+	Username string
+	Name     string
+	Role     string // viewer, requester, approver, admin
+}
+
+func (a Actor) canRequest() bool {
+	return a.Role == "requester" || a.Role == "approver" || a.Role == "admin"
+}
+
+func (a Actor) canApprove() bool { return a.Role == "approver" || a.Role == "admin" }
+
+func (a Actor) audit() audit.Actor {
+	return audit.Actor{UserID: a.ID, Username: a.Username, Role: a.Role}
+}
+
+// Options configure a Service.
+type Options struct {
+	DB       *store.DB
+	Audit    *audit.Log
+	Redshift Redshift
+	Logger   *slog.Logger
+	Policy   Policy
+	// TTL is how long a pending request waits for a decision.
+	TTL time.Duration
+	// MaxAttempts bounds ModifyClusterIamRoles attempts while the cluster is
+	// busy or AWS throttles; Backoff is the first wait (doubling, capped at
+	// MaxBackoff).
+	MaxAttempts int
+	Backoff     time.Duration
+	MaxBackoff  time.Duration
+	// FollowEvery is how often an applied change is polled until in-sync.
+	FollowEvery time.Duration
+	// CallTimeout bounds one ModifyClusterIamRoles or DescribeClusters call.
+	CallTimeout time.Duration
+	Now         func() time.Time
+}
+
+// Service runs change requests.
+type Service struct {
+	o    Options
+	wake chan struct{}
+}
+
+// New returns a Service; defaults fill unset options.
+func New(o Options) *Service {
+	if o.TTL <= 0 {
+		o.TTL = 7 * 24 * time.Hour
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 10
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = 5 * time.Second
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 2 * time.Minute
+	}
+	if o.FollowEvery <= 0 {
+		o.FollowEvery = 5 * time.Second
+	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = 30 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{o: o, wake: make(chan struct{}, 1)}
+}
+
+func (s *Service) now() time.Time { return s.o.Now().UTC() }
+
+// poke wakes the worker without blocking.
+func (s *Service) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Get returns one request with its approvals.
+func (s *Service) Get(ctx context.Context, id int64) (*Request, error) {
+	return loadRequest(ctx, s.o.DB.Reader(), id)
+}
+
+// List returns requests matching f, newest first.
+func (s *Service) List(ctx context.Context, f ListFilter) ([]*Request, error) {
+	return listRequests(ctx, s.o.DB.Reader(), f)
+}
+
+// Preview validates input against a cluster snapshot the caller already has
+// (the inventory's), storing and sending nothing.
+func (s *Service) Preview(in Input, c *types.Cluster) (Plan, FieldErrors) {
+	return s.o.Policy.validate(in, LiveFrom(in.Region, c))
+}
+
+// describe reads the cluster from AWS now.
+func (s *Service) describe(ctx context.Context, region, id string) (*types.Cluster, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.o.CallTimeout)
+	defer cancel()
+	c, reqID, err := s.o.Redshift.DescribeCluster(ctx, region, id)
+	if err != nil {
+		var nf *types.ClusterNotFoundFault
+		if errors.As(err, &nf) {
+			return nil, reqID, fmt.Errorf("cluster %s in %s: %w", id, region, ErrNotFound)
+		}
+		return nil, reqID, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return c, reqID, nil
+}
+
+// denied records a refused action in the audit log and returns the refusal.
+func (s *Service) denied(ctx context.Context, actor Actor, origin audit.Origin, r *Request, what, why string) error {
+	_, err := s.o.Audit.Record(ctx, audit.Event{
+		Actor: actor.audit(), Origin: origin, Action: audit.AccessDenied, Outcome: audit.Failure,
+		Target: audit.Target{Region: r.Region, Cluster: r.Cluster, ChangeID: r.ID},
+		Params: audit.Params(map[string]string{"attempted": what, "reason": why}),
+	})
+	if err != nil {
+		s.o.Logger.Error("recording an access denial", "err", err)
+	}
+	return refuse(ErrForbidden, "%s", why)
+}
+
+// Create validates the input against the cluster as AWS reports it now and
+// stores a pending request. A *ValidationError says what to fix, per field.
+func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, in Input) (*Request, error) {
+	if !actor.canRequest() {
+		return nil, s.denied(ctx, actor, origin, &Request{Region: in.Region, Cluster: in.Cluster}, "create change request", "your role cannot request changes")
+	}
+	c, _, err := s.describe(ctx, in.Region, in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	live := LiveFrom(in.Region, c)
+	plan, errs := s.o.Policy.validate(in, live)
+	if len(errs) > 0 {
+		return nil, &ValidationError{Fields: errs}
+	}
+	now := s.now()
+	r := &Request{
+		Account: live.Account, Region: in.Region, Cluster: in.Cluster,
+		Add: plan.Add, Remove: plan.Remove, Default: plan.Default,
+		Reason: strings.TrimSpace(in.Reason), Ticket: strings.TrimSpace(in.Ticket),
+		RequesterID: actor.ID, RequesterUsername: actor.Username, RequesterName: actor.Name,
+		BaseRoles: live.ARNs(), BaseDefault: live.Default,
+		Risk: plan.Risk, RiskReasons: plan.RiskReasons, ApprovalsRequired: ApprovalsFor(plan.Risk),
+		State: Pending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.o.TTL),
+	}
+	r.Hash = r.ComputeHash()
+	err = s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if err := insertRequest(ctx, tx, r); err != nil {
+			return err
+		}
+		_, err := s.o.Audit.Append(ctx, tx, audit.Event{
+			Actor: actor.audit(), Origin: origin, Action: audit.ChangeCreated, Outcome: audit.Success,
+			Target: audit.Target{Region: r.Region, Cluster: r.Cluster, ChangeID: r.ID},
+			Params: requestParams(r, nil), Snapshot: inventory.SnapshotJSON(c),
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// requestParams is what the audit log records of a request.
+func requestParams(r *Request, extra map[string]any) []byte {
+	p := map[string]any{
+		"add": r.Add, "remove": r.Remove, "default": r.Default, "reason": r.Reason, "ticket": r.Ticket,
+		"change_hash": r.Hash, "risk": r.Risk, "risk_reasons": r.RiskReasons, "approvals_required": r.ApprovalsRequired,
+		"base_roles": r.BaseRoles, "base_default": r.BaseDefault, "state": r.State, "expires_at": fmtTime(r.ExpiresAt),
+	}
+	for k, v := range extra {
+		p[k] = v
+	}
+	return audit.Params(p)
+}
+
+// Approve records the actor's approval of the hash they were shown. It
+// refuses self-approval (whatever the role), a hash that no longer matches,
+// and a cluster whose roles changed since the request (marking it stale).
+func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin, id int64, hash, comment string) (*Request, error) {
+	r, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !actor.canApprove():
+		return nil, s.denied(ctx, actor, origin, r, "approve", "your role cannot approve changes")
+	case actor.ID == r.RequesterID:
+		return nil, s.denied(ctx, actor, origin, r, "approve", "you cannot approve your own request")
+	}
+	if err := s.checkOpen(ctx, r); err != nil {
+		return nil, err
+	}
+	if r.ApprovedBy(actor.ID) {
+		return nil, refuse(ErrConflict, "you have already approved this request")
+	}
+	if hash != r.Hash {
+		return nil, refuse(ErrConflict, "the request is not the one you reviewed (its change hash differs); reload it and review it again")
+	}
+	if r.ComputeHash() != r.Hash {
+		return nil, fmt.Errorf("change request %d: stored hash does not match its content: %w", r.ID, ErrConflict)
+	}
+	if len(comment) > MaxReasonLen {
+		return nil, &ValidationError{Fields: FieldErrors{"comment": fmt.Sprintf("keep the comment under %d characters", MaxReasonLen)}}
+	}
+	c, reqID, err := s.describe(ctx, r.Region, r.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	live := LiveFrom(r.Region, c)
+	if drift := live.DriftFrom(r); len(drift) > 0 {
+		if err := s.markStale(ctx, actor.audit(), origin, r, drift, c, reqID); err != nil {
+			return nil, err
+		}
+		return nil, refuse(ErrStale, "the cluster changed since the request was made (%s); the request is now stale and the requester can resubmit it", strings.Join(drift, "; "))
+	}
+	err = s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
+		cur, err := loadRequest(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if cur.State != Pending || cur.Hash != hash || cur.Version != r.Version {
+			return refuse(ErrConflict, "the request changed while you were approving it; reload it")
+		}
+		if cur.ApprovedBy(actor.ID) {
+			return refuse(ErrConflict, "you have already approved this request")
+		}
+		now := s.now()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO change_approvals (change_id, approver_id, approver_username, approver_name, change_hash, comment, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (change_id, approver_id) DO UPDATE SET change_hash = excluded.change_hash, comment = excluded.comment, created_at = excluded.created_at`,
+			cur.ID, actor.ID, actor.Username, actor.Name, hash, strings.TrimSpace(comment), fmtTime(now)); err != nil {
+			return fmt.Errorf("insert approval: %w", err)
+		}
+		cur.Approvals = append(cur.Approvals, Approval{ApproverID: actor.ID, ApproverUsername: actor.Username, ApproverName: actor.Name, Hash: hash, Comment: comment, At: now})
+		got := cur.ValidApprovals()
+		cur.UpdatedAt = now
+		if got >= cur.ApprovalsRequired {
+			cur.State, cur.DecidedAt, cur.DeciderUsername, cur.DecisionComment = Approved, now, actor.Username, strings.TrimSpace(comment)
+		}
+		if err := update(ctx, tx, cur); err != nil {
+			return err
+		}
+		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
+			Actor: actor.audit(), Origin: origin, Action: audit.ChangeApproved, Outcome: audit.Success,
+			Target: audit.Target{Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}, AWSRequestID: reqID,
+			Params: audit.Params(map[string]any{"change_hash": hash, "comment": strings.TrimSpace(comment), "approvals": got,
+				"approvals_required": cur.ApprovalsRequired, "state": cur.State}),
+			Snapshot: inventory.SnapshotJSON(c),
+		})
+		r = cur
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if r.State == Approved {
+		s.poke()
+	}
+	return r, nil
+}
+
+// checkOpen refuses a request that no longer waits for a decision, expiring
+// it first when its time to live has passed.
+func (s *Service) checkOpen(ctx context.Context, r *Request) error {
+	if r.State == Pending && !s.now().Before(r.ExpiresAt) {
+		if err := s.expire(ctx, r); err != nil && !errors.Is(err, ErrConflict) {
+			return err
+		}
+		return refuse(ErrConflict, "the request expired on %s without a decision", r.ExpiresAt.Format("2006-01-02 15:04 UTC"))
+	}
+	if r.State != Pending {
+		return refuse(ErrConflict, "the request is %s, not pending", r.State.Label())
+	}
+	return nil
+}
+
+func (s *Service) markStale(ctx context.Context, actor audit.Actor, origin audit.Origin, r *Request, drift []string, c *types.Cluster, reqID string) error {
+	return s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
+		cur, err := loadRequest(ctx, tx, r.ID)
+		if err != nil {
+			return err
+		}
+		if cur.State.Done() || cur.State == Stale {
+			return nil
+		}
+		cur.State, cur.Phase, cur.StateReason, cur.UpdatedAt = Stale, PhaseNone, strings.Join(drift, "; "), s.now()
+		if err := update(ctx, tx, cur); err != nil {
+			return err
+		}
+		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
+			Actor: actor, Origin: origin, Action: audit.ChangeStale, Outcome: audit.Success,
+			Target: audit.Target{Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}, AWSRequestID: reqID,
+			Params: audit.Params(map[string]any{"drift": drift, "change_hash": cur.Hash}), Snapshot: inventory.SnapshotJSON(c),
+		})
+		return err
+	})
+}
+
+// Reject closes a pending request; the comment is required.
+func (s *Service) Reject(ctx context.Context, actor Actor, origin audit.Origin, id int64, comment string) (*Request, error) {
+	r, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !actor.canApprove():
+		return nil, s.denied(ctx, actor, origin, r, "reject", "your role cannot reject changes")
+	case actor.ID == r.RequesterID:
+		return nil, s.denied(ctx, actor, origin, r, "reject", "you cannot decide on your own request; cancel it instead")
+	}
+	comment = strings.TrimSpace(comment)
+	switch {
+	case comment == "":
+		return nil, &ValidationError{Fields: FieldErrors{"comment": "say why the request is rejected"}}
+	case len(comment) > MaxReasonLen:
+		return nil, &ValidationError{Fields: FieldErrors{"comment": fmt.Sprintf("keep the comment under %d characters", MaxReasonLen)}}
+	}
+	if err := s.checkOpen(ctx, r); err != nil {
+		return nil, err
+	}
+	return s.close(ctx, actor, origin, r, Rejected, comment, audit.ChangeRejected, Pending)
+}
+
+// Cancel withdraws the requester's own request before it is applied.
+func (s *Service) Cancel(ctx context.Context, actor Actor, origin audit.Origin, id int64) (*Request, error) {
+	r, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if actor.ID != r.RequesterID {
+		return nil, s.denied(ctx, actor, origin, r, "cancel", "only the requester can cancel a request")
+	}
+	if r.State != Pending && r.State != Approved {
+		return nil, refuse(ErrConflict, "the request is %s and can no longer be cancelled", r.State.Label())
+	}
+	return s.close(ctx, actor, origin, r, Cancelled, "", audit.ChangeCancelled, Pending, Approved)
+}
+
+func (s *Service) close(ctx context.Context, actor Actor, origin audit.Origin, r *Request, to State, comment string, action audit.Action, from ...State) (*Request, error) {
+	err := s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
+		cur, err := loadRequest(ctx, tx, r.ID)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(from, cur.State) {
+			return refuse(ErrConflict, "the request is %s now; reload it", cur.State.Label())
+		}
+		now := s.now()
+		cur.State, cur.UpdatedAt, cur.DecidedAt, cur.DeciderUsername, cur.DecisionComment = to, now, now, actor.Username, comment
+		if err := update(ctx, tx, cur); err != nil {
+			return err
+		}
+		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
+			Actor: actor.audit(), Origin: origin, Action: action, Outcome: audit.Success,
+			Target: audit.Target{Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID},
+			Params: audit.Params(map[string]any{"comment": comment, "change_hash": cur.Hash}),
+		})
+		r = cur
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// expire closes a pending request whose time to live has passed.
+func (s *Service) expire(ctx context.Context, r *Request) error {
+	_, err := s.close(ctx, Actor{Username: "system"}, audit.Origin{}, r, Expired, "no decision within the time to live", audit.ChangeExpired, Pending)
+	return err
+}
+
+// Resubmit makes a new request from a stale, failed or expired one, against
+// the cluster's current roles: roles already added or already removed drop
+// out, and what remains is validated afresh. Approvals carry over only when
+// the new change hash equals the old one.
+func (s *Service) Resubmit(ctx context.Context, actor Actor, origin audit.Origin, id int64) (*Request, error) {
+	old, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if actor.ID != old.RequesterID {
+		return nil, s.denied(ctx, actor, origin, old, "resubmit", "only the requester can resubmit a request")
+	}
+	if !actor.canRequest() {
+		return nil, s.denied(ctx, actor, origin, old, "resubmit", "your role cannot request changes")
+	}
+	if !old.State.Resubmittable() {
+		return nil, refuse(ErrConflict, "only stale, failed or expired requests can be resubmitted; this one is %s", old.State.Label())
+	}
+	c, _, err := s.describe(ctx, old.Region, old.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	live := LiveFrom(old.Region, c)
+	in := Input{Region: old.Region, Cluster: old.Cluster, Reason: old.Reason, Ticket: old.Ticket}
+	var add []string
+	for _, a := range old.Add {
+		if !live.Has(a) {
+			add = append(add, a)
+		}
+	}
+	in.Add = strings.Join(add, "\n")
+	for _, a := range old.Remove {
+		if live.Has(a) {
+			in.Remove = append(in.Remove, a)
+		}
+	}
+	in.Default = old.Default
+	plan, errs := s.o.Policy.validate(in, live)
+	if msg, ok := errs[FieldForm]; ok && len(errs) == 1 {
+		return nil, &ValidationError{Fields: FieldErrors{FieldForm: "everything this request asked for is already in place on the cluster (" + msg + ")"}}
+	}
+	if len(errs) > 0 {
+		return nil, &ValidationError{Fields: errs}
+	}
+	now := s.now()
+	r := &Request{
+		Account: live.Account, Region: old.Region, Cluster: old.Cluster,
+		Add: plan.Add, Remove: plan.Remove, Default: plan.Default, Reason: old.Reason, Ticket: old.Ticket,
+		RequesterID: actor.ID, RequesterUsername: actor.Username, RequesterName: actor.Name,
+		BaseRoles: live.ARNs(), BaseDefault: live.Default,
+		Risk: plan.Risk, RiskReasons: plan.RiskReasons, ApprovalsRequired: ApprovalsFor(plan.Risk),
+		State: Pending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.o.TTL), ResubmittedFrom: old.ID,
+	}
+	r.Hash = r.ComputeHash()
+	err = s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
+		cur, err := loadRequest(ctx, tx, old.ID)
+		if err != nil {
+			return err
+		}
+		if !cur.State.Resubmittable() {
+			return refuse(ErrConflict, "the request is %s now; reload it", cur.State.Label())
+		}
+		if err := insertRequest(ctx, tx, r); err != nil {
+			return err
+		}
+		kept := 0
+		if r.Hash == cur.Hash {
+			for _, a := range cur.Approvals {
+				if a.Hash == r.Hash && a.ApproverID != r.RequesterID {
+					if _, err := tx.ExecContext(ctx, `INSERT INTO change_approvals (change_id, approver_id, approver_username, approver_name, change_hash, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+						r.ID, a.ApproverID, a.ApproverUsername, a.ApproverName, a.Hash, a.Comment, fmtTime(a.At)); err != nil {
+						return err
+					}
+					r.Approvals = append(r.Approvals, a)
+					kept++
+				}
+			}
+			if kept >= r.ApprovalsRequired {
+				r.State = Approved
+				if err := update(ctx, tx, r); err != nil {
+					return err
+				}
+			}
+		}
+		cur.State, cur.SupersededBy, cur.UpdatedAt = Superseded, r.ID, now
+		if err := update(ctx, tx, cur); err != nil {
+			return err
+		}
+		target := audit.Target{Region: r.Region, Cluster: r.Cluster}
+		target.ChangeID = cur.ID
+		if _, err := s.o.Audit.Append(ctx, tx, audit.Event{
+			Actor: actor.audit(), Origin: origin, Action: audit.ChangeResubmitted, Outcome: audit.Success, Target: target,
+			Params: audit.Params(map[string]any{"superseded_by": r.ID, "change_hash": cur.Hash}),
+		}); err != nil {
+			return err
+		}
+		target.ChangeID = r.ID
+		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
+			Actor: actor.audit(), Origin: origin, Action: audit.ChangeCreated, Outcome: audit.Success, Target: target,
+			Params: requestParams(r, map[string]any{"resubmitted_from": cur.ID, "approvals_kept": kept}), Snapshot: inventory.SnapshotJSON(c),
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if r.State == Approved {
+		s.poke()
+	}
+	return r, nil
+}

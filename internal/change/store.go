@@ -1,0 +1,246 @@
+package change
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+const timeFormat = "2006-01-02T15:04:05.000000000Z"
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeFormat)
+}
+
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(timeFormat, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+func toJSON(v []string) string {
+	if v == nil {
+		v = []string{}
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func fromJSON(s string) []string {
+	var v []string
+	_ = json.Unmarshal([]byte(s), &v)
+	return v
+}
+
+const requestColumns = `id, account, region, cluster, add_roles, remove_roles, default_role, reason, ticket,
+	requester_id, requester_username, requester_name, base_roles, base_default, change_hash, risk, risk_reasons,
+	approvals_required, state, state_reason, phase, attempts, next_at, reissued, aws_request_id,
+	created_at, updated_at, expires_at, decided_at, decider_username, decision_comment,
+	resubmitted_from, superseded_by, version`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanRequest(s rowScanner) (*Request, error) {
+	var r Request
+	var add, remove, base, reasons, risk, state, phase, nextAt, created, updated, expires, decided string
+	var reissued int
+	var from, by sql.NullInt64
+	err := s.Scan(&r.ID, &r.Account, &r.Region, &r.Cluster, &add, &remove, &r.Default, &r.Reason, &r.Ticket,
+		&r.RequesterID, &r.RequesterUsername, &r.RequesterName, &base, &r.BaseDefault, &r.Hash, &risk, &reasons,
+		&r.ApprovalsRequired, &state, &r.StateReason, &phase, &r.Attempts, &nextAt, &reissued, &r.AWSRequestID,
+		&created, &updated, &expires, &decided, &r.DeciderUsername, &r.DecisionComment,
+		&from, &by, &r.Version)
+	if err != nil {
+		return nil, err
+	}
+	r.Add, r.Remove, r.BaseRoles, r.RiskReasons = fromJSON(add), fromJSON(remove), fromJSON(base), fromJSON(reasons)
+	r.Risk, r.State, r.Phase = Risk(risk), State(state), Phase(phase)
+	r.NextAt, r.CreatedAt, r.UpdatedAt, r.ExpiresAt, r.DecidedAt = parseTime(nextAt), parseTime(created), parseTime(updated), parseTime(expires), parseTime(decided)
+	r.Reissued = reissued != 0
+	r.ResubmittedFrom, r.SupersededBy = from.Int64, by.Int64
+	return &r, nil
+}
+
+// querier is satisfied by *sql.DB and *sql.Tx.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func loadRequest(ctx context.Context, q querier, id int64) (*Request, error) {
+	r, err := scanRequest(q.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM change_requests WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("change request %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load change request %d: %w", id, err)
+	}
+	if err := loadApprovals(ctx, q, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func loadApprovals(ctx context.Context, q querier, r *Request) error {
+	rows, err := q.QueryContext(ctx, `SELECT approver_id, approver_username, approver_name, change_hash, comment, created_at
+		FROM change_approvals WHERE change_id = ? ORDER BY created_at, approver_id`, r.ID)
+	if err != nil {
+		return fmt.Errorf("load approvals: %w", err)
+	}
+	defer rows.Close()
+	r.Approvals = nil
+	for rows.Next() {
+		var a Approval
+		var at string
+		if err := rows.Scan(&a.ApproverID, &a.ApproverUsername, &a.ApproverName, &a.Hash, &a.Comment, &at); err != nil {
+			return err
+		}
+		a.At = parseTime(at)
+		r.Approvals = append(r.Approvals, a)
+	}
+	return rows.Err()
+}
+
+func insertRequest(ctx context.Context, tx *sql.Tx, r *Request) error {
+	var from any
+	if r.ResubmittedFrom != 0 {
+		from = r.ResubmittedFrom
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO change_requests
+		(account, region, cluster, add_roles, remove_roles, default_role, reason, ticket,
+		 requester_id, requester_username, requester_name, base_roles, base_default, change_hash, risk, risk_reasons,
+		 approvals_required, state, created_at, updated_at, expires_at, resubmitted_from)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Account, r.Region, r.Cluster, toJSON(r.Add), toJSON(r.Remove), r.Default, r.Reason, r.Ticket,
+		r.RequesterID, r.RequesterUsername, r.RequesterName, toJSON(r.BaseRoles), r.BaseDefault, r.Hash, string(r.Risk), toJSON(r.RiskReasons),
+		r.ApprovalsRequired, string(r.State), fmtTime(r.CreatedAt), fmtTime(r.UpdatedAt), fmtTime(r.ExpiresAt), from)
+	if err != nil {
+		return fmt.Errorf("insert change request: %w", err)
+	}
+	r.ID, err = res.LastInsertId()
+	r.Version = 1
+	return err
+}
+
+// update is the one way a request's mutable columns change: conditional on
+// the version the caller read, so that two writers cannot both win.
+func update(ctx context.Context, tx *sql.Tx, r *Request) error {
+	var by any
+	if r.SupersededBy != 0 {
+		by = r.SupersededBy
+	}
+	reissued := 0
+	if r.Reissued {
+		reissued = 1
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE change_requests SET
+		state = ?, state_reason = ?, phase = ?, attempts = ?, next_at = ?, reissued = ?, aws_request_id = ?,
+		updated_at = ?, decided_at = ?, decider_username = ?, decision_comment = ?, superseded_by = ?,
+		version = version + 1
+		WHERE id = ? AND version = ?`,
+		string(r.State), r.StateReason, string(r.Phase), r.Attempts, fmtTime(r.NextAt), reissued, r.AWSRequestID,
+		fmtTime(r.UpdatedAt), fmtTime(r.DecidedAt), r.DeciderUsername, r.DecisionComment, by,
+		r.ID, r.Version)
+	if err != nil {
+		return fmt.Errorf("update change request %d: %w", r.ID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return fmt.Errorf("change request %d changed meanwhile: %w", r.ID, ErrConflict)
+	}
+	r.Version++
+	return nil
+}
+
+// ListFilter selects requests for the queue.
+type ListFilter struct {
+	States      []State
+	Region      string
+	Cluster     string
+	RequesterID int64
+	// ToApproveBy lists pending requests this user may approve and has not.
+	ToApproveBy int64
+	// Before is the keyset cursor: only requests with a smaller ID.
+	Before int64
+	Limit  int
+}
+
+func listRequests(ctx context.Context, q querier, f ListFilter) ([]*Request, error) {
+	var where []string
+	var args []any
+	if len(f.States) > 0 {
+		ph := make([]string, len(f.States))
+		for i, s := range f.States {
+			ph[i] = "?"
+			args = append(args, string(s))
+		}
+		where = append(where, "state IN ("+strings.Join(ph, ",")+")")
+	}
+	if f.Region != "" {
+		where = append(where, "region = ?")
+		args = append(args, f.Region)
+	}
+	if f.Cluster != "" {
+		where = append(where, "cluster = ?")
+		args = append(args, f.Cluster)
+	}
+	if f.RequesterID != 0 {
+		where = append(where, "requester_id = ?")
+		args = append(args, f.RequesterID)
+	}
+	if f.ToApproveBy != 0 {
+		where = append(where, "state = 'pending' AND requester_id <> ? AND NOT EXISTS (SELECT 1 FROM change_approvals a WHERE a.change_id = change_requests.id AND a.approver_id = ? AND a.change_hash = change_requests.change_hash)")
+		args = append(args, f.ToApproveBy, f.ToApproveBy)
+	}
+	if f.Before > 0 {
+		where = append(where, "id < ?")
+		args = append(args, f.Before)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	query := `SELECT ` + requestColumns + ` FROM change_requests`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += fmt.Sprintf(" ORDER BY id DESC LIMIT %d", limit)
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list change requests: %w", err)
+	}
+	var out []*Request
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, r := range out {
+		if err := loadApprovals(ctx, q, r); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,279 @@
+package change
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// Input is what a requester typed on the new-change form, kept as typed so
+// that a form with errors can show it again.
+type Input struct {
+	Region  string
+	Cluster string
+	Add     string   // one ARN per line
+	Remove  []string // ARNs picked from the current roles
+	Default string   // "" leaves the default as it is
+	Reason  string
+	Ticket  string
+}
+
+// Limits on the free-text fields.
+const (
+	MinReasonLen = 10
+	MaxReasonLen = 2000
+	MaxTicketLen = 64
+	MaxAddLines  = 50
+)
+
+// Field names of the new-change form, used as keys of FieldErrors.
+const (
+	FieldAdd     = "add"
+	FieldRemove  = "remove"
+	FieldDefault = "default"
+	FieldReason  = "reason"
+	FieldTicket  = "ticket"
+	FieldForm    = "form" // not tied to one field
+)
+
+// FieldErrors maps a form field to the message shown next to it.
+type FieldErrors map[string]string
+
+func (f FieldErrors) add(field, msg string) {
+	if _, ok := f[field]; !ok {
+		f[field] = msg
+	}
+}
+
+// ValidationError is returned when input is refused; Fields says why, per
+// field. Nothing was stored and nothing was sent.
+type ValidationError struct{ Fields FieldErrors }
+
+func (e *ValidationError) Error() string {
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	b.WriteString("invalid change request:")
+	for _, k := range keys {
+		fmt.Fprintf(&b, " %s: %s;", k, e.Fields[k])
+	}
+	return b.String()
+}
+
+// Plan is a validated change: what will be sent and what will result.
+type Plan struct {
+	Add         []string
+	Remove      []string
+	Default     string
+	Result      []string // roles after the change, sorted
+	ResultDef   string   // default after the change
+	Risk        Risk
+	RiskReasons []string
+	Checks      []Check
+}
+
+// CheckStatus is the outcome of one pre-flight check.
+type CheckStatus string
+
+// Check outcomes.
+const (
+	CheckPass    CheckStatus = "pass"
+	CheckFail    CheckStatus = "fail"
+	CheckWarn    CheckStatus = "warn"
+	CheckSkipped CheckStatus = "not checked"
+)
+
+// Check is one line of the pre-flight checklist shown on the request page.
+type Check struct {
+	Name   string
+	Status CheckStatus
+	Detail string
+}
+
+// Policy holds the settings that decide risk.
+type Policy struct {
+	// ProductionTag (key=value) marks clusters whose changes need two approvers.
+	ProductionTag string
+}
+
+// splitARNs turns the add textarea into ARNs: one per line, blank lines
+// ignored. Spaces inside a line are kept so that validation can name them.
+func splitARNs(text string) []string {
+	var out []string
+	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// validate checks the input against the live cluster. It returns the plan
+// and the field errors; the plan is meaningful only when errs is empty.
+func (p Policy) validate(in Input, live Live) (Plan, FieldErrors) {
+	errs := FieldErrors{}
+	partition := PartitionOf(live.Region)
+	quota := RoleQuota(live.Region)
+
+	add := splitARNs(in.Add)
+	if len(add) > MaxAddLines {
+		errs.add(FieldAdd, fmt.Sprintf("at most %d roles can be added in one request", MaxAddLines))
+	}
+	seen := map[string]bool{}
+	for _, a := range add {
+		parsed, msg := parseARN(a)
+		switch {
+		case msg != "":
+			errs.add(FieldAdd, fmt.Sprintf("%s %s", quote(a), msg))
+		case parsed.Partition != partition:
+			errs.add(FieldAdd, fmt.Sprintf("%s is in partition %s, but %s is in %s", quote(a), parsed.Partition, live.Region, partition))
+		case parsed.ServiceLinked():
+			errs.add(FieldAdd, fmt.Sprintf("%s is an AWS service-linked role, which Redshift cannot use", quote(a)))
+		case live.Account != "" && parsed.Account != live.Account:
+			errs.add(FieldAdd, fmt.Sprintf("%s belongs to account %s; the cluster is in account %s", quote(a), parsed.Account, live.Account))
+		case seen[a]:
+			errs.add(FieldAdd, fmt.Sprintf("%s is listed twice", quote(a)))
+		case live.Has(a):
+			errs.add(FieldAdd, fmt.Sprintf("%s is already associated with the cluster", quote(a)))
+		}
+		seen[a] = true
+	}
+
+	removeSeen := map[string]bool{}
+	for _, a := range in.Remove {
+		switch {
+		case removeSeen[a]:
+			errs.add(FieldRemove, fmt.Sprintf("%s is listed twice", quote(a)))
+		case !live.Has(a):
+			errs.add(FieldRemove, fmt.Sprintf("%s is not associated with the cluster", quote(a)))
+		case seen[a]:
+			errs.add(FieldRemove, fmt.Sprintf("%s is both added and removed", quote(a)))
+		}
+		removeSeen[a] = true
+	}
+
+	addSorted, removeSorted := sortedCopy(add), sortedCopy(in.Remove)
+	result := resultSet(live.ARNs(), addSorted, removeSorted)
+	if len(result) > quota {
+		errs.add(FieldAdd, fmt.Sprintf("the cluster would carry %d roles; the quota in %s is %d", len(result), live.Region, quota))
+	}
+
+	def := in.Default
+	if def != "" {
+		if _, msg := parseARN(def); msg != "" {
+			errs.add(FieldDefault, "the default role "+msg)
+		} else if !slices.Contains(result, def) {
+			errs.add(FieldDefault, "the default role must be one of the roles the cluster carries after the change")
+		} else if def == live.Default {
+			def = "" // already the default: nothing to set
+		}
+	}
+	resultDef := def
+	if resultDef == "" {
+		resultDef = live.Default
+		if slices.Contains(removeSorted, live.Default) {
+			resultDef = ""
+		}
+	}
+
+	if len(addSorted) == 0 && len(removeSorted) == 0 && def == "" && len(errs) == 0 {
+		errs.add(FieldForm, "the request changes nothing: add a role, remove a role or set a new default")
+	}
+
+	reason := strings.TrimSpace(in.Reason)
+	switch n := utf8.RuneCountInString(reason); {
+	case n == 0:
+		errs.add(FieldReason, "say why this change is needed")
+	case n < MinReasonLen:
+		errs.add(FieldReason, fmt.Sprintf("give a reason of at least %d characters", MinReasonLen))
+	case n > MaxReasonLen:
+		errs.add(FieldReason, fmt.Sprintf("keep the reason under %d characters (it has %d)", MaxReasonLen, n))
+	}
+	if !utf8.ValidString(in.Reason) || strings.ContainsRune(in.Reason, 0) {
+		errs.add(FieldReason, "the reason contains characters that are not text")
+	}
+	ticket := strings.TrimSpace(in.Ticket)
+	switch {
+	case utf8.RuneCountInString(ticket) > MaxTicketLen:
+		errs.add(FieldTicket, fmt.Sprintf("keep the ticket reference under %d characters", MaxTicketLen))
+	case strings.ContainsFunc(ticket, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		errs.add(FieldTicket, "the ticket reference contains control characters")
+	}
+
+	plan := Plan{Add: addSorted, Remove: removeSorted, Default: def, Result: result, ResultDef: resultDef}
+	plan.Risk, plan.RiskReasons = p.risk(live, removeSorted, def)
+	plan.Checks = preflight(live, plan, quota)
+	if msg, bad := errs[FieldAdd]; bad {
+		plan.Checks[0].Status, plan.Checks[0].Detail = CheckFail, msg
+	}
+	return plan, errs
+}
+
+// risk decides whether a change needs two approvers: it removes or replaces
+// the default role, or it touches a production cluster.
+func (p Policy) risk(live Live, remove []string, def string) (Risk, []string) {
+	var reasons []string
+	if live.Default != "" && slices.Contains(remove, live.Default) {
+		reasons = append(reasons, "removes the default role; COPY and UNLOAD without IAM_ROLE will stop working")
+	}
+	if live.Default != "" && def != "" && def != live.Default {
+		reasons = append(reasons, "replaces the default role; COPY and UNLOAD without IAM_ROLE will use the new one")
+	}
+	if p.ProductionTag != "" && live.HasTag(p.ProductionTag) {
+		reasons = append(reasons, "the cluster is tagged "+p.ProductionTag)
+	}
+	if len(reasons) > 0 {
+		return RiskHigh, reasons
+	}
+	return RiskNormal, nil
+}
+
+// ApprovalsFor is how many distinct approvers a risk level needs.
+func ApprovalsFor(r Risk) int {
+	if r == RiskHigh {
+		return 2
+	}
+	return 1
+}
+
+// preflight is the Redshift-specific checklist, run at request time and
+// again before approval.
+func preflight(live Live, plan Plan, quota int) []Check {
+	checks := []Check{
+		{Name: "ARN syntax, partition and account", Status: CheckPass, Detail: "every role ARN is well formed, in partition " + PartitionOf(live.Region) + accountNote(live.Account)},
+		{Name: "No service-linked roles", Status: CheckPass, Detail: "AWSServiceRoleForRedshift and other service-linked roles cannot be associated"},
+		{Name: "Role count within quota", Status: CheckPass, Detail: fmt.Sprintf("%d of %d roles after the change", len(plan.Result), quota)},
+	}
+	if len(plan.Result) > quota {
+		checks[2].Status = CheckFail
+	}
+	def := Check{Name: "Default role in the resulting set", Status: CheckPass, Detail: "default after the change: " + orNone(plan.ResultDef)}
+	if plan.Default != "" && !slices.Contains(plan.Result, plan.Default) {
+		def.Status = CheckFail
+	} else if plan.ResultDef == "" && live.Default != "" {
+		def.Status, def.Detail = CheckWarn, "the cluster will have no default role"
+	}
+	checks = append(checks, def)
+	avail := Check{Name: "Cluster available", Status: CheckPass, Detail: "status " + live.Status + ", availability " + orNone(live.Availability)}
+	if !live.Modifiable() {
+		avail.Status = CheckWarn
+		avail.Detail += "; the change will wait until the cluster is available and every role is in-sync"
+	}
+	checks = append(checks, avail,
+		Check{Name: "Role exists and trusts redshift.amazonaws.com", Status: CheckSkipped, Detail: "Rolegate has no IAM read access configured; Redshift itself refuses a role whose trust policy lacks redshift.amazonaws.com"},
+		Check{Name: "iam:PassRole allowed for Rolegate", Status: CheckSkipped, Detail: "needs IAM policy simulation access"},
+	)
+	return checks
+}
+
+func accountNote(account string) string {
+	if account == "" {
+		return ""
+	}
+	return ", account " + account
+}

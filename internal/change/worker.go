@@ -1,0 +1,336 @@
+package change
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/redshift"
+	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
+
+	"rolegate/audit"
+	"rolegate/internal/inventory"
+)
+
+// Run is the apply worker. It settles what a previous process left
+// unfinished, then works on pokes (an approval) and on every tick, until
+// ctx ends. Run one worker per database: its steps run one at a time, so a
+// request in the calling phase at the start of a step was left by a crash.
+func (s *Service) Run(ctx context.Context, tick time.Duration) {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		if err := s.Step(ctx); err != nil && ctx.Err() == nil {
+			s.o.Logger.Error("apply worker step", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// Step does all the work that is due now: expiring pending requests,
+// applying approved ones, retrying those waiting for their cluster,
+// reconciling calls a crash interrupted, and following applied changes
+// until their roles are in-sync.
+func (s *Service) Step(ctx context.Context) error {
+	now := fmtTime(s.now())
+	var errs []error
+	expired, err := s.ids(ctx, `SELECT id FROM change_requests WHERE state = 'pending' AND expires_at <= ? ORDER BY id`, now)
+	if err != nil {
+		return err
+	}
+	for _, id := range expired {
+		r, err := s.Get(ctx, id)
+		if err == nil {
+			err = s.expire(ctx, r)
+		}
+		if err != nil && !errors.Is(err, ErrConflict) {
+			errs = append(errs, err)
+		}
+	}
+	due, err := s.ids(ctx, `SELECT id FROM change_requests
+		WHERE state = 'approved' OR (state IN ('applying', 'applied') AND next_at <= ?) ORDER BY id`, now)
+	if err != nil {
+		return err
+	}
+	for _, id := range due {
+		if ctx.Err() != nil {
+			break
+		}
+		r, err := s.Get(ctx, id)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		switch {
+		case r.State == Approved, r.State == Applying && r.Phase == PhaseWaiting:
+			err = s.attempt(ctx, r)
+		case r.State == Applying:
+			err = s.reconcile(ctx, r, true)
+		case r.State == Applied:
+			err = s.follow(ctx, r)
+		}
+		if err != nil && !errors.Is(err, ErrConflict) {
+			errs = append(errs, fmt.Errorf("change request %d: %w", id, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Service) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := s.o.DB.Reader().QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+func (s *Service) backoff(attempts int) time.Duration {
+	d := s.o.Backoff
+	for i := 1; i < attempts && d < s.o.MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, s.o.MaxBackoff)
+}
+
+// transition changes the request in one transaction with its audit event;
+// it fails with ErrConflict when someone else changed the request first.
+func (s *Service) transition(ctx context.Context, r *Request, change func(cur *Request), ev audit.Event) error {
+	return s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
+		cur, err := loadRequest(ctx, tx, r.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Version != r.Version {
+			return fmt.Errorf("change request %d moved on: %w", r.ID, ErrConflict)
+		}
+		change(cur)
+		cur.UpdatedAt = s.now()
+		if err := update(ctx, tx, cur); err != nil {
+			return err
+		}
+		ev.Target = audit.Target{Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}
+		if ev.Actor.Username == "" {
+			ev.Actor = audit.System
+		}
+		if _, err := s.o.Audit.Append(ctx, tx, ev); err != nil {
+			return err
+		}
+		*r = *cur
+		return nil
+	})
+}
+
+// attempt sends ModifyClusterIamRoles for an approved request, or retries
+// one that waits for its cluster.
+func (s *Service) attempt(ctx context.Context, r *Request) error {
+	if r.ComputeHash() != r.Hash || r.ValidApprovals() < r.ApprovalsRequired {
+		return s.fail(ctx, r, "approvals", "the approvals do not cover this exact change (hash or count mismatch); nothing was sent", nil, "")
+	}
+	c, reqID, err := s.describe(ctx, r.Region, r.Cluster)
+	if errors.Is(err, ErrNotFound) {
+		return s.fail(ctx, r, "ClusterNotFound", "the cluster no longer exists; nothing was sent", nil, reqID)
+	}
+	if err != nil {
+		return s.wait(ctx, r, "DescribeClusters", "could not read the cluster before applying: "+shortError(err), "", nil)
+	}
+	live := LiveFrom(r.Region, c)
+	if drift := live.DriftFrom(r); len(drift) > 0 {
+		return s.markStale(ctx, audit.System, audit.Origin{}, r, drift, c, reqID)
+	}
+	if !live.Modifiable() {
+		return s.wait(ctx, r, "ClusterBusy", fmt.Sprintf("waiting for cluster: status %s, availability %s, roles in-sync: %t", live.Status, orNone(live.Availability), live.AllInSync()), reqID, c)
+	}
+	in := &redshift.ModifyClusterIamRolesInput{ClusterIdentifier: aws.String(r.Cluster)}
+	if len(r.Add) > 0 {
+		in.AddIamRoles = r.Add
+	}
+	if len(r.Remove) > 0 {
+		in.RemoveIamRoles = r.Remove
+	}
+	if r.Default != "" {
+		in.DefaultIamRoleArn = aws.String(r.Default)
+	}
+	// The intent is on disk, with the cluster as it was, before the call
+	// can leave: a crash from here on is settled by reconcile.
+	attempt := r.Attempts + 1
+	err = s.transition(ctx, r, func(cur *Request) {
+		cur.State, cur.Phase, cur.Attempts, cur.NextAt, cur.StateReason = Applying, PhaseCalling, attempt, time.Time{}, ""
+	}, audit.Event{
+		Action: audit.ApplyStarted, Outcome: audit.Unknown, AWSRequestID: reqID, Snapshot: inventory.SnapshotJSON(c),
+		Params: audit.Params(map[string]any{"attempt": attempt, "max_attempts": s.o.MaxAttempts, "change_hash": r.Hash,
+			"add": r.Add, "remove": r.Remove, "default": r.Default}),
+	})
+	if err != nil {
+		return err
+	}
+	callCtx, cancel := context.WithTimeout(ctx, s.o.CallTimeout)
+	out, awsID, err := s.o.Redshift.ModifyClusterIamRoles(callCtx, r.Region, in)
+	cancel()
+	if err == nil {
+		return s.applied(ctx, r, audit.ApplySucceeded, out, awsID, map[string]any{"attempt": attempt})
+	}
+	outcome, code, msg := classify(err)
+	switch outcome {
+	case refusedForNow:
+		return s.wait(ctx, r, code, msg, awsID, nil)
+	case refused:
+		return s.fail(ctx, r, code, msg, nil, awsID)
+	default:
+		if ctx.Err() != nil {
+			// Shutting down: leave the calling phase for reconcile.
+			return ctx.Err()
+		}
+		err := s.transition(ctx, r, func(cur *Request) { cur.NextAt = time.Time{} }, audit.Event{
+			Action: audit.ApplyUnknown, Outcome: audit.Unknown, AWSRequestID: awsID, ErrorCode: code, ErrorMessage: msg,
+			Params: audit.Params(map[string]any{"attempt": attempt}),
+		})
+		if err != nil {
+			return err
+		}
+		return s.reconcile(ctx, r, false)
+	}
+}
+
+// applied records that AWS accepted the change, with the Cluster it
+// returned, and starts following the roles.
+func (s *Service) applied(ctx context.Context, r *Request, action audit.Action, c *types.Cluster, awsID string, params map[string]any) error {
+	err := s.transition(ctx, r, func(cur *Request) {
+		cur.State, cur.Phase, cur.NextAt, cur.AWSRequestID, cur.StateReason = Applied, PhaseFollowing, s.now(), awsID, ""
+	}, audit.Event{
+		Action: action, Outcome: audit.Success, AWSRequestID: awsID, Snapshot: inventory.SnapshotJSON(c), Params: audit.Params(params),
+	})
+	if err != nil {
+		return err
+	}
+	s.poke()
+	return nil
+}
+
+// wait puts the request back to wait for its cluster, or fails it when the
+// attempts are used up.
+func (s *Service) wait(ctx context.Context, r *Request, code, msg, awsID string, c *types.Cluster) error {
+	attempts := r.Attempts
+	if r.State != Applying || r.Phase != PhaseCalling {
+		attempts++ // a wait without a call still counts against the limit
+	}
+	if attempts >= s.o.MaxAttempts {
+		return s.fail(ctx, r, code, fmt.Sprintf("gave up after %d attempts: %s", attempts, msg), c, awsID)
+	}
+	next := s.now().Add(s.backoff(attempts))
+	return s.transition(ctx, r, func(cur *Request) {
+		cur.State, cur.Phase, cur.Attempts, cur.NextAt, cur.StateReason = Applying, PhaseWaiting, attempts, next, msg
+	}, audit.Event{
+		Action: audit.ApplyWaiting, Outcome: audit.Failure, AWSRequestID: awsID, ErrorCode: code, ErrorMessage: msg, Snapshot: inventory.SnapshotJSON(c),
+		Params: audit.Params(map[string]any{"attempt": attempts, "max_attempts": s.o.MaxAttempts, "next_attempt_at": fmtTime(next)}),
+	})
+}
+
+func (s *Service) fail(ctx context.Context, r *Request, code, msg string, c *types.Cluster, awsID string) error {
+	return s.transition(ctx, r, func(cur *Request) {
+		cur.State, cur.Phase, cur.NextAt, cur.StateReason = Failed, PhaseNone, time.Time{}, msg
+	}, audit.Event{
+		Action: audit.ApplyFailed, Outcome: audit.Failure, AWSRequestID: awsID, ErrorCode: code, ErrorMessage: msg, Snapshot: inventory.SnapshotJSON(c),
+		Params: audit.Params(map[string]any{"attempts": r.Attempts}),
+	})
+}
+
+// reconcile settles a call whose outcome is unknown by reading the
+// cluster: the change is there (applied), the cluster is still busy (read
+// again later), someone else changed it (stale), or it is not there. A call
+// lost in this process (a timeout, a 5xx) is then retried like a refused
+// one, within the attempt limit; a call interrupted by a crash is re-issued
+// once, and a second miss fails the request for an operator to look at.
+func (s *Service) reconcile(ctx context.Context, r *Request, afterCrash bool) error {
+	c, reqID, err := s.describe(ctx, r.Region, r.Cluster)
+	if errors.Is(err, ErrNotFound) {
+		return s.fail(ctx, r, "ClusterNotFound", "the cluster no longer exists", nil, reqID)
+	}
+	if err != nil {
+		next := s.now().Add(s.backoff(1))
+		return s.transition(ctx, r, func(cur *Request) { cur.NextAt = next }, audit.Event{
+			Action: audit.ApplyReconciled, Outcome: audit.Unknown, ErrorMessage: "could not read the cluster: " + shortError(err),
+			Params: audit.Params(map[string]any{"result": "retry reading the cluster", "next_at": fmtTime(next)}),
+		})
+	}
+	live := LiveFrom(r.Region, c)
+	switch {
+	case live.Satisfies(r):
+		return s.applied(ctx, r, audit.ApplyReconciled, c, reqID, map[string]any{"result": "applied", "attempt": r.Attempts})
+	case len(live.DriftFrom(r)) > 0:
+		return s.markStale(ctx, audit.System, audit.Origin{}, r, live.DriftFrom(r), c, reqID)
+	case !live.Modifiable():
+		next := s.now().Add(s.backoff(1))
+		return s.transition(ctx, r, func(cur *Request) { cur.NextAt = next }, audit.Event{
+			Action: audit.ApplyReconciled, Outcome: audit.Unknown, AWSRequestID: reqID, Snapshot: inventory.SnapshotJSON(c),
+			Params: audit.Params(map[string]any{"result": "cluster busy; reading it again later", "next_at": fmtTime(next)}),
+		})
+	case !afterCrash:
+		return s.wait(ctx, r, "NotApplied", "the change is not on the cluster after a call without an answer; retrying", reqID, c)
+	case !r.Reissued:
+		return s.transition(ctx, r, func(cur *Request) {
+			cur.Phase, cur.NextAt, cur.Reissued, cur.StateReason = PhaseWaiting, time.Time{}, true, "the change is not on the cluster; sending it once more"
+		}, audit.Event{
+			Action: audit.ApplyReconciled, Outcome: audit.Failure, AWSRequestID: reqID, Snapshot: inventory.SnapshotJSON(c),
+			Params: audit.Params(map[string]any{"result": "not applied; re-issuing once"}),
+		})
+	default:
+		return s.fail(ctx, r, "NotApplied", "the change is not on the cluster after it was re-issued once; an operator should look at the cluster", c, reqID)
+	}
+}
+
+// follow polls an applied change until every role is in-sync, then records
+// the final Cluster.
+func (s *Service) follow(ctx context.Context, r *Request) error {
+	c, reqID, err := s.describe(ctx, r.Region, r.Cluster)
+	if err != nil {
+		next := s.now().Add(s.o.FollowEvery)
+		return s.quietly(ctx, r, func(cur *Request) { cur.NextAt = next })
+	}
+	live := LiveFrom(r.Region, c)
+	if !live.Settled(r) {
+		next := s.now().Add(s.o.FollowEvery)
+		return s.quietly(ctx, r, func(cur *Request) { cur.NextAt = next })
+	}
+	return s.transition(ctx, r, func(cur *Request) {
+		cur.State, cur.Phase, cur.NextAt, cur.StateReason = InSync, PhaseNone, time.Time{}, ""
+	}, audit.Event{
+		Action: audit.ApplyInSync, Outcome: audit.Success, AWSRequestID: reqID, Snapshot: inventory.SnapshotJSON(c),
+		Params: audit.Params(map[string]any{"roles": live.ARNs(), "default": live.Default}),
+	})
+}
+
+// quietly changes only scheduling fields, which need no audit event.
+func (s *Service) quietly(ctx context.Context, r *Request, change func(cur *Request)) error {
+	return s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
+		cur, err := loadRequest(ctx, tx, r.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Version != r.Version {
+			return fmt.Errorf("change request %d moved on: %w", r.ID, ErrConflict)
+		}
+		change(cur)
+		if err := update(ctx, tx, cur); err != nil {
+			return err
+		}
+		*r = *cur
+		return nil
+	})
+}
