@@ -41,7 +41,9 @@ func startServer(t *testing.T, args []string, env map[string]string) (string, fu
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
 	getenv := func(k string) string { return env[k] }
-	go func() { done <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), getenv, &stdout, &stderr) }()
+	go func() {
+		done <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), getenv, &stdout, &stderr)
+	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if m := addrRE.FindStringSubmatch(stdout.String()); m != nil {
