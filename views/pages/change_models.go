@@ -1,0 +1,166 @@
+package pages
+
+// RoleRow is one IAM role of a cluster as a page shows it.
+type RoleRow struct {
+	ARN       string
+	Status    string // ApplyStatus: adding, in-sync, removing
+	IsDefault bool
+}
+
+// CheckRow is one line of the pre-flight checklist.
+type CheckRow struct {
+	Name   string
+	Status string // pass, fail, warn, not checked
+	Detail string
+}
+
+// ResultRole is one role of the set a change results in.
+type ResultRole struct {
+	ARN       string
+	Change    string // added, removed, kept
+	IsDefault bool   // the default after the change
+	WasDefault bool  // the default before the change
+}
+
+// ChangePreview is the resulting role set and the checks of a draft.
+type ChangePreview struct {
+	Roles       []ResultRole
+	Default     string
+	OldDefault  string
+	Risk        string
+	RiskReasons []string
+	Approvals   int
+	Checks      []CheckRow
+	// Problems are the messages that would stop the submit, in one list
+	// for the live preview (the form shows them beside each field).
+	Problems []string
+}
+
+// ChangeFormPage is the new-change form for one cluster.
+type ChangeFormPage struct {
+	Region       string
+	Cluster      string
+	ClusterURL   string
+	Status       string
+	Availability string
+	Roles        []RoleRow
+	Default      string
+	Quota        int
+
+	ActionURL  string
+	PreviewURL string
+
+	// What the user typed, kept across a refused submit.
+	Add     string
+	Remove  map[string]bool
+	SetDef  string
+	Reason  string
+	Ticket  string
+	Errors  map[string]string
+	Preview *ChangePreview
+	// DefaultChoices are the roles that can become the default: the current
+	// roles and the well-formed ARNs being added.
+	DefaultChoices []string
+}
+
+// ApprovalRow is one approval on a request page.
+type ApprovalRow struct {
+	Approver string
+	At       string
+	Comment  string
+	Valid    bool // bound to the request's current hash
+}
+
+// TimelineRow is one audit event of a request.
+type TimelineRow struct {
+	Seq          int64
+	URL          string
+	At           string
+	Actor        string
+	Action       string
+	Outcome      string
+	AWSRequestID string
+	Error        string
+}
+
+// ChangePage is one change request.
+type ChangePage struct {
+	ID          int64
+	State       string
+	StateTone   string
+	Live        bool // the page follows the request until it settles
+	StatusURL   string
+	Region      string
+	Cluster     string
+	ClusterURL  string
+	Requester   string
+	Created     string
+	Expires     string
+	ExpiresIn   string
+	Reason      string
+	Ticket      string
+	Hash        string
+	Risk        string
+	RiskReasons []string
+	Required    int
+	Approvals   []ApprovalRow
+	Valid       int
+	Diff        []ResultRole
+	Default     string
+	OldDefault  string
+	Checks      []CheckRow
+	Blockers    []string
+	StateReason string
+	Attempts    string
+	NextAt      string
+	AWSRequest  string
+	Decider     string
+	Decided     string
+	Decision    string
+	LiveRoles   []RoleRow
+	LiveDefault string
+	Timeline    []TimelineRow
+	AuditURL    string
+
+	ResubmittedFrom int64
+	SupersededBy    int64
+
+	CanApprove  bool
+	CanReject   bool
+	CanCancel   bool
+	CanResubmit bool
+	// Errors carries a field message for the approve or reject comment.
+	Errors  map[string]string
+	Comment string
+}
+
+// ChangeRow is one line of the queue.
+type ChangeRow struct {
+	ID        int64
+	URL       string
+	Region    string
+	Cluster   string
+	Requester string
+	Summary   string
+	Risk      string
+	Approvals string
+	State     string
+	StateTone string
+	Created   string
+	ExpiresIn string
+}
+
+// ChangeListPage is the queue of change requests.
+type ChangeListPage struct {
+	Rows []ChangeRow
+	// Filter values as typed.
+	State     string
+	Cluster   string
+	Requester string
+	Mine      bool
+	States    []string
+	OlderURL  string
+	NewerURL  string
+	Errors    map[string]string
+	CanCreate bool
+}
