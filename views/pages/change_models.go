@@ -16,10 +16,10 @@ type CheckRow struct {
 
 // ResultRole is one role of the set a change results in.
 type ResultRole struct {
-	ARN       string
-	Change    string // added, removed, kept
-	IsDefault bool   // the default after the change
-	WasDefault bool  // the default before the change
+	ARN        string
+	Change     string // added, removed, kept
+	IsDefault  bool   // the default after the change
+	WasDefault bool   // the default before the change
 }
 
 // ChangePreview is the resulting role set and the checks of a draft.
