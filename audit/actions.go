@@ -15,21 +15,26 @@ const (
 	CSRFFailed      Action = "auth.csrf_failed"
 	AccessDenied    Action = "auth.access_denied"
 	SessionsEnded   Action = "auth.sessions_ended"
+	MFAEnrolled     Action = "auth.mfa_enrolled"
+	Reauthenticated Action = "auth.reauthenticated"
 )
 
 // User administration.
 const (
-	UserCreated       Action = "user.created"
-	UserRoleChanged   Action = "user.role_changed"
-	UserDisabled      Action = "user.disabled"
-	UserEnabled       Action = "user.enabled"
-	UserPasswordReset Action = "user.password_reset"
+	UserCreated         Action = "user.created"
+	UserRoleChanged     Action = "user.role_changed"
+	UserDisabled        Action = "user.disabled"
+	UserEnabled         Action = "user.enabled"
+	UserPasswordReset   Action = "user.password_reset"
+	UserPasswordChanged Action = "user.password_changed"
+	UserMFAReset        Action = "user.mfa_reset"
 )
 
 // The audit log itself.
 const (
 	AuditExported Action = "audit.exported"
 	AuditVerified Action = "audit.verified"
+	AuditAnchored Action = "audit.anchored"
 )
 
 // Change requests.
@@ -62,12 +67,16 @@ var descriptions = map[Action]string{
 	CSRFFailed:      "Request refused: missing or wrong CSRF token",
 	AccessDenied:    "Request refused: the user's role does not allow it",
 	SessionsEnded:   "All sessions of a user were ended",
+	MFAEnrolled:     "Second factor (TOTP) enrolled",
+	Reauthenticated: "Password confirmed again before a sensitive action",
 
-	UserCreated:       "User created",
-	UserRoleChanged:   "User's role changed",
-	UserDisabled:      "User disabled (their sessions ended)",
-	UserEnabled:       "User enabled",
-	UserPasswordReset: "User's password reset",
+	UserCreated:         "User created",
+	UserRoleChanged:     "User's role changed",
+	UserDisabled:        "User disabled (their sessions ended)",
+	UserEnabled:         "User enabled",
+	UserPasswordReset:   "User's password reset by an administrator",
+	UserPasswordChanged: "User changed their own password",
+	UserMFAReset:        "User's second factor reset by an administrator",
 
 	ChangeCreated:     "Change request submitted",
 	ChangeApproved:    "Change request approved",
@@ -87,6 +96,7 @@ var descriptions = map[Action]string{
 
 	AuditExported: "Audit log exported",
 	AuditVerified: "Audit chain verified",
+	AuditAnchored: "Head of the audit chain written to the anchor file",
 }
 
 // Description says what the action records, for people.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"rolegate/audit"
 	"rolegate/handlers"
 	"rolegate/internal/store"
 	"rolegate/static"
@@ -20,17 +21,30 @@ import (
 
 // testApp is the real router on a real SQLite file in a temp dir, served
 // over HTTP, with a cookie-keeping client that does not follow redirects.
+// Each capability adds its own part of the app and of the options in its
+// <area>_setup_test.go file.
 type testApp struct {
 	url    string
 	client *http.Client
 	db     *store.DB
 	assets *static.Assets
+	audit  *audit.Log
+
+	accessTest
+	auditTest
+	inventoryTest
+	changeTest
 }
 
 type testOptions struct {
 	https bool
 	logs  io.Writer
 	extra func(e *echo.Echo)
+
+	accessTestOptions
+	auditTestOptions
+	inventoryTestOptions
+	changeTestOptions
 }
 
 func newTestApp(t *testing.T) *testApp { return newTestAppWith(t, nil) }
@@ -49,13 +63,21 @@ func newTestAppWith(t *testing.T, mod func(*testOptions)) *testApp {
 	}
 	t.Cleanup(func() { db.Close() })
 	assets := static.New()
-	e, err := handlers.New(handlers.Options{
+	app := &testApp{db: db, assets: assets, audit: audit.New(db)}
+	ho := handlers.Options{
 		Logger:  log,
 		Version: "test",
 		HTTPS:   o.https,
 		DB:      db,
 		Assets:  assets,
-	})
+		Audit:   app.audit,
+	}
+	// Order matters: changes use the inventory and the audit log.
+	app.setupAccessTest(t, &o, &ho, log)
+	app.setupAuditTest(t, &o, &ho, log)
+	app.setupInventoryTest(t, &o, &ho, log)
+	app.setupChangeTest(t, &o, &ho, log)
+	e, err := handlers.New(ho)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,15 +86,18 @@ func newTestAppWith(t *testing.T, mod func(*testOptions)) *testApp {
 	}
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
+	app.url = srv.URL
+	app.client = newClient()
+	return app
+}
+
+// newClient keeps cookies and does not follow redirects, so that tests see
+// them.
+func newClient() *http.Client {
 	jar, _ := cookiejar.New(nil)
-	return &testApp{
-		url:    srv.URL,
-		db:     db,
-		assets: assets,
-		client: &http.Client{
-			Jar:           jar,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+	return &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
 

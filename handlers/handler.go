@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"rolegate/audit"
 	"rolegate/static"
 )
 
@@ -18,7 +19,8 @@ type Pinger interface {
 }
 
 // Options are the dependencies and settings of the HTTP layer, built by
-// cmd/web.
+// cmd/web. Each capability brings its own part (access.go, audit.go,
+// inventory.go, changes.go).
 type Options struct {
 	Logger         *slog.Logger
 	Version        string
@@ -27,6 +29,12 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	DB             Pinger
 	Assets         *static.Assets
+	Audit          *audit.Log
+
+	AccessOptions
+	AuditOptions
+	InventoryOptions
+	ChangeOptions
 }
 
 // Handler holds the dependencies every route handler uses.
@@ -37,12 +45,18 @@ type Handler struct {
 	https   bool
 	db      Pinger
 	assets  *static.Assets
+	audit   *audit.Log
+
+	accessDeps
+	auditDeps
+	inventoryDeps
+	changeDeps
 }
 
 // New builds the echo instance with every route and middleware registered.
 func New(o Options) (*echo.Echo, error) {
-	if o.Logger == nil || o.DB == nil || o.Assets == nil {
-		return nil, fmt.Errorf("handlers: Logger, DB and Assets are required")
+	if o.Logger == nil || o.DB == nil || o.Assets == nil || o.Audit == nil {
+		return nil, fmt.Errorf("handlers: Logger, DB, Assets and Audit are required")
 	}
 	h := &Handler{
 		log:     o.Logger,
@@ -51,6 +65,12 @@ func New(o Options) (*echo.Echo, error) {
 		https:   o.HTTPS,
 		db:      o.DB,
 		assets:  o.Assets,
+		audit:   o.Audit,
+	}
+	for _, setup := range []func(Options) error{h.setupAccess, h.setupAudit, h.setupInventory, h.setupChanges} {
+		if err := setup(o); err != nil {
+			return nil, err
+		}
 	}
 	e := echo.New()
 	e.HideBanner = true

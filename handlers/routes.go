@@ -8,7 +8,9 @@ import (
 // formBodyLimit caps every request body; forms are small.
 const formBodyLimit = "64K"
 
-// register puts every route and middleware of Rolegate in one place.
+// register puts every route and middleware of Rolegate in one place. Each
+// capability's routes are listed in its own routesX method just below the
+// shared ones, always behind requireSignIn/requireRole for pages.
 func (h *Handler) register(e *echo.Echo) error {
 	e.Pre(h.requestID)
 	e.Use(
@@ -17,11 +19,17 @@ func (h *Handler) register(e *echo.Echo) error {
 		h.secureHeaders,
 		middleware.BodyLimit(formBodyLimit),
 	)
+	// Sessions and CSRF for every route (they skip /static and health).
+	e.Use(h.accessMiddleware()...)
 
 	e.GET("/healthz", h.healthz)
 	e.GET("/readyz", h.readyz)
 	e.GET("/static/:hash/*", h.staticFile)
 
 	e.GET("/", h.home)
+	h.routesAccess(e)
+	h.routesInventory(e)
+	h.routesAudit(e)
+	h.routesChanges(e)
 	return nil
 }

@@ -54,6 +54,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		case "version":
 			fmt.Fprintln(stdout, "rolegate", version())
 			return nil
+		case "user":
+			return runUser(ctx, args[1:], getenv, stdout, stderr)
+		case "audit":
+			return runAudit(ctx, args[1:], getenv, stdout, stderr)
 		}
 	}
 	cfg, err := config.Load(args, getenv, stderr)

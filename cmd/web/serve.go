@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"rolegate/audit"
 	"rolegate/handlers"
 	"rolegate/internal/config"
 	"rolegate/internal/store"
@@ -24,6 +25,25 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// wiring builds each capability's dependencies for the HTTP layer and the
+// background work, in wire_*.go; close undoes them in reverse order.
+type wiring struct {
+	cfg     config.Config
+	db      *store.DB
+	log     *slog.Logger
+	audit   *audit.Log
+	stdout  io.Writer
+	closers []func()
+}
+
+func (w *wiring) onClose(f func()) { w.closers = append(w.closers, f) }
+
+func (w *wiring) close() {
+	for i := len(w.closers) - 1; i >= 0; i-- {
+		w.closers[i]()
+	}
+}
+
 // serve runs the dashboard until ctx is cancelled, then shuts down
 // gracefully.
 func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) error {
@@ -34,7 +54,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 	}
 	defer db.Close()
 
-	e, err := handlers.New(handlers.Options{
+	ho := handlers.Options{
 		Logger:         log,
 		Version:        version(),
 		Demo:           cfg.Demo,
@@ -42,7 +62,17 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		TrustedProxies: cfg.TrustedProxies,
 		DB:             db,
 		Assets:         static.New(),
-	})
+		Audit:          audit.New(db),
+	}
+	w := &wiring{cfg: cfg, db: db, log: log, audit: ho.Audit, stdout: stdout}
+	defer w.close()
+	// Order matters: changes use the inventory and the audit log.
+	for _, wire := range []func(context.Context, *handlers.Options) error{w.access, w.auditLog, w.inventory, w.changes} {
+		if err := wire(ctx, &ho); err != nil {
+			return err
+		}
+	}
+	e, err := handlers.New(ho)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,9 @@
+package main
+
+import (
+	"context"
+
+	"rolegate/handlers"
+)
+
+func (w *wiring) changes(ctx context.Context, o *handlers.Options) error { return nil }
