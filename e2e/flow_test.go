@@ -103,5 +103,5 @@ func TestChangeApprovedToInSync(t *testing.T) {
 		arno.fail("the cluster page does not mark %s as the default", spectrum)
 	}
 
-	checkAuditTrail(t, arno, region, cluster, id)
+	checkAuditTrail(t, arno, cluster, id, []string{copyUnload, spectrum})
 }
