@@ -304,7 +304,7 @@ func (h *Handler) authFresh(c echo.Context) bool {
 		return false
 	}
 	at, _ := s.Values[auth.KeyAuthTime].(int64)
-	return at > 0 && time.Since(time.Unix(at, 0)) < h.reauthAfter
+	return at > 0 && h.sessions.Now().Sub(time.Unix(at, 0)) < h.reauthAfter
 }
 
 // auditActor is the signed-in user as an audit actor ("anonymous" when
@@ -353,6 +353,9 @@ func (h *Handler) recordAs(c echo.Context, actor audit.Actor, action audit.Actio
 	}
 }
 
+// testRoutes lets this package's tests add probe routes; nil otherwise.
+var testRoutes func(h *Handler, e *echo.Echo)
+
 func (h *Handler) routesAccess(e *echo.Echo) {
 	e.GET("/login", h.loginPage)
 	e.POST("/login", h.loginSubmit)
@@ -374,4 +377,7 @@ func (h *Handler) routesAccess(e *echo.Echo) {
 	e.POST("/admin/users/:id/password", h.adminUserPassword, admin)
 	e.POST("/admin/users/:id/sessions/end", h.adminUserEndSessions, admin)
 	e.POST("/admin/users/:id/mfa/reset", h.adminUserResetMFA, admin)
+	if testRoutes != nil {
+		testRoutes(h, e)
+	}
 }

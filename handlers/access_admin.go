@@ -241,7 +241,7 @@ func (h *Handler) accountPassword(c echo.Context) error {
 	}
 	s := h.newSession(c)
 	s.Values[auth.KeyUserID] = u.ID
-	s.Values[auth.KeyAuthTime] = time.Now().Unix()
+	s.Values[auth.KeyAuthTime] = h.sessions.Now().Unix()
 	if err := s.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package handlers
 import (
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -107,7 +106,7 @@ func (h *Handler) newSession(c echo.Context) *sessions.Session {
 func (h *Handler) finishSignIn(c echo.Context, u *auth.User, next string) error {
 	s := h.newSession(c)
 	s.Values[auth.KeyUserID] = u.ID
-	s.Values[auth.KeyAuthTime] = time.Now().Unix()
+	s.Values[auth.KeyAuthTime] = h.sessions.Now().Unix()
 	if err := s.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}
@@ -158,7 +157,7 @@ func (h *Handler) reauthSubmit(c echo.Context) error {
 		return h.render(c, http.StatusUnauthorized, pages.Reauth(p))
 	}
 	s := sessionOf(c)
-	s.Values[auth.KeyAuthTime] = time.Now().Unix()
+	s.Values[auth.KeyAuthTime] = h.sessions.Now().Unix()
 	if err := s.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}

@@ -88,6 +88,9 @@ func NewSessionStore(db *store.DB, cfg SessionConfig) (*SessionStore, error) {
 	}, nil
 }
 
+// Now is the store's clock.
+func (s *SessionStore) Now() time.Time { return s.now() }
+
 // CookieName is the session cookie's name: with the __Host- prefix over
 // TLS, so it cannot be set by a sibling domain or over plain HTTP.
 func CookieName(secure bool) string {
