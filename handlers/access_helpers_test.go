@@ -3,8 +3,8 @@ package handlers_test
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
