@@ -3,6 +3,10 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -36,9 +40,15 @@ func (h *Handler) loginPage(c echo.Context) error {
 
 // typedUsername keeps what the visitor typed within bounds for the audit
 // log and the form.
+// Control characters (CR/LF) are escaped so that they cannot forge lines
+// in logs or exports.
 func typedUsername(s string) string {
 	if len(s) > 64 {
-		return s[:64]
+		s = s[:64]
+	}
+	if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || !unicode.IsPrint(r) }) || !utf8.ValidString(s) {
+		q := strconv.QuoteToASCII(s)
+		return q[1 : len(q)-1]
 	}
 	return s
 }
