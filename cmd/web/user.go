@@ -14,6 +14,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"golang.org/x/term"
+
 	"rolegate/audit"
 	"rolegate/internal/auth"
 	"rolegate/internal/store"
@@ -73,7 +75,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	cmd, cargs := rest[0], rest[1:]
 	switch cmd {
 	case "add":
-		return c.add(ctx, cargs)
+		return c.add(ctx, cargs, stderr)
 	case "set-role":
 		if len(cargs) != 2 {
 			return usageErr(stderr, "set-role USERNAME ROLE")
@@ -100,7 +102,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		if len(cargs) != 1 {
 			return usageErr(stderr, "passwd USERNAME")
 		}
-		pw, err := readPassword()
+		pw, err := readPassword(stderr)
 		if err != nil {
 			return err
 		}
@@ -143,8 +145,30 @@ type userCmd struct {
 	stdout io.Writer
 }
 
-// readPassword reads one line from standard input.
-func readPassword() (string, error) {
+// readPassword reads the password: typed twice without echo on a
+// terminal, otherwise one line of standard input.
+func readPassword(stderr io.Writer) (string, error) {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(stderr, "Password (12 to 128 characters): ")
+		first, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", fmt.Errorf("user: read password: %w", err)
+		}
+		fmt.Fprint(stderr, "Again: ")
+		again, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", fmt.Errorf("user: read password: %w", err)
+		}
+		if string(first) != string(again) {
+			return "", errors.New("user: the two passwords differ")
+		}
+		if err := auth.CheckPassword(string(first), ""); err != nil {
+			return "", err
+		}
+		return string(first), nil
+	}
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
 		return "", errors.New("user: give the password on standard input (one line)")
@@ -156,7 +180,7 @@ func readPassword() (string, error) {
 	return pw, nil
 }
 
-func (c *userCmd) add(ctx context.Context, args []string) error {
+func (c *userCmd) add(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	roleName := fs.String("role", "viewer", "viewer, requester, approver or admin")
@@ -169,7 +193,7 @@ func (c *userCmd) add(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	pw, err := readPassword()
+	pw, err := readPassword(stderr)
 	if err != nil {
 		return err
 	}
