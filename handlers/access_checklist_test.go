@@ -418,3 +418,17 @@ func TestItem24NoPasswordsOrSessionIDsInLogsAndCRLFEncoded(t *testing.T) {
 		t.Errorf("the username's CR/LF is not escaped in the audit params:\n%s", dump.String())
 	}
 }
+
+func TestItem12FailedSignInsThrottledPerIPAcrossUsernames(t *testing.T) {
+	app := newTestAppWith(t, func(o *testOptions) {
+		o.limits = handlers.LoginLimits{AccountBurst: 10, AccountEvery: time.Hour, IPBurst: 3, IPEvery: time.Hour}
+	})
+	app.ensureUser(t, "vera", auth.RoleViewer)
+	b := app.newBrowser()
+	for i := 0; i < 3; i++ {
+		res := b.postForm(t, "/login", url.Values{"username": {"user" + itoa(int64(i))}, "password": {"guess guess guess"}})
+		wantStatus(t, res, http.StatusUnauthorized, "spraying failure")
+	}
+	res := b.postForm(t, "/login", url.Values{"username": {"vera"}, "password": {testPassword("vera")}})
+	wantStatus(t, res, http.StatusTooManyRequests, "a fourth username from the same IP")
+}

@@ -36,24 +36,47 @@ func newLoginThrottle(l LoginLimits) *loginThrottle {
 	return &loginThrottle{lim: l, accounts: map[string]*rate.Limiter{}, ips: map[string]*rate.Limiter{}}
 }
 
-func (t *loginThrottle) limiters(username, ip string) (*rate.Limiter, *rate.Limiter) {
+// sweep forgets full buckets, which carry no information. Called with mu
+// held.
+func (t *loginThrottle) sweep(now time.Time) {
+	if now.Sub(t.lastSwp) < time.Minute && len(t.accounts)+len(t.ips) < 100000 {
+		return
+	}
+	for k, l := range t.accounts {
+		if l.TokensAt(now) >= float64(t.lim.AccountBurst) {
+			delete(t.accounts, k)
+		}
+	}
+	for k, l := range t.ips {
+		if l.TokensAt(now) >= float64(t.lim.IPBurst) {
+			delete(t.ips, k)
+		}
+	}
+	t.lastSwp = now
+}
+
+// allowed reports whether a sign-in attempt may be checked at all. It adds
+// nothing to the maps: only failures do, so a stream of distinct usernames
+// is bounded by the per-IP limit.
+func (t *loginThrottle) allowed(username, ip string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := time.Now()
-	if now.Sub(t.lastSwp) > 10*time.Minute {
-		// Forget full buckets: they carry no information.
-		for k, l := range t.accounts {
-			if l.TokensAt(now) >= float64(t.lim.AccountBurst) {
-				delete(t.accounts, k)
-			}
-		}
-		for k, l := range t.ips {
-			if l.TokensAt(now) >= float64(t.lim.IPBurst) {
-				delete(t.ips, k)
-			}
-		}
-		t.lastSwp = now
+	if a := t.accounts[strings.ToLower(username)]; a != nil && a.TokensAt(now) < 1 {
+		return false
 	}
+	if i := t.ips[ip]; i != nil && i.TokensAt(now) < 1 {
+		return false
+	}
+	return true
+}
+
+// failed takes a token from the account's and the IP's buckets.
+func (t *loginThrottle) failed(username, ip string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := time.Now()
+	t.sweep(now)
 	key := strings.ToLower(username)
 	a := t.accounts[key]
 	if a == nil {
@@ -65,19 +88,6 @@ func (t *loginThrottle) limiters(username, ip string) (*rate.Limiter, *rate.Limi
 		i = rate.NewLimiter(rate.Every(t.lim.IPEvery), t.lim.IPBurst)
 		t.ips[ip] = i
 	}
-	return a, i
-}
-
-// allowed reports whether a sign-in attempt may be checked at all.
-func (t *loginThrottle) allowed(username, ip string) bool {
-	a, i := t.limiters(username, ip)
-	now := time.Now()
-	return a.TokensAt(now) >= 1 && i.TokensAt(now) >= 1
-}
-
-// failed takes a token from both buckets.
-func (t *loginThrottle) failed(username, ip string) {
-	a, i := t.limiters(username, ip)
-	a.Allow()
-	i.Allow()
+	a.AllowN(now, 1)
+	i.AllowN(now, 1)
 }
