@@ -1,21 +1,95 @@
 package handlers_test
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"rolegate/handlers"
 	"rolegate/internal/auth"
 )
 
-type accessTest struct{}
+type accessTest struct {
+	users    *auth.Users
+	sessions *auth.SessionStore
+	keyPairs [][]byte
+}
 
-type accessTestOptions struct{}
+type accessTestOptions struct {
+	// keyPairs replace the generated session keys (rotation tests).
+	keyPairs [][]byte
+	// now is the sessions' clock (expiry tests).
+	now      func() time.Time
+	adminMFA bool
+	limits   handlers.LoginLimits
+	demo     bool
+}
+
+// testKeyPairs makes one random session key pair.
+func testKeyPairs(t *testing.T) [][]byte {
+	t.Helper()
+	line, err := auth.NewKeyPairLine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := auth.ParseKeyPairs(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 func (a *testApp) setupAccessTest(t *testing.T, o *testOptions, ho *handlers.Options, log *slog.Logger) {
+	t.Helper()
+	pairs := o.keyPairs
+	if pairs == nil {
+		pairs = testKeyPairs(t)
+	}
+	st, err := auth.NewSessionStore(a.db, auth.SessionConfig{
+		KeyPairs: pairs, Idle: 30 * time.Minute, Max: 12 * time.Hour, Secure: o.https, Now: o.now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.users = auth.NewUsers(a.db)
+	a.sessions = st
+	a.keyPairs = pairs
+	ho.Users = a.users
+	ho.Sessions = st
+	ho.ReauthAfter = 15 * time.Minute
+	ho.AdminMFA = o.adminMFA
+	ho.Throttle = o.limits
+	ho.Demo = ho.Demo || o.demo
+}
+
+// testPassword is the password signIn gives each user.
+func testPassword(username string) string { return "correct-staple-" + username + "-battery" }
+
+// ensureUser creates the user with the role if new and returns it.
+func (a *testApp) ensureUser(t *testing.T, username string, role auth.Role) *auth.User {
+	t.Helper()
+	ctx := context.Background()
+	if u, err := a.users.ByUsername(ctx, username); err == nil {
+		return u
+	} else if !errors.Is(err, auth.ErrNotFound) {
+		t.Fatal(err)
+	}
+	var u *auth.User
+	err := a.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		u, err = a.users.Create(ctx, tx, username, strings.ToUpper(username[:1])+username[1:]+" Test", role, testPassword(username))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 // browser is one person's cookie-keeping client.
@@ -25,11 +99,22 @@ type browser struct {
 	username string
 }
 
+// newBrowser is an anonymous visitor.
+func (a *testApp) newBrowser() *browser { return &browser{app: a, client: newClient()} }
+
 // signIn creates the user with the role (if new) and signs them in through
 // the sign-in form, returning their browser.
 func (a *testApp) signIn(t *testing.T, username string, role auth.Role) *browser {
 	t.Helper()
-	return &browser{app: a, client: newClient(), username: username}
+	a.ensureUser(t, username, role)
+	b := a.newBrowser()
+	b.username = username
+	res := b.postForm(t, "/login", url.Values{"username": {username}, "password": {testPassword(username)}})
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
+		t.Fatalf("sign in %s: status %d, Location %q", username, res.StatusCode, res.Header.Get("Location"))
+	}
+	return b
 }
 
 func (b *browser) get(t *testing.T, path string) *http.Response {
@@ -41,14 +126,53 @@ func (b *browser) get(t *testing.T, path string) *http.Response {
 	return res
 }
 
+// csrfToken is the browser's CSRF token, fetched with a GET when it has
+// none yet.
+func (b *browser) csrfToken(t *testing.T) string {
+	t.Helper()
+	u, _ := url.Parse(b.app.url)
+	find := func() string {
+		for _, c := range b.client.Jar.Cookies(u) {
+			if strings.HasSuffix(c.Name, "rolegate_csrf") {
+				return c.Value
+			}
+		}
+		return ""
+	}
+	if tok := find(); tok != "" {
+		return tok
+	}
+	res := b.get(t, "/login")
+	res.Body.Close()
+	tok := find()
+	if tok == "" {
+		t.Fatal("no CSRF cookie after GET /login")
+	}
+	return tok
+}
+
 // postForm posts the form with the browser's CSRF token added.
 func (b *browser) postForm(t *testing.T, path string, form url.Values) *http.Response {
+	t.Helper()
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	f.Set("_csrf", b.csrfToken(t))
+	return b.postRaw(t, path, f, nil)
+}
+
+// postRaw posts the form as is, with extra headers.
+func (b *browser) postRaw(t *testing.T, path string, form url.Values, headers map[string]string) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, b.app.url+path, strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
 	res, err := b.client.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -151,6 +151,13 @@ func (s *Service) Preview(in Input, c *types.Cluster) (Plan, FieldErrors) {
 	return s.o.Policy.validate(in, LiveFrom(in.Region, c))
 }
 
+// Cluster reads the cluster from AWS now (never from a cache), for the
+// new-change form, its preview and a request's live status.
+func (s *Service) Cluster(ctx context.Context, region, id string) (*types.Cluster, error) {
+	c, _, err := s.describe(ctx, region, id)
+	return c, err
+}
+
 // describe reads the cluster from AWS now.
 func (s *Service) describe(ctx context.Context, region, id string) (*types.Cluster, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.o.CallTimeout)
@@ -184,6 +191,11 @@ func (s *Service) denied(ctx context.Context, actor Actor, origin audit.Origin, 
 func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, in Input) (*Request, error) {
 	if !actor.canRequest() {
 		return nil, s.denied(ctx, actor, origin, &Request{Region: in.Region, Cluster: in.Cluster}, "create change request", "your role cannot request changes")
+	}
+	// Input that is wrong whatever the cluster holds is refused before
+	// anything is asked of AWS.
+	if errs := CheckInput(in); len(errs) > 0 {
+		return nil, &ValidationError{Fields: errs}
 	}
 	c, _, err := s.describe(ctx, in.Region, in.Cluster)
 	if err != nil {

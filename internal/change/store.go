@@ -173,6 +173,8 @@ type ListFilter struct {
 	Region      string
 	Cluster     string
 	RequesterID int64
+	// RequesterUsername selects one requester by name.
+	RequesterUsername string
 	// ToApproveBy lists pending requests this user may approve and has not.
 	ToApproveBy int64
 	// Before is the keyset cursor: only requests with a smaller ID.
@@ -202,6 +204,10 @@ func listRequests(ctx context.Context, q querier, f ListFilter) ([]*Request, err
 	if f.RequesterID != 0 {
 		where = append(where, "requester_id = ?")
 		args = append(args, f.RequesterID)
+	}
+	if f.RequesterUsername != "" {
+		where = append(where, "requester_username = ?")
+		args = append(args, f.RequesterUsername)
 	}
 	if f.ToApproveBy != 0 {
 		where = append(where, "state = 'pending' AND requester_id <> ? AND NOT EXISTS (SELECT 1 FROM change_approvals a WHERE a.change_id = change_requests.id AND a.approver_id = ? AND a.change_hash = change_requests.change_hash)")

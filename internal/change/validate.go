@@ -116,45 +116,26 @@ func splitARNs(text string) []string {
 // validate checks the input against the live cluster. It returns the plan
 // and the field errors; the plan is meaningful only when errs is empty.
 func (p Policy) validate(in Input, live Live) (Plan, FieldErrors) {
-	errs := FieldErrors{}
-	partition := PartitionOf(live.Region)
+	errs := CheckInput(in)
 	quota := RoleQuota(live.Region)
 
 	add := splitARNs(in.Add)
-	if len(add) > MaxAddLines {
-		errs.add(FieldAdd, fmt.Sprintf("at most %d roles can be added in one request", MaxAddLines))
-	}
-	seen := map[string]bool{}
 	for _, a := range add {
-		parsed, msg := parseARN(a)
+		if _, msg := parseARN(a); msg != "" {
+			continue
+		}
+		parsed, _ := parseARN(a)
 		switch {
-		case msg != "":
-			errs.add(FieldAdd, fmt.Sprintf("%s %s", quote(a), msg))
-		case parsed.Partition != partition:
-			errs.add(FieldAdd, fmt.Sprintf("%s is in partition %s, but %s is in %s", quote(a), parsed.Partition, live.Region, partition))
-		case parsed.ServiceLinked():
-			errs.add(FieldAdd, fmt.Sprintf("%s is an AWS service-linked role, which Redshift cannot use", quote(a)))
 		case live.Account != "" && parsed.Account != live.Account:
 			errs.add(FieldAdd, fmt.Sprintf("%s belongs to account %s; the cluster is in account %s", quote(a), parsed.Account, live.Account))
-		case seen[a]:
-			errs.add(FieldAdd, fmt.Sprintf("%s is listed twice", quote(a)))
 		case live.Has(a):
 			errs.add(FieldAdd, fmt.Sprintf("%s is already associated with the cluster", quote(a)))
 		}
-		seen[a] = true
 	}
-
-	removeSeen := map[string]bool{}
 	for _, a := range in.Remove {
-		switch {
-		case removeSeen[a]:
-			errs.add(FieldRemove, fmt.Sprintf("%s is listed twice", quote(a)))
-		case !live.Has(a):
+		if !live.Has(a) {
 			errs.add(FieldRemove, fmt.Sprintf("%s is not associated with the cluster", quote(a)))
-		case seen[a]:
-			errs.add(FieldRemove, fmt.Sprintf("%s is both added and removed", quote(a)))
 		}
-		removeSeen[a] = true
 	}
 
 	addSorted, removeSorted := sortedCopy(add), sortedCopy(in.Remove)
@@ -164,10 +145,8 @@ func (p Policy) validate(in Input, live Live) (Plan, FieldErrors) {
 	}
 
 	def := in.Default
-	if def != "" {
-		if _, msg := parseARN(def); msg != "" {
-			errs.add(FieldDefault, "the default role "+msg)
-		} else if !slices.Contains(result, def) {
+	if def != "" && errs[FieldDefault] == "" {
+		if !slices.Contains(result, def) {
 			errs.add(FieldDefault, "the default role must be one of the roles the cluster carries after the change")
 		} else if def == live.Default {
 			def = "" // already the default: nothing to set
@@ -183,6 +162,66 @@ func (p Policy) validate(in Input, live Live) (Plan, FieldErrors) {
 
 	if len(addSorted) == 0 && len(removeSorted) == 0 && def == "" && len(errs) == 0 {
 		errs.add(FieldForm, "the request changes nothing: add a role, remove a role or set a new default")
+	}
+
+	plan := Plan{Add: addSorted, Remove: removeSorted, Default: def, Result: result, ResultDef: resultDef}
+	plan.Risk, plan.RiskReasons = p.risk(live, removeSorted, def)
+	plan.Checks = preflight(live, plan, quota)
+	if msg, bad := errs[FieldAdd]; bad {
+		plan.Checks[0].Status, plan.Checks[0].Detail = CheckFail, msg
+	}
+	return plan, errs
+}
+
+// CheckInput runs every check that needs no knowledge of the cluster: ARN
+// syntax and partition, service-linked roles, duplicates, a role both added
+// and removed, more roles than any quota allows, the reason and the ticket.
+// Input failing it is refused before anything is asked of AWS.
+func CheckInput(in Input) FieldErrors {
+	errs := FieldErrors{}
+	partition := PartitionOf(in.Region)
+	quota := RoleQuota(in.Region)
+
+	add := splitARNs(in.Add)
+	if len(add) > MaxAddLines || len(add) > quota {
+		errs.add(FieldAdd, fmt.Sprintf("at most %d roles can be added in one request (the quota in %s is %d)", min(MaxAddLines, quota), in.Region, quota))
+	}
+	seen := map[string]bool{}
+	for _, a := range add {
+		parsed, msg := parseARN(a)
+		switch {
+		case msg != "":
+			errs.add(FieldAdd, fmt.Sprintf("%s %s", quote(a), msg))
+		case parsed.Partition != partition:
+			errs.add(FieldAdd, fmt.Sprintf("%s is in partition %s, but %s is in %s", quote(a), parsed.Partition, in.Region, partition))
+		case parsed.ServiceLinked():
+			errs.add(FieldAdd, fmt.Sprintf("%s is an AWS service-linked role, which Redshift cannot use", quote(a)))
+		case seen[a]:
+			errs.add(FieldAdd, fmt.Sprintf("%s is listed twice", quote(a)))
+		}
+		seen[a] = true
+	}
+
+	removeSeen := map[string]bool{}
+	for _, a := range in.Remove {
+		_, msg := parseARN(a)
+		switch {
+		case msg != "":
+			errs.add(FieldRemove, fmt.Sprintf("%s %s", quote(a), msg))
+		case removeSeen[a]:
+			errs.add(FieldRemove, fmt.Sprintf("%s is listed twice", quote(a)))
+		case seen[a]:
+			errs.add(FieldRemove, fmt.Sprintf("%s is both added and removed", quote(a)))
+		}
+		removeSeen[a] = true
+	}
+
+	if in.Default != "" {
+		if _, msg := parseARN(in.Default); msg != "" {
+			errs.add(FieldDefault, "the default role "+msg)
+		} else if removeSeen[in.Default] {
+			errs.add(FieldDefault, "the default role cannot be one of the roles being removed")
+		}
 	}
 
 	reason := strings.TrimSpace(in.Reason)
@@ -204,14 +243,7 @@ func (p Policy) validate(in Input, live Live) (Plan, FieldErrors) {
 	case strings.ContainsFunc(ticket, func(r rune) bool { return r < 0x20 || r == 0x7f }):
 		errs.add(FieldTicket, "the ticket reference contains control characters")
 	}
-
-	plan := Plan{Add: addSorted, Remove: removeSorted, Default: def, Result: result, ResultDef: resultDef}
-	plan.Risk, plan.RiskReasons = p.risk(live, removeSorted, def)
-	plan.Checks = preflight(live, plan, quota)
-	if msg, bad := errs[FieldAdd]; bad {
-		plan.Checks[0].Status, plan.Checks[0].Detail = CheckFail, msg
-	}
-	return plan, errs
+	return errs
 }
 
 // risk decides whether a change needs two approvers: it removes or replaces
@@ -276,4 +308,14 @@ func accountNote(account string) string {
 		return ""
 	}
 	return ", account " + account
+}
+
+// SplitARNs splits the add textarea the way validation does: one ARN per
+// line, blank lines ignored.
+func SplitARNs(text string) []string { return splitARNs(text) }
+
+// WellFormedARN reports whether s parses as an IAM role ARN.
+func WellFormedARN(s string) bool {
+	_, msg := parseARN(s)
+	return msg == ""
 }

@@ -46,6 +46,7 @@ type Config struct {
 
 	InventoryTTL time.Duration
 	AWSTimeout   time.Duration
+	AWSEndpoint  string // Redshift API endpoint override (the simulator); "" is AWS
 
 	RequestTTL       time.Duration
 	ProductionTag    string
@@ -106,6 +107,7 @@ func newFlagSet(c *Config) (*flag.FlagSet, *rawValues) {
 	fs.StringVar(&c.AnchorKeyFile, "audit-anchor-key-file", "", "HMAC key for audit anchors, created with mode 0600 if missing (default next to the anchor file)")
 	fs.DurationVar(&c.AnchorInterval, "audit-anchor-interval", 5*time.Minute, "how often the audit-chain head is anchored")
 	fs.DurationVar(&c.InventoryTTL, "inventory-ttl", 30*time.Second, "how long a region's cluster list is served from cache")
+	fs.StringVar(&c.AWSEndpoint, "aws-endpoint", "", "send Redshift API calls to this URL instead of AWS, e.g. a redshiftsim at http://127.0.0.1:5440 (dummy credentials are used)")
 	fs.DurationVar(&c.AWSTimeout, "aws-timeout", 20*time.Second, "timeout of one AWS API operation, retries included")
 	fs.DurationVar(&c.RequestTTL, "request-ttl", 7*24*time.Hour, "a pending change request expires after this long")
 	fs.StringVar(&c.ProductionTag, "production-tag", "environment=production", "clusters with this tag (key=value) need two approvers")
@@ -273,6 +275,13 @@ func (c *Config) Validate() error {
 	}
 	if c.InventoryTTL < time.Second {
 		bad("inventory-ttl", "must be at least 1s")
+	}
+	if c.AWSEndpoint != "" {
+		if u, err := url.Parse(c.AWSEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("aws-endpoint", "%q is not an http(s) URL", c.AWSEndpoint)
+		} else if c.Demo {
+			bad("aws-endpoint", "cannot be combined with -demo, which runs its own simulator")
+		}
 	}
 	if c.AWSTimeout < time.Second {
 		bad("aws-timeout", "must be at least 1s")

@@ -126,6 +126,12 @@ func TestReadmeSettingsTableIsCurrent(t *testing.T) {
 		t.Fatal("README.md lacks the settings markers")
 	}
 	if got, want := s[i+len(start):j], config.MarkdownTable(); got != want {
-		t.Fatalf("README settings table is stale; replace it with:\n%s", want)
+		if os.Getenv("ROLEGATE_UPDATE_README") == "1" {
+			if err := os.WriteFile("../../README.md", []byte(s[:i+len(start)]+want+s[j:]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Fatalf("README settings table is stale; run ROLEGATE_UPDATE_README=1 go test ./internal/config, or replace it with:\n%s", want)
 	}
 }

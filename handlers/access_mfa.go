@@ -1,0 +1,118 @@
+package handlers
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"rolegate/audit"
+	"rolegate/internal/auth"
+	"rolegate/views/pages"
+)
+
+// beginMFA records that the password was right and asks for the second
+// factor; an admin without one enrols first. The session has no user yet.
+func (h *Handler) beginMFA(c echo.Context, u *auth.User, next string) error {
+	s := h.newSession(c)
+	s.Values[auth.KeyMFAUser] = u.ID
+	if !u.MFAEnrolled {
+		secret, err := auth.NewTOTPSecret()
+		if err != nil {
+			return err
+		}
+		s.Values[auth.KeyMFAEnrol] = secret
+	}
+	if err := s.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	return seeOther(c, "/login/mfa?next="+url.QueryEscape(next))
+}
+
+// pendingMFAUser is the user whose password was checked in this session
+// and who still owes the second factor.
+func (h *Handler) pendingMFAUser(c echo.Context) (*auth.User, string, bool) {
+	s := sessionOf(c)
+	if s == nil {
+		return nil, "", false
+	}
+	id, _ := s.Values[auth.KeyMFAUser].(int64)
+	if id == 0 {
+		return nil, "", false
+	}
+	u, err := h.users.ByID(c.Request().Context(), id)
+	if err != nil || u.Disabled {
+		return nil, "", false
+	}
+	enrol, _ := s.Values[auth.KeyMFAEnrol].(string)
+	return u, enrol, true
+}
+
+func (h *Handler) mfaView(u *auth.User, enrol, next string) pages.MFAPage {
+	p := pages.MFAPage{Next: next, Username: u.Username}
+	if enrol != "" {
+		p.EnrolSecret = enrol
+		p.EnrolURI = auth.TOTPURI(enrol, u.Username)
+	}
+	return p
+}
+
+func (h *Handler) mfaPage(c echo.Context) error {
+	u, enrol, ok := h.pendingMFAUser(c)
+	if !ok {
+		return seeOther(c, "/login")
+	}
+	return h.render(c, http.StatusOK, pages.MFA(h.mfaView(u, enrol, safeNext(c.QueryParam("next")))))
+}
+
+func (h *Handler) mfaSubmit(c echo.Context) error {
+	u, enrol, ok := h.pendingMFAUser(c)
+	if !ok {
+		return seeOther(c, "/login")
+	}
+	next := safeNext(c.FormValue("next"))
+	p := h.mfaView(u, enrol, next)
+	ip := c.RealIP()
+	actor := audit.Actor{UserID: u.ID, Username: u.Username, Role: string(u.Role)}
+	if !h.throttle.allowed(u.Username, ip) {
+		h.recordAs(c, actor, audit.SignInThrottled, audit.Failure, map[string]any{"username": u.Username, "step": "mfa"})
+		p.Error = msgThrottled
+		return h.render(c, http.StatusTooManyRequests, pages.MFA(p))
+	}
+	secret := u.MFASecret()
+	if enrol != "" {
+		secret = enrol
+	}
+	if !auth.CheckTOTP(secret, c.FormValue("code"), time.Now()) {
+		h.throttle.failed(u.Username, ip)
+		h.recordAs(c, actor, audit.SignInFailed, audit.Failure, map[string]any{"username": u.Username, "reason": "wrong second-factor code"})
+		p.Error = "That code is not right. Use the current code from your authenticator app."
+		return h.render(c, http.StatusUnauthorized, pages.MFA(p))
+	}
+	if enrol != "" {
+		ctx := c.Request().Context()
+		err := h.users.DB().Tx(ctx, func(tx *sql.Tx) error {
+			if err := h.users.SetMFASecret(ctx, tx, u.ID, enrol); err != nil {
+				return err
+			}
+			return h.appendUserEvent(ctx, tx, c, actor, audit.MFAEnrolled, u, nil)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return h.finishSignIn(c, u, next)
+}
+
+// appendUserEvent writes a user-administration event inside tx.
+func (h *Handler) appendUserEvent(ctx context.Context, tx *sql.Tx, c echo.Context, actor audit.Actor, action audit.Action, target *auth.User, extra map[string]any) error {
+	params := map[string]any{"user_id": target.ID, "username": target.Username}
+	for k, v := range extra {
+		params[k] = v
+	}
+	_, err := h.audit.Append(ctx, tx, audit.Event{Actor: actor, Origin: h.auditOrigin(c), Action: action, Outcome: audit.Success, Params: audit.Params(params)})
+	return err
+}

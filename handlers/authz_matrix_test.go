@@ -1,0 +1,150 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"rolegate/internal/auth"
+)
+
+// access is who may use a route.
+type access int
+
+const (
+	public   access = iota // anyone, signed in or not
+	signedIn               // any signed-in user
+	viewer
+	requester
+	approver
+	admin
+)
+
+var accessRoles = map[access]auth.Role{viewer: auth.RoleViewer, requester: auth.RoleRequester, approver: auth.RoleApprover, admin: auth.RoleAdmin}
+
+// routeExpectations lists every route of the router ("METHOD path" as
+// registered) with who may use it. A route missing here fails
+// TestItem15AuthorisationMatrix: add each new route with its rule.
+func routeExpectations() map[string]access {
+	return map[string]access{
+		"GET /healthz":           public,
+		"GET /readyz":            public,
+		"GET /static/:hash/*":    public,
+		"GET /":                  public,
+		"GET /login":             public,
+		"POST /login":            public,
+		"POST /logout":           public,
+		"GET /login/mfa":         public, // only useful with a pending second factor
+		"POST /login/mfa":        public,
+		"GET /reauth":            signedIn,
+		"POST /reauth":           signedIn,
+		"GET /account":           viewer,
+		"POST /account/password": viewer,
+
+		"GET /admin/users":                   admin,
+		"POST /admin/users":                  admin,
+		"GET /admin/users/:id":               admin,
+		"POST /admin/users/:id/role":         admin,
+		"POST /admin/users/:id/disable":      admin,
+		"POST /admin/users/:id/enable":       admin,
+		"POST /admin/users/:id/password":     admin,
+		"POST /admin/users/:id/sessions/end": admin,
+		"POST /admin/users/:id/mfa/reset":    admin,
+	}
+}
+
+// TestItem15AuthorisationMatrix walks every route of the real router as
+// each role and signed out, and checks the answer against
+// routeExpectations: signed out → 303 to /login, a role below the rule →
+// 403 (and an audit event), at or above → neither.
+func TestItem15AuthorisationMatrix(t *testing.T) {
+	var routes []*echo.Route
+	app := newTestAppWith(t, func(o *testOptions) { o.extra = func(e *echo.Echo) { routes = e.Routes() } })
+	target := app.ensureUser(t, "target", auth.RoleViewer)
+	expect := routeExpectations()
+
+	seen := map[string]bool{}
+	sort.Slice(routes, func(i, j int) bool { return routes[i].Path+routes[i].Method < routes[j].Path+routes[j].Method })
+	type principal struct {
+		name string
+		role auth.Role // "" when signed out
+	}
+	principals := []principal{{"signed out", ""}, {"viewer", auth.RoleViewer}, {"requester", auth.RoleRequester}, {"approver", auth.RoleApprover}, {"admin", auth.RoleAdmin}}
+	users := map[auth.Role]string{auth.RoleViewer: "mvera", auth.RoleRequester: "mrita", auth.RoleApprover: "marno", auth.RoleAdmin: "mada"}
+	browsers := map[auth.Role]*browser{}
+	denied := 0
+	for _, r := range routes {
+		key := r.Method + " " + r.Path
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		rule, ok := expect[key]
+		if !ok {
+			t.Errorf("route %s is not in routeExpectations", key)
+			continue
+		}
+		path := fillParams(r.Path, itoa(target.ID))
+		for _, p := range principals {
+			var b *browser
+			switch {
+			case p.role == "":
+				b = app.newBrowser()
+			case r.Method != http.MethodGet || browsers[p.role] == nil:
+				// A POST may end the session (sign-out); use a fresh one.
+				b = app.signIn(t, users[p.role], p.role)
+				if r.Method == http.MethodGet {
+					browsers[p.role] = b
+				}
+			default:
+				b = browsers[p.role]
+			}
+			var res *http.Response
+			if r.Method == http.MethodGet {
+				res = b.get(t, path)
+			} else {
+				req := url.Values{}
+				res = b.postForm(t, path, req)
+			}
+			res.Body.Close()
+			loc := res.Header.Get("Location")
+			toLogin := res.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/login")
+			what := key + " as " + p.name
+			if res.StatusCode >= 500 {
+				t.Errorf("%s: status %d", what, res.StatusCode)
+				continue
+			}
+			switch {
+			case rule == public:
+				if res.StatusCode == http.StatusForbidden {
+					t.Errorf("%s: 403 on a public route", what)
+				}
+			case p.role == "":
+				if !toLogin {
+					t.Errorf("%s: status %d Location %q, want 303 to /login", what, res.StatusCode, loc)
+				}
+			case rule == signedIn || p.role.AtLeast(accessRoles[rule]):
+				if res.StatusCode == http.StatusForbidden || toLogin {
+					t.Errorf("%s: status %d Location %q, want access", what, res.StatusCode, loc)
+				}
+			default:
+				if res.StatusCode != http.StatusForbidden {
+					t.Errorf("%s: status %d, want 403", what, res.StatusCode)
+				}
+				denied++
+			}
+		}
+	}
+	for key := range expect {
+		if !seen[key] {
+			t.Errorf("routeExpectations lists %s, which the router does not have", key)
+		}
+	}
+	if got := app.auditCount(t, "auth.access_denied"); got != denied {
+		t.Errorf("%d access_denied events for %d denials", got, denied)
+	}
+}

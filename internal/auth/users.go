@@ -1,0 +1,269 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"rolegate/internal/store"
+)
+
+// User is one account of the dashboard.
+type User struct {
+	ID           int64
+	Username     string
+	DisplayName  string
+	Role         Role
+	Disabled     bool
+	MFAEnrolled  bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	passwordHash string
+	mfaSecret    string
+}
+
+// Errors of the user store.
+var (
+	ErrNotFound        = errors.New("no such user")
+	ErrUsernameTaken   = errors.New("username already taken")
+	ErrInvalidUsername = errors.New("username must be 2 to 64 characters: letters, digits, dot, dash or underscore, starting with a letter or digit")
+	ErrInvalidName     = errors.New("display name must be 1 to 100 characters, without control characters")
+	ErrLastAdmin       = errors.New("this is the last enabled admin; make another admin first")
+)
+
+var usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]{1,63}$`)
+
+// CheckUsername validates a new username.
+func CheckUsername(u string) error {
+	if !usernamePattern.MatchString(u) {
+		return ErrInvalidUsername
+	}
+	return nil
+}
+
+// CheckDisplayName validates a display name.
+func CheckDisplayName(n string) error {
+	if n == "" || utf8.RuneCountInString(n) > 100 || !utf8.ValidString(n) || strings.ContainsFunc(n, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return ErrInvalidName
+	}
+	return nil
+}
+
+// Users reads and writes the users table.
+type Users struct {
+	db  *store.DB
+	now func() time.Time
+}
+
+// NewUsers returns the user store of db.
+func NewUsers(db *store.DB) *Users { return &Users{db: db, now: time.Now} }
+
+// DB is the database the users live in, for callers that write an audit
+// event in the same transaction.
+func (u *Users) DB() *store.DB { return u.db }
+
+const userColumns = `id, username, display_name, role, password_hash, disabled, mfa_secret, created_at, updated_at`
+
+type scanner interface{ Scan(...any) error }
+
+func scanUser(s scanner) (*User, error) {
+	var us User
+	var role, created, updated string
+	var disabled int
+	if err := s.Scan(&us.ID, &us.Username, &us.DisplayName, &role, &us.passwordHash, &disabled, &us.mfaSecret, &created, &updated); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("read user: %w", err)
+	}
+	us.Role = Role(role)
+	us.Disabled = disabled == 1
+	us.MFAEnrolled = us.mfaSecret != ""
+	us.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
+	us.UpdatedAt, _ = time.Parse(time.RFC3339Nano, updated)
+	return &us, nil
+}
+
+// ByUsername finds a user by name, case-insensitively.
+func (u *Users) ByUsername(ctx context.Context, username string) (*User, error) {
+	return scanUser(u.db.Reader().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE username = ?`, username))
+}
+
+// ByID finds a user by ID.
+func (u *Users) ByID(ctx context.Context, id int64) (*User, error) {
+	return scanUser(u.db.Reader().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+}
+
+// ByIDTx finds a user by ID inside a transaction.
+func (u *Users) ByIDTx(ctx context.Context, tx *sql.Tx, id int64) (*User, error) {
+	return scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+}
+
+// List returns every user, by username.
+func (u *Users) List(ctx context.Context) ([]*User, error) {
+	rows, err := u.db.Reader().QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []*User
+	for rows.Next() {
+		us, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, us)
+	}
+	return out, rows.Err()
+}
+
+// CheckPassword reports whether pw is the user's password.
+func (us *User) CheckPassword(pw string) bool { return VerifyPassword(us.passwordHash, pw) }
+
+// Create adds a user inside tx after checking the name and the password
+// policy.
+func (u *Users) Create(ctx context.Context, tx *sql.Tx, username, displayName string, role Role, password string) (*User, error) {
+	if err := CheckUsername(username); err != nil {
+		return nil, err
+	}
+	if displayName == "" {
+		displayName = username
+	}
+	if err := CheckDisplayName(displayName); err != nil {
+		return nil, err
+	}
+	if _, err := ParseRole(string(role)); err != nil {
+		return nil, err
+	}
+	if err := CheckPassword(password, username); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE username = ?`, username).Scan(&n); err != nil {
+		return nil, fmt.Errorf("check username: %w", err)
+	}
+	if n > 0 {
+		return nil, ErrUsernameTaken
+	}
+	now := u.now().UTC().Format(time.RFC3339Nano)
+	res, err := tx.ExecContext(ctx, `INSERT INTO users (username, display_name, role, password_hash, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, username, displayName, string(role), hash, now, now)
+	if err != nil {
+		return nil, fmt.Errorf("create user: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	return u.ByIDTx(ctx, tx, id)
+}
+
+func (u *Users) touch(ctx context.Context, tx *sql.Tx, id int64, set string, args ...any) error {
+	args = append(args, u.now().UTC().Format(time.RFC3339Nano), id)
+	res, err := tx.ExecContext(ctx, `UPDATE users SET `+set+`, updated_at = ? WHERE id = ?`, args...)
+	if err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// otherAdmins counts enabled admins other than id.
+func otherAdmins(ctx context.Context, tx *sql.Tx, id int64) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id <> ?`, id).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count admins: %w", err)
+	}
+	return n, nil
+}
+
+// SetRole changes a user's role; the last enabled admin keeps theirs.
+func (u *Users) SetRole(ctx context.Context, tx *sql.Tx, id int64, role Role) error {
+	if _, err := ParseRole(string(role)); err != nil {
+		return err
+	}
+	us, err := u.ByIDTx(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if us.Role == RoleAdmin && role != RoleAdmin && !us.Disabled {
+		if n, err := otherAdmins(ctx, tx, id); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrLastAdmin
+		}
+	}
+	return u.touch(ctx, tx, id, `role = ?`, string(role))
+}
+
+// SetDisabled disables or enables a user and, when disabling, deletes
+// their sessions. The last enabled admin cannot be disabled.
+func (u *Users) SetDisabled(ctx context.Context, tx *sql.Tx, id int64, disabled bool) error {
+	us, err := u.ByIDTx(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if disabled && us.Role == RoleAdmin && !us.Disabled {
+		if n, err := otherAdmins(ctx, tx, id); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrLastAdmin
+		}
+	}
+	v := 0
+	if disabled {
+		v = 1
+	}
+	if err := u.touch(ctx, tx, id, `disabled = ?`, v); err != nil {
+		return err
+	}
+	if disabled {
+		return EndSessions(ctx, tx, id)
+	}
+	return nil
+}
+
+// SetPassword sets a new password after checking the policy, and ends the
+// user's sessions.
+func (u *Users) SetPassword(ctx context.Context, tx *sql.Tx, id int64, password string) error {
+	us, err := u.ByIDTx(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if err := CheckPassword(password, us.Username); err != nil {
+		return err
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	if err := u.touch(ctx, tx, id, `password_hash = ?`, hash); err != nil {
+		return err
+	}
+	return EndSessions(ctx, tx, id)
+}
+
+// SetMFASecret stores (or, with "", removes) the user's TOTP secret.
+func (u *Users) SetMFASecret(ctx context.Context, tx *sql.Tx, id int64, secret string) error {
+	return u.touch(ctx, tx, id, `mfa_secret = ?`, secret)
+}
+
+// MFASecret is the user's TOTP secret, "" when not enrolled.
+func (us *User) MFASecret() string { return us.mfaSecret }
+
+// EndSessions deletes every session of the user.
+func EndSessions(ctx context.Context, tx *sql.Tx, userID int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+		return fmt.Errorf("end sessions: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,81 @@
+package pages
+
+// DemoUser is a demo sign-in listed on the sign-in page in demo mode.
+type DemoUser struct {
+	Username    string
+	DisplayName string
+	Role        string
+	Password    string
+}
+
+// LoginPage is the sign-in form. Error is the one generic failure message.
+type LoginPage struct {
+	Username  string
+	Next      string
+	Error     string
+	Notice    string
+	DemoUsers []DemoUser
+}
+
+// MFAPage asks for the TOTP code; with EnrolSecret set it first shows the
+// secret to add to an authenticator app.
+type MFAPage struct {
+	Username    string
+	Next        string
+	Error       string
+	EnrolSecret string
+	EnrolURI    string
+}
+
+// ReauthPage asks for the password again before a sensitive action.
+type ReauthPage struct {
+	Next  string
+	Error string
+}
+
+// UserRow is one user in the admin list and on their page.
+type UserRow struct {
+	ID          int64
+	Username    string
+	DisplayName string
+	Role        string
+	Disabled    bool
+	MFA         bool
+	Sessions    int
+	Created     string
+}
+
+// NewUserErrors are the field messages of the add-user form.
+type NewUserErrors struct {
+	Username, DisplayName, Role, Password string
+}
+
+// NewUserForm is the add-user form as typed (never the password).
+type NewUserForm struct {
+	Username    string
+	DisplayName string
+	Role        string
+	Errors      NewUserErrors
+}
+
+// UsersPage is the admin list of users with the add-user form.
+type UsersPage struct {
+	Users []UserRow
+	Roles []string
+	Form  NewUserForm
+}
+
+// UserPage is one user's admin page.
+type UserPage struct {
+	User          UserRow
+	Roles         []string
+	Error         string
+	PasswordError string
+}
+
+// AccountPage is the signed-in user's own page.
+type AccountPage struct {
+	User         UserRow
+	CurrentError string
+	NewError     string
+}
