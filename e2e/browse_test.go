@@ -51,7 +51,6 @@ func TestSignInAndBrowse(t *testing.T) {
 	if n := vera.count(`[data-testid="propose-change"]`); n != 0 {
 		vera.fail("a viewer is offered to propose a change")
 	}
-	vera.shot("cluster")
 
 	vera.signOut()
 	vera.open("/clusters", 200) // sent to sign in again

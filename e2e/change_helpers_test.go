@@ -127,16 +127,6 @@ func (b *tab) liveRoleStatus(arn string) string {
 	return b.attr(chromedp.CSS(sel), "data-status")
 }
 
-// clusterRoleStatus is the ApplyStatus the cluster page shows for a role.
-func (b *tab) clusterRoleStatus(arn string) string {
-	b.t.Helper()
-	sel := fmt.Sprintf(`[data-testid="role-row"][data-arn=%q] [data-testid="apply-status"]`, arn)
-	if b.count(sel) == 0 {
-		return ""
-	}
-	return b.attr(chromedp.CSS(sel), "data-status")
-}
-
 // focused names the element that has the keyboard focus: its id, else its
 // data-testid, else its tag.
 func (b *tab) focused() string {

@@ -14,8 +14,8 @@ import (
 // proposes two roles with one of them as the new default (previewing the
 // resulting set first), sees no approve button on her own request, and
 // signs out. An approver finds the request in the queue, approves it and
-// watches the page follow the roles until they are in-sync; the cluster
-// page then shows them with the default marked. The audit pages show the
+// watches the request page follow the roles until they are in-sync, while
+// a viewer watches the cluster page do the same and mark the new default. The audit pages show the
 // request's events and the snapshot difference, and the CSV export
 // downloads with those rows.
 func TestChangeApprovedToInSync(t *testing.T) {
@@ -77,8 +77,23 @@ func TestChangeApprovedToInSync(t *testing.T) {
 	arno.do(chromedp.SendKeys(chromedp.CSS("#approve-comment"), "Checked the trust policies", chromedp.NodeVisible))
 	arno.click(tid("approve"))
 
-	// The page follows the request live (htmx polling) until in-sync.
+	// Once AWS has accepted the call, a viewer opens the cluster page: its
+	// roles table follows the roles live while they are adding.
+	arno.waitFor(chromedp.CSS(`[data-testid="change-status"] [data-testid="change-state"]:is([data-state="applied"], [data-state="in-sync"])`), inSyncLimit)
+	vera := newTab(t, "vera")
+	vera.signIn("vera")
+	vera.open("/clusters/"+region+"/"+cluster, 200)
+
+	// The request page follows the request live (htmx polling) until
+	// in-sync, and so does the cluster page.
 	arno.waitFor(chromedp.CSS(inSyncSel), inSyncLimit)
+	for _, arn := range []string{copyUnload, spectrum} {
+		vera.waitFor(chromedp.CSS(`[data-testid="role-row"][data-arn="`+arn+`"] [data-testid="apply-status"][data-status="in-sync"]`), inSyncLimit)
+	}
+	if n := vera.count(`[data-testid="role-row"][data-arn="` + spectrum + `"] [data-testid="default-role"]`); n != 1 {
+		vera.fail("the cluster page does not mark %s as the default", spectrum)
+	}
+	vera.shot("cluster")
 	for _, arn := range []string{copyUnload, spectrum} {
 		if got := arno.liveRoleStatus(arn); got != "in-sync" {
 			arno.fail("the request page shows %s as %q, want in-sync", arn, got)
@@ -91,17 +106,6 @@ func TestChangeApprovedToInSync(t *testing.T) {
 		arno.fail("the approval is by %q, want arno", got)
 	}
 	arno.shot("change")
-
-	// The cluster page shows the roles in-sync and the new default.
-	arno.open("/clusters/"+region+"/"+cluster, 200)
-	for _, arn := range []string{copyUnload, spectrum} {
-		if got := arno.clusterRoleStatus(arn); got != "in-sync" {
-			arno.fail("the cluster page shows %s as %q, want in-sync", arn, got)
-		}
-	}
-	if n := arno.count(`[data-testid="role-row"][data-arn="` + spectrum + `"] [data-testid="default-role"]`); n != 1 {
-		arno.fail("the cluster page does not mark %s as the default", spectrum)
-	}
 
 	checkAuditTrail(t, arno, cluster, id, []string{copyUnload, spectrum})
 }
