@@ -1,0 +1,241 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/redshift"
+	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
+)
+
+// Cluster is one cluster as the API last reported it. Values handed out
+// by the gateway are shared and must not be modified.
+type Cluster struct {
+	Region string
+	ID     string
+	API    *types.Cluster
+	// Fetched is when the API reported this state.
+	Fetched time.Time
+	// search is the lower-cased identifier and role ARNs, for filtering.
+	search string
+}
+
+func newCluster(regionName string, c *types.Cluster, at time.Time) *Cluster {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(aws.ToString(c.ClusterIdentifier)))
+	for _, r := range c.IamRoles {
+		b.WriteByte('\n')
+		b.WriteString(strings.ToLower(aws.ToString(r.IamRoleArn)))
+	}
+	return &Cluster{Region: regionName, ID: aws.ToString(c.ClusterIdentifier), API: c, Fetched: at, search: b.String()}
+}
+
+// Matches reports whether the lower-cased needle occurs in the cluster's
+// identifier or one of its role ARNs.
+func (c *Cluster) Matches(lowerNeedle string) bool {
+	return strings.Contains(c.search, lowerNeedle)
+}
+
+// RegionStatus is the state of one region's data.
+type RegionStatus struct {
+	Region string
+	// Fetched is when the data shown was swept; zero when never.
+	Fetched time.Time
+	// Err is the last sweep's error, nil when it succeeded; ErrAt its time.
+	Err   error
+	ErrAt time.Time
+	// Clusters is how many clusters the data shown holds.
+	Clusters int
+}
+
+// OK reports whether the region's last sweep succeeded.
+func (s RegionStatus) OK() bool { return s.Err == nil && !s.Fetched.IsZero() }
+
+// Inventory is every cluster of every region as last swept.
+type Inventory struct {
+	// Regions in the configured order.
+	Regions []RegionStatus
+	// Clusters sorted by region (configured order), then identifier.
+	Clusters []*Cluster
+}
+
+// RegionError is a region whose sweep failed.
+type RegionError struct {
+	Region string
+	Err    error
+}
+
+func (e *RegionError) Error() string { return "region " + e.Region + ": " + e.Err.Error() }
+func (e *RegionError) Unwrap() error { return e.Err }
+
+// List returns every cluster of every region, from the cache when it is
+// younger than the TTL, else sweeping the regions concurrently (one sweep
+// per region however many callers ask at once). The Inventory is always
+// usable: a region that failed keeps its last good data, if any, and the
+// error joins a *RegionError per failed region.
+func (g *Gateway) List(ctx context.Context) (Inventory, error) {
+	snaps := make([]*snapshot, len(g.o.Regions))
+	var wg sync.WaitGroup
+	for i, name := range g.o.Regions {
+		r := g.regions[name]
+		if s := r.fresh(g.o.Now(), g.o.TTL); s != nil {
+			snaps[i] = s
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			snaps[i], _ = g.sweepShared(ctx, r)
+		}()
+	}
+	wg.Wait()
+	var inv Inventory
+	var errs []error
+	n := 0
+	for _, s := range snaps {
+		if s != nil {
+			n += len(s.clusters)
+		}
+	}
+	inv.Clusters = make([]*Cluster, 0, n)
+	for i, name := range g.o.Regions {
+		st := g.regions[name].status()
+		inv.Regions = append(inv.Regions, st)
+		if st.Err != nil {
+			errs = append(errs, &RegionError{Region: name, Err: st.Err})
+		}
+		if snaps[i] != nil {
+			inv.Clusters = append(inv.Clusters, snaps[i].clusters...)
+		}
+	}
+	return inv, errors.Join(errs...)
+}
+
+// fresh returns the snapshot when it may be served: younger than the TTL
+// and not marked stale, or the last sweep failed less than a TTL ago (so a
+// failing region is not hammered; Refresh forces a new try).
+func (r *region) fresh(now time.Time, ttl time.Duration) *snapshot {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stale {
+		return nil
+	}
+	if r.err != nil && now.Sub(r.errAt) < ttl {
+		if r.snap != nil {
+			return r.snap
+		}
+		return &snapshot{}
+	}
+	if r.err == nil && r.snap != nil && now.Sub(r.snap.fetched) < ttl {
+		return r.snap
+	}
+	return nil
+}
+
+func (r *region) status() RegionStatus {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := RegionStatus{Region: r.name, Err: r.err, ErrAt: r.errAt}
+	if r.snap != nil {
+		st.Fetched = r.snap.fetched
+		st.Clusters = len(r.snap.clusters)
+	}
+	return st
+}
+
+// sweepShared runs one sweep of the region for all concurrent callers. The
+// sweep is detached from the caller's cancellation (others may wait on it);
+// a caller whose context ends stops waiting.
+func (g *Gateway) sweepShared(ctx context.Context, r *region) (*snapshot, error) {
+	ch := g.flight.DoChan("sweep/"+r.name, func() (any, error) {
+		// A sweep that finished between the caller's check and now
+		// already made fresh data.
+		if s := r.fresh(g.o.Now(), g.o.TTL); s != nil {
+			return s, nil
+		}
+		return g.sweep(context.WithoutCancel(ctx), r)
+	})
+	select {
+	case res := <-ch:
+		s, _ := res.Val.(*snapshot)
+		if s == nil {
+			s = r.current()
+		}
+		return s, res.Err
+	case <-ctx.Done():
+		return r.current(), ctx.Err()
+	}
+}
+
+func (r *region) current() *snapshot {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.snap
+}
+
+// sweep lists every cluster of the region, page by page, and replaces the
+// region's snapshot; on error it keeps the old one and records the error.
+func (g *Gateway) sweep(ctx context.Context, r *region) (*snapshot, error) {
+	c := g.clients[r.name]
+	started := g.o.Now()
+	p := redshift.NewDescribeClustersPaginator(c, &redshift.DescribeClustersInput{MaxRecords: aws.Int32(PageSize)})
+	var list []*Cluster
+	pages := 0
+	for p.HasMorePages() {
+		cctx, cancel := context.WithTimeout(ctx, g.o.Timeout)
+		out, err := p.NextPage(cctx)
+		cancel()
+		if err != nil {
+			err = fmt.Errorf("DescribeClusters page %d: %w", pages+1, err)
+			g.o.Logger.Warn("inventory sweep failed", "region", r.name, "pages", pages, "request_id", RequestIDOf(err), "err", err)
+			r.mu.Lock()
+			r.err, r.errAt, r.stale = err, g.o.Now(), false
+			s := r.snap
+			r.mu.Unlock()
+			return s, err
+		}
+		pages++
+		now := g.o.Now()
+		for i := range out.Clusters {
+			list = append(list, newCluster(r.name, &out.Clusters[i], now))
+		}
+	}
+	// Markers make pages disjoint, but a cluster created between two pages
+	// could in principle appear twice: keep one per identifier.
+	slices.SortStableFunc(list, func(a, b *Cluster) int { return strings.Compare(a.ID, b.ID) })
+	list = slices.CompactFunc(list, func(a, b *Cluster) bool { return a.ID == b.ID })
+	s := &snapshot{clusters: list, fetched: g.o.Now()}
+	r.mu.Lock()
+	r.snap, r.err, r.errAt, r.stale = s, nil, time.Time{}, false
+	r.probed, r.probeErr = s.fetched, nil
+	r.mu.Unlock()
+	g.o.Logger.Debug("inventory swept", "region", r.name, "clusters", len(list), "pages", pages, "took", g.o.Now().Sub(started))
+	return s, nil
+}
+
+// Refresh marks a region's data (every region's when name is "") stale, so
+// that the next List sweeps it again.
+func (g *Gateway) Refresh(name string) {
+	for _, r := range g.regions {
+		if name == "" || r.name == name {
+			r.mu.Lock()
+			r.stale = true
+			r.mu.Unlock()
+		}
+	}
+}
+
+// Status reports each region's last sweep, in the configured order.
+func (g *Gateway) Status() []RegionStatus {
+	out := make([]RegionStatus, 0, len(g.o.Regions))
+	for _, name := range g.o.Regions {
+		out = append(out, g.regions[name].status())
+	}
+	return out
+}
