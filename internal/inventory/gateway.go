@@ -66,12 +66,12 @@ type Gateway struct {
 type region struct {
 	name string
 
-	mu     sync.Mutex
-	snap   *snapshot // nil until the first good sweep
-	err    error     // the last sweep's error, nil after a good one
-	errAt  time.Time
-	stale  bool // Refresh asked for a new sweep
-	dirty  map[string]bool // clusters to read live on next Cluster
+	mu       sync.Mutex
+	snap     *snapshot // nil until the first good sweep
+	err      error     // the last sweep's error, nil after a good one
+	errAt    time.Time
+	stale    bool            // Refresh asked for a new sweep
+	dirty    map[string]bool // clusters to read live on next Cluster
 	probed   time.Time
 	probeErr error
 }
