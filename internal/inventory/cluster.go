@@ -33,13 +33,14 @@ func (g *Gateway) Cluster(ctx context.Context, regionName, id string, live bool)
 			}
 		}
 	}
-	if _, _, err := g.DescribeCluster(ctx, regionName, id); err != nil {
+	tc, _, err := g.DescribeCluster(ctx, regionName, id)
+	if err != nil {
 		return nil, err
 	}
-	if c := r.current().find(id); c != nil {
+	if c := r.current().find(id); c != nil && c.API == tc {
 		return c, nil
 	}
-	return nil, fmt.Errorf("inventory: %s/%s: %w", regionName, id, ErrNotFound)
+	return newCluster(regionName, tc, g.o.Now()), nil
 }
 
 func (s *snapshot) find(id string) *Cluster {
@@ -179,4 +180,13 @@ func RequestIDOf(err error) string {
 func requestIDOfResult(md middleware.Metadata) string {
 	id, _ := awsmiddleware.GetRequestIDMetadata(md)
 	return id
+}
+
+// Cached returns the cluster as last read, without calling AWS, or nil.
+func (g *Gateway) Cached(regionName, id string) *Cluster {
+	r, ok := g.regions[regionName]
+	if !ok {
+		return nil
+	}
+	return r.current().find(id)
 }
