@@ -15,11 +15,13 @@ type InventoryOptions struct {
 }
 
 type inventoryDeps struct {
-	inv *inventory.Gateway
+	inv      *inventory.Gateway
+	listings *listingCache
 }
 
 func (h *Handler) setupInventory(o Options) error {
 	h.inv = o.Gateway
+	h.listings = &listingCache{}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/labstack/echo/v4"
 
@@ -84,26 +86,23 @@ func (f clusterFilter) match(c *inventory.Cluster, lowerQ string) bool {
 	if f.region != "" && c.Region != f.region {
 		return false
 	}
-	if f.status != "" && aws.ToString(c.API.ClusterStatus) != f.status {
+	if f.status != "" && c.Status != f.status {
 		return false
 	}
-	if f.notInSync && allInSync(c) {
+	if f.notInSync && c.InSync {
 		return false
 	}
 	return lowerQ == "" || c.Matches(lowerQ)
 }
 
-func allInSync(c *inventory.Cluster) bool {
-	for _, r := range c.API.IamRoles {
-		if aws.ToString(r.ApplyStatus) != "in-sync" {
-			return false
-		}
-	}
-	return true
+func (f clusterFilter) filters() bool {
+	return f.q != "" || f.region != "" || f.status != "" || f.notInSync
 }
 
 // clusterList shows every cluster of every region, from the gateway's
-// cache; regions that could not be read get a banner.
+// cache; regions that could not be read get a banner. The filters, table
+// and pager depend only on the data and the query, so their HTML is kept
+// per data version and query and reused until the data changes.
 func (h *Handler) clusterList(c echo.Context) error {
 	ctx := c.Request().Context()
 	inv, err := h.inv.List(ctx)
@@ -111,58 +110,11 @@ func (h *Handler) clusterList(c echo.Context) error {
 		return err
 	}
 	f := parseClusterFilter(c.QueryParams())
-	lowerQ := strings.ToLower(f.q)
-	matched := make([]*inventory.Cluster, 0, len(inv.Clusters))
-	statuses := map[string]bool{}
-	for _, cl := range inv.Clusters {
-		statuses[aws.ToString(cl.API.ClusterStatus)] = true
-		if f.match(cl, lowerQ) {
-			matched = append(matched, cl)
-		}
-	}
-	sortClusters(matched, f.sort, f.desc, h.inv.Regions())
-
-	pagesN := max(1, (len(matched)+clusterPageSize-1)/clusterPageSize)
-	page := min(f.page, pagesN)
-	from := (page - 1) * clusterPageSize
-	to := min(from+clusterPageSize, len(matched))
-
 	now := time.Now()
 	p := pages.ClusterListPage{
-		Rows:       make([]pages.ClusterRow, 0, to-from),
-		Matching:   len(matched),
-		Total:      len(inv.Clusters),
-		Page:       page,
-		Pages:      pagesN,
-		Q:          f.q,
-		Region:     f.region,
-		Status:     f.status,
-		NotInSync:  f.notInSync,
-		Sort:       f.sort,
-		Desc:       f.desc,
-		Regions:    h.inv.Regions(),
-		SortURLs:   map[string]string{},
 		RefreshURL: "/clusters/refresh",
-		Back:       f.query(f.sort, f.desc, page),
+		Back:       f.query(f.sort, f.desc, f.page),
 	}
-	for _, cl := range matched[from:to] {
-		p.Rows = append(p.Rows, clusterRowOf(cl))
-	}
-	if page > 1 {
-		p.PrevURL = f.query(f.sort, f.desc, page-1)
-	}
-	if page < pagesN {
-		p.NextURL = f.query(f.sort, f.desc, page+1)
-	}
-	for _, key := range clusterSorts {
-		p.SortURLs[key] = f.query(key, f.sort == key && !f.desc, 1)
-	}
-	for s := range statuses {
-		if s != "" {
-			p.Statuses = append(p.Statuses, s)
-		}
-	}
-	slices.Sort(p.Statuses)
 	var oldest time.Time
 	for _, st := range inv.Regions {
 		if !st.Fetched.IsZero() && (oldest.IsZero() || st.Fetched.Before(oldest)) {
@@ -181,7 +133,70 @@ func (h *Handler) clusterList(c echo.Context) error {
 	} else {
 		p.DataTime, p.DataAge = clock(oldest), ago(now, oldest)
 	}
-	return h.render(c, http.StatusOK, pages.ClusterList(p))
+	listing, ok := h.listings.get(inv.Version, p.Back)
+	if !ok {
+		var buf bytes.Buffer
+		if err := pages.ClusterListing(h.clusterListing(inv, f)).Render(ctx, &buf); err != nil {
+			return err
+		}
+		listing = buf.Bytes()
+		h.listings.put(inv.Version, p.Back, listing)
+	}
+	return h.render(c, http.StatusOK, pages.ClusterList(p, templ.Raw(string(listing))))
+}
+
+// clusterListing filters, sorts and pages the inventory.
+func (h *Handler) clusterListing(inv inventory.Inventory, f clusterFilter) pages.ClusterListPage {
+	matched := inv.Clusters
+	if f.filters() {
+		lowerQ := strings.ToLower(f.q)
+		matched = make([]*inventory.Cluster, 0, len(inv.Clusters))
+		for _, cl := range inv.Clusters {
+			if f.match(cl, lowerQ) {
+				matched = append(matched, cl)
+			}
+		}
+	}
+	if f.sort != "" || f.desc {
+		if !f.filters() {
+			matched = slices.Clone(matched)
+		}
+		sortClusters(matched, f.sort, f.desc, h.inv.Regions())
+	}
+
+	pagesN := max(1, (len(matched)+clusterPageSize-1)/clusterPageSize)
+	page := min(f.page, pagesN)
+	from := (page - 1) * clusterPageSize
+	to := min(from+clusterPageSize, len(matched))
+	p := pages.ClusterListPage{
+		Rows:      make([]pages.ClusterRow, 0, to-from),
+		Matching:  len(matched),
+		Total:     len(inv.Clusters),
+		Page:      page,
+		Pages:     pagesN,
+		Q:         f.q,
+		Region:    f.region,
+		Status:    f.status,
+		NotInSync: f.notInSync,
+		Sort:      f.sort,
+		Desc:      f.desc,
+		Regions:   h.inv.Regions(),
+		Statuses:  inv.Statuses,
+		SortURLs:  map[string]string{},
+	}
+	for _, cl := range matched[from:to] {
+		p.Rows = append(p.Rows, clusterRowOf(cl))
+	}
+	if page > 1 {
+		p.PrevURL = f.query(f.sort, f.desc, page-1)
+	}
+	if page < pagesN {
+		p.NextURL = f.query(f.sort, f.desc, page+1)
+	}
+	for _, key := range clusterSorts {
+		p.SortURLs[key] = f.query(key, f.sort == key && !f.desc, 1)
+	}
+	return p
 }
 
 func clusterRowOf(cl *inventory.Cluster) pages.ClusterRow {
@@ -190,12 +205,15 @@ func clusterRowOf(cl *inventory.Cluster) pages.ClusterRow {
 		Region:       cl.Region,
 		ID:           cl.ID,
 		URL:          clusterURL(cl.Region, cl.ID),
-		Status:       aws.ToString(a.ClusterStatus),
-		Availability: aws.ToString(a.ClusterAvailabilityStatus),
-		NodeType:     aws.ToString(a.NodeType),
-		Nodes:        int(aws.ToInt32(a.NumberOfNodes)),
-		Roles:        len(a.IamRoles),
-		Default:      aws.ToString(a.DefaultIamRoleArn),
+		Status:       cl.Status,
+		Availability: cl.Availability,
+		NodeType:     cl.NodeType,
+		Nodes:        cl.Nodes,
+		Roles:        cl.Roles,
+		Default:      cl.Default,
+	}
+	if cl.InSync {
+		return r
 	}
 	for _, role := range a.IamRoles {
 		if s := aws.ToString(role.ApplyStatus); s != "in-sync" {
@@ -231,19 +249,13 @@ func sortClusters(list []*inventory.Cluster, key string, desc bool, regions []st
 	case "id":
 		primary = func(a, b *inventory.Cluster) int { return strings.Compare(a.ID, b.ID) }
 	case "status":
-		primary = func(a, b *inventory.Cluster) int {
-			return strings.Compare(aws.ToString(a.API.ClusterStatus), aws.ToString(b.API.ClusterStatus))
-		}
+		primary = func(a, b *inventory.Cluster) int { return strings.Compare(a.Status, b.Status) }
 	case "type":
-		primary = func(a, b *inventory.Cluster) int {
-			return strings.Compare(aws.ToString(a.API.NodeType), aws.ToString(b.API.NodeType))
-		}
+		primary = func(a, b *inventory.Cluster) int { return strings.Compare(a.NodeType, b.NodeType) }
 	case "nodes":
-		primary = func(a, b *inventory.Cluster) int {
-			return cmp.Compare(aws.ToInt32(a.API.NumberOfNodes), aws.ToInt32(b.API.NumberOfNodes))
-		}
+		primary = func(a, b *inventory.Cluster) int { return cmp.Compare(a.Nodes, b.Nodes) }
 	case "roles":
-		primary = func(a, b *inventory.Cluster) int { return cmp.Compare(len(a.API.IamRoles), len(b.API.IamRoles)) }
+		primary = func(a, b *inventory.Cluster) int { return cmp.Compare(a.Roles, b.Roles) }
 	default:
 		primary = func(a, b *inventory.Cluster) int { return 0 }
 	}

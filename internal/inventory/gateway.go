@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -59,6 +60,8 @@ type Gateway struct {
 	clients map[string]*redshift.Client
 	regions map[string]*region
 	flight  singleflight.Group
+	last    atomic.Pointer[combined]
+	version atomic.Uint64
 }
 
 // region is the cache of one region. snap is replaced, never mutated, so

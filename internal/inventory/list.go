@@ -14,14 +14,25 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
 )
 
-// Cluster is one cluster as the API last reported it. Values handed out
-// by the gateway are shared and must not be modified.
+// Cluster is one cluster as the API last reported it, with the fields the
+// list shows read out once. Values handed out by the gateway are shared
+// and must not be modified.
 type Cluster struct {
 	Region string
 	ID     string
 	API    *types.Cluster
 	// Fetched is when the API reported this state.
 	Fetched time.Time
+
+	Status       string // ClusterStatus
+	Availability string // ClusterAvailabilityStatus
+	NodeType     string
+	Nodes        int
+	Default      string // DefaultIamRoleArn
+	Roles        int
+	// InSync is true when every role's ApplyStatus is in-sync.
+	InSync bool
+
 	// search is the lower-cased identifier and role ARNs, for filtering.
 	search string
 }
@@ -29,11 +40,28 @@ type Cluster struct {
 func newCluster(regionName string, c *types.Cluster, at time.Time) *Cluster {
 	var b strings.Builder
 	b.WriteString(strings.ToLower(aws.ToString(c.ClusterIdentifier)))
+	inSync := true
 	for _, r := range c.IamRoles {
 		b.WriteByte('\n')
 		b.WriteString(strings.ToLower(aws.ToString(r.IamRoleArn)))
+		if aws.ToString(r.ApplyStatus) != "in-sync" {
+			inSync = false
+		}
 	}
-	return &Cluster{Region: regionName, ID: aws.ToString(c.ClusterIdentifier), API: c, Fetched: at, search: b.String()}
+	return &Cluster{
+		Region:       regionName,
+		ID:           aws.ToString(c.ClusterIdentifier),
+		API:          c,
+		Fetched:      at,
+		Status:       aws.ToString(c.ClusterStatus),
+		Availability: aws.ToString(c.ClusterAvailabilityStatus),
+		NodeType:     aws.ToString(c.NodeType),
+		Nodes:        int(aws.ToInt32(c.NumberOfNodes)),
+		Default:      aws.ToString(c.DefaultIamRoleArn),
+		Roles:        len(c.IamRoles),
+		InSync:       inSync,
+		search:       b.String(),
+	}
 }
 
 // Matches reports whether the lower-cased needle occurs in the cluster's
@@ -57,12 +85,27 @@ type RegionStatus struct {
 // OK reports whether the region's last sweep succeeded.
 func (s RegionStatus) OK() bool { return s.Err == nil && !s.Fetched.IsZero() }
 
-// Inventory is every cluster of every region as last swept.
+// Inventory is every cluster of every region as last swept. Its slices
+// are shared between callers and must not be modified.
 type Inventory struct {
 	// Regions in the configured order.
 	Regions []RegionStatus
 	// Clusters sorted by region (configured order), then identifier.
 	Clusters []*Cluster
+	// Statuses are the distinct ClusterStatus values, sorted.
+	Statuses []string
+	// Version changes whenever Clusters does, so that callers may cache
+	// what they derive from it.
+	Version uint64
+}
+
+// combined is the last Inventory built from the regions' snapshots; it is
+// reused while they stay the same.
+type combined struct {
+	snaps    []*snapshot
+	clusters []*Cluster
+	statuses []string
+	version  uint64
 }
 
 // RegionError is a region whose sweep failed.
@@ -97,24 +140,47 @@ func (g *Gateway) List(ctx context.Context) (Inventory, error) {
 	wg.Wait()
 	var inv Inventory
 	var errs []error
+	for _, name := range g.o.Regions {
+		st := g.regions[name].status()
+		inv.Regions = append(inv.Regions, st)
+		if st.Err != nil {
+			errs = append(errs, &RegionError{Region: name, Err: st.Err})
+		}
+	}
+	cb := g.combine(snaps)
+	inv.Clusters, inv.Statuses, inv.Version = cb.clusters, cb.statuses, cb.version
+	return inv, errors.Join(errs...)
+}
+
+// combine joins the regions' snapshots into one list, reusing the last
+// one when no snapshot changed.
+func (g *Gateway) combine(snaps []*snapshot) *combined {
+	if cb := g.last.Load(); cb != nil && slices.Equal(cb.snaps, snaps) {
+		return cb
+	}
 	n := 0
 	for _, s := range snaps {
 		if s != nil {
 			n += len(s.clusters)
 		}
 	}
-	inv.Clusters = make([]*Cluster, 0, n)
-	for i, name := range g.o.Regions {
-		st := g.regions[name].status()
-		inv.Regions = append(inv.Regions, st)
-		if st.Err != nil {
-			errs = append(errs, &RegionError{Region: name, Err: st.Err})
+	cb := &combined{snaps: snaps, clusters: make([]*Cluster, 0, n), version: g.version.Add(1)}
+	seen := map[string]bool{}
+	for _, s := range snaps {
+		if s == nil {
+			continue
 		}
-		if snaps[i] != nil {
-			inv.Clusters = append(inv.Clusters, snaps[i].clusters...)
+		cb.clusters = append(cb.clusters, s.clusters...)
+		for _, c := range s.clusters {
+			if !seen[c.Status] && c.Status != "" {
+				seen[c.Status] = true
+				cb.statuses = append(cb.statuses, c.Status)
+			}
 		}
 	}
-	return inv, errors.Join(errs...)
+	slices.Sort(cb.statuses)
+	g.last.Store(cb)
+	return cb
 }
 
 // fresh returns the snapshot when it may be served: younger than the TTL
@@ -130,13 +196,16 @@ func (r *region) fresh(now time.Time, ttl time.Duration) *snapshot {
 		if r.snap != nil {
 			return r.snap
 		}
-		return &snapshot{}
+		return noData
 	}
 	if r.err == nil && r.snap != nil && now.Sub(r.snap.fetched) < ttl {
 		return r.snap
 	}
 	return nil
 }
+
+// noData stands for a region that failed before its first good sweep.
+var noData = &snapshot{}
 
 func (r *region) status() RegionStatus {
 	r.mu.Lock()
