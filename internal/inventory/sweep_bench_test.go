@@ -19,6 +19,7 @@ import (
 // It also reports the heap the gateway holds for the 5,000 clusters.
 //
 //	go test -run '^$' -bench SweepCold -benchtime 10x ./internal/inventory/
+//
 // The run without added latency shows the CPU part: the SDK decoding
 // 5,000 full Cluster documents.
 func BenchmarkSweepCold(b *testing.B) {
