@@ -33,7 +33,11 @@ func (h *Handler) loadCluster(c echo.Context) (*inventory.Cluster, string, error
 	h.log.Warn("reading a cluster failed", "request_id", requestIDOf(c), "region", region, "cluster", id,
 		"aws_request_id", inventory.RequestIDOf(err), "err", err)
 	if cached := h.inv.Cached(region, id); cached != nil {
-		return cached, awsSafeMessage(err) + " Showing the state as of " + clock(cached.Fetched) + ".", nil
+		msg := awsSafeMessage(err) + " Showing the state as of " + clock(cached.Fetched)
+		if cached.Summary {
+			msg += " (the summary kept for the list, not the full snapshot)"
+		}
+		return cached, msg + ".", nil
 	}
 	return nil, "", httpError(http.StatusServiceUnavailable, awsSafeMessage(err), err)
 }

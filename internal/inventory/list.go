@@ -32,6 +32,9 @@ type Cluster struct {
 	Roles        int
 	// InSync is true when every role's ApplyStatus is in-sync.
 	InSync bool
+	// Summary is true when API holds only the members the dashboard shows
+	// (an entry from a sweep); live reads hold the full Cluster.
+	Summary bool
 
 	// search is the lower-cased identifier and role ARNs, for filtering.
 	search string
@@ -272,7 +275,9 @@ func (g *Gateway) sweep(ctx context.Context, r *region) (*snapshot, error) {
 		pages++
 		now := g.o.Now()
 		for i := range out.Clusters {
-			list = append(list, newCluster(r.name, &out.Clusters[i], now))
+			c := newCluster(r.name, summary(&out.Clusters[i]), now)
+			c.Summary = true
+			list = append(list, c)
 		}
 	}
 	// Markers make pages disjoint, but a cluster created between two pages
