@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/redshift"
 
@@ -49,12 +50,14 @@ func (e *env) client(region string, retries ...int) *redshift.Client {
 		attempts = retries[0]
 	}
 	return redshift.New(redshift.Options{
-		Region:           region,
-		BaseEndpoint:     aws.String(e.srv.URL),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-		HTTPClient:       &httpClient{rt: redshiftsim.ClientTransport()},
-		RetryMaxAttempts: attempts,
-		RetryMode:        aws.RetryModeStandard,
+		Region:       region,
+		BaseEndpoint: aws.String(e.srv.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		HTTPClient:   &httpClient{rt: redshiftsim.ClientTransport()},
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = attempts
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
+		}),
 	})
 }
 
