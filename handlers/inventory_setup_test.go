@@ -1,15 +1,84 @@
 package handlers_test
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"rolegate/handlers"
+	"rolegate/internal/inventory"
+	"rolegate/redshiftsim"
 )
 
-type inventoryTest struct{}
+// inventoryTest is the simulator the app's gateway talks to, through the
+// real aws-sdk-go-v2 client over HTTP.
+type inventoryTest struct {
+	sim     *redshiftsim.Sim
+	simURL  string
+	gateway *inventory.Gateway
+}
 
-type inventoryTestOptions struct{}
+// inventoryTestOptions shape the simulated world; the zero value is two
+// regions with a few clusters each.
+type inventoryTestOptions struct {
+	regions []string
+	seeds   []redshiftsim.Seed
+	sim     redshiftsim.Options
+	ttl     time.Duration
+}
 
 func (a *testApp) setupInventoryTest(t *testing.T, o *testOptions, ho *handlers.Options, log *slog.Logger) {
+	t.Helper()
+	regions := o.regions
+	if len(regions) == 0 {
+		regions = []string{"us-east-1", "eu-west-1"}
+	}
+	seeds := o.seeds
+	if seeds == nil {
+		seeds = smallWorld(regions, 4)
+	}
+	so := o.sim
+	if so.Logger == nil {
+		so.Logger = log.With("component", "redshiftsim")
+	}
+	sim := redshiftsim.New(so)
+	if err := sim.Load(seeds); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	g, err := inventory.New(context.Background(), inventory.Options{
+		Regions:    regions,
+		TTL:        o.ttl,
+		Timeout:    30 * time.Second,
+		Endpoint:   srv.URL,
+		MaxBackoff: 20 * time.Millisecond,
+		Logger:     log.With("component", "inventory"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ho.InventoryOptions.Gateway = g
+	a.sim, a.simURL, a.gateway = sim, srv.URL, g
+}
+
+// smallWorld is n available clusters per region, each with one in-sync
+// role that is also the default.
+func smallWorld(regions []string, n int) []redshiftsim.Seed {
+	var out []redshiftsim.Seed
+	for _, r := range regions {
+		for i := range n {
+			arn := fmt.Sprintf("arn:aws:iam::123456789012:role/copy-%s-%d", r, i)
+			out = append(out, redshiftsim.Seed{Region: r, Cluster: redshiftsim.ClusterSpec{
+				ID:          fmt.Sprintf("%s-c%03d", r, i),
+				Roles:       []redshiftsim.RoleSpec{{ARN: arn}},
+				DefaultRole: arn,
+				Tags:        map[string]string{"team": "data"},
+			}})
+		}
+	}
+	return out
 }

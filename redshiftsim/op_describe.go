@@ -8,39 +8,38 @@ import (
 // describeClusters implements DescribeClusters: one cluster by identifier,
 // or every cluster of the region in identifier order, filtered by tags and
 // paged by MaxRecords (20–100, default 100) with an opaque Marker.
-func (s *Sim) describeClusters(region string, p params) ([]byte, *apiError) {
+func (s *Sim) describeClusters(region string, p params, w *xw) *apiError {
 	id := p.str("ClusterIdentifier")
 	marker := p.str("Marker")
 	if id != "" && marker != "" {
-		return nil, errCombination("Specify either ClusterIdentifier or Marker, but not both.")
+		return errCombination("Specify either ClusterIdentifier or Marker, but not both.")
 	}
 	max, set, err := p.integer("MaxRecords")
 	if err != nil {
-		return nil, err.(*apiError)
+		return err.(*apiError)
 	}
 	if !set {
 		max = 100
 	} else if max < 20 || max > 100 {
-		return nil, errInvalidValue("MaxRecords must be between 20 and 100; %d was given.", max)
+		return errInvalidValue("MaxRecords must be between 20 and 100; %d was given.", max)
 	}
 	keys, _, lerr := p.list("TagKeys", "TagKey")
 	if lerr != nil {
-		return nil, lerr.(*apiError)
+		return lerr.(*apiError)
 	}
 	values, _, lerr := p.list("TagValues", "TagValue")
 	if lerr != nil {
-		return nil, lerr.(*apiError)
+		return lerr.(*apiError)
 	}
 	after := ""
 	if marker != "" {
 		a, ok := decodeMarker(region, marker)
 		if !ok {
-			return nil, errInvalidValue("The marker %s is not valid.", marker)
+			return errInvalidValue("The marker %s is not valid.", marker)
 		}
 		after = a
 	}
 
-	var w xw
 	s.mu.Lock()
 	var page []*cluster
 	next := ""
@@ -48,7 +47,7 @@ func (s *Sim) describeClusters(region string, p params) ([]byte, *apiError) {
 		c, ok := s.lookup(region, id)
 		if !ok {
 			s.mu.Unlock()
-			return nil, errClusterNotFound(id)
+			return errClusterNotFound(id)
 		}
 		if tagsMatch(c, keys, values) {
 			page = append(page, c)
@@ -68,6 +67,11 @@ func (s *Sim) describeClusters(region string, p params) ([]byte, *apiError) {
 	if len(page) == 0 {
 		w.empty("Clusters")
 	} else {
+		size := 64
+		for _, c := range page {
+			size += len(s.rendered(c))
+		}
+		w.Grow(size)
 		w.open("Clusters")
 		for _, c := range page {
 			w.Write(s.rendered(c))
@@ -78,7 +82,7 @@ func (s *Sim) describeClusters(region string, p params) ([]byte, *apiError) {
 	if next != "" {
 		w.text("Marker", next)
 	}
-	return w.Bytes(), nil
+	return nil
 }
 
 // rendered returns the cached <Cluster> XML of c. s.mu is held.

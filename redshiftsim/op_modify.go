@@ -2,18 +2,18 @@ package redshiftsim
 
 // modifyClusterIamRoles implements ModifyClusterIamRoles. Every check runs
 // before any state changes, so a failed call changes nothing.
-func (s *Sim) modifyClusterIamRoles(region string, p params) ([]byte, *apiError) {
+func (s *Sim) modifyClusterIamRoles(region string, p params, w *xw) *apiError {
 	id := p.str("ClusterIdentifier")
 	if id == "" {
-		return nil, errMissing("ClusterIdentifier")
+		return errMissing("ClusterIdentifier")
 	}
 	add, _, err := p.list("AddIamRoles", "IamRoleArn")
 	if err != nil {
-		return nil, err.(*apiError)
+		return err.(*apiError)
 	}
 	remove, _, err := p.list("RemoveIamRoles", "IamRoleArn")
 	if err != nil {
-		return nil, err.(*apiError)
+		return err.(*apiError)
 	}
 	def := p.str("DefaultIamRoleArn")
 
@@ -21,24 +21,24 @@ func (s *Sim) modifyClusterIamRoles(region string, p params) ([]byte, *apiError)
 	defer s.mu.Unlock()
 	c, ok := s.lookup(region, id)
 	if !ok {
-		return nil, errClusterNotFound(id)
+		return errClusterNotFound(id)
 	}
 	if c.status != StatusAvailable || c.rolesPending() {
-		return nil, errInvalidState(msgConcurrent)
+		return errInvalidState(msgConcurrent)
 	}
 	for _, arn := range add {
 		if e := checkRoleARN(region, arn, s.o.RoleTrusted); e != nil {
-			return nil, e
+			return e
 		}
 	}
 	for _, arn := range remove {
 		if e := checkRoleARN(region, arn, nil); e != nil {
-			return nil, e
+			return e
 		}
 	}
 	if def != "" {
 		if e := checkRoleARN(region, def, nil); e != nil {
-			return nil, e
+			return e
 		}
 	}
 
@@ -51,7 +51,7 @@ func (s *Sim) modifyClusterIamRoles(region string, p params) ([]byte, *apiError)
 	for _, arn := range add {
 		if addSet[arn] || current[arn] {
 			if strict {
-				return nil, errInvalidValue("The IAM role %s is already associated with the cluster %s.", arn, id)
+				return errInvalidValue("The IAM role %s is already associated with the cluster %s.", arn, id)
 			}
 			continue
 		}
@@ -61,11 +61,11 @@ func (s *Sim) modifyClusterIamRoles(region string, p params) ([]byte, *apiError)
 	removeSet := map[string]bool{}
 	for _, arn := range remove {
 		if strict && addSet[arn] {
-			return nil, errInvalidValue("The IAM role %s cannot be both added to and removed from the cluster.", arn)
+			return errInvalidValue("The IAM role %s cannot be both added to and removed from the cluster.", arn)
 		}
 		if removeSet[arn] || !current[arn] {
 			if strict {
-				return nil, errInvalidValue("The IAM role %s is not associated with the cluster %s.", arn, id)
+				return errInvalidValue("The IAM role %s is not associated with the cluster %s.", arn, id)
 			}
 			continue
 		}
@@ -73,10 +73,10 @@ func (s *Sim) modifyClusterIamRoles(region string, p params) ([]byte, *apiError)
 	}
 	after := len(c.roles) + len(toAdd) - len(removeSet)
 	if q := roleQuota(region, s.o.RoleQuota); after > q {
-		return nil, errInvalidValue("A cluster can have at most %d IAM roles; this request would leave %d.", q, after)
+		return errInvalidValue("A cluster can have at most %d IAM roles; this request would leave %d.", q, after)
 	}
 	if def != "" && !((current[def] || addSet[def]) && !removeSet[def]) {
-		return nil, errInvalidValue(msgDefaultNotListed)
+		return errInvalidValue(msgDefaultNotListed)
 	}
 
 	// Every check passed: change the state.
@@ -98,7 +98,6 @@ func (s *Sim) modifyClusterIamRoles(region string, p params) ([]byte, *apiError)
 		c.roleDue = s.clock.Now().Add(s.o.RoleDelay)
 	}
 	c.touch()
-	var w xw
 	w.Write(s.rendered(c))
-	return w.Bytes(), nil
+	return nil
 }

@@ -222,26 +222,28 @@ func (w *xw) cluster(c *types.Cluster) {
 	w.close("Cluster")
 }
 
-// writeResult writes a success envelope around the result body.
+// writeResult writes a success envelope around the result body without
+// copying the body again.
 func writeResult(hw http.ResponseWriter, op, reqID string, result []byte) {
-	var w xw
-	w.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	w.WriteString("<" + op + `Response xmlns="` + xmlNamespace + `">`)
+	var head, tail xw
+	head.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	head.WriteString("<" + op + `Response xmlns="` + xmlNamespace + `">`)
 	if len(result) == 0 {
-		w.empty(op + "Result")
+		head.empty(op + "Result")
 	} else {
-		w.open(op + "Result")
-		w.Write(result)
-		w.close(op + "Result")
+		head.open(op + "Result")
+		tail.close(op + "Result")
 	}
-	w.open("ResponseMetadata")
-	w.text("RequestId", reqID)
-	w.close("ResponseMetadata")
-	w.close(op + "Response")
+	tail.open("ResponseMetadata")
+	tail.text("RequestId", reqID)
+	tail.close("ResponseMetadata")
+	tail.close(op + "Response")
 	hw.Header().Set("Content-Type", "text/xml")
-	hw.Header().Set("Content-Length", strconv.Itoa(w.Len()))
+	hw.Header().Set("Content-Length", strconv.Itoa(head.Len()+len(result)+tail.Len()))
 	hw.WriteHeader(200)
-	_, _ = hw.Write(w.Bytes())
+	_, _ = hw.Write(head.Bytes())
+	_, _ = hw.Write(result)
+	_, _ = hw.Write(tail.Bytes())
 }
 
 // writeError writes an ErrorResponse.

@@ -87,3 +87,5 @@ func simStats(t *testing.T, url string) redshiftsim.Stats {
 	}
 	return st
 }
+
+func lookupEnv(k string) (string, bool) { return os.LookupEnv(k) }

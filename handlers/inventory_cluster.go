@@ -1,0 +1,144 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/labstack/echo/v4"
+
+	"rolegate/internal/inventory"
+	"rolegate/views/pages"
+)
+
+// loadCluster reads the cluster named in the path live, falling back to
+// the cached copy (with a warning) when AWS cannot be read.
+func (h *Handler) loadCluster(c echo.Context) (*inventory.Cluster, string, error) {
+	region, id := c.Param("region"), c.Param("cluster")
+	if !slices.Contains(h.inv.Regions(), region) {
+		return nil, "", httpError(http.StatusNotFound, "Rolegate does not manage the region "+strconv.Quote(region)+".", nil)
+	}
+	cl, err := h.inv.Cluster(c.Request().Context(), region, id, true)
+	if err == nil {
+		return cl, "", nil
+	}
+	if errors.Is(err, inventory.ErrNotFound) {
+		return nil, "", httpError(http.StatusNotFound, "There is no cluster "+strconv.Quote(id)+" in "+region+".", err)
+	}
+	h.log.Warn("reading a cluster failed", "request_id", requestIDOf(c), "region", region, "cluster", id,
+		"aws_request_id", inventory.RequestIDOf(err), "err", err)
+	if cached := h.inv.Cached(region, id); cached != nil {
+		msg := awsSafeMessage(err) + " Showing the state as of " + clock(cached.Fetched)
+		if cached.Summary {
+			msg += " (the summary kept for the list, not the full snapshot)"
+		}
+		return cached, msg + ".", nil
+	}
+	return nil, "", httpError(http.StatusServiceUnavailable, awsSafeMessage(err), err)
+}
+
+// clusterShow is one cluster's page.
+func (h *Handler) clusterShow(c echo.Context) error {
+	cl, warning, err := h.loadCluster(c)
+	if err != nil {
+		return err
+	}
+	a := cl.API
+	base := clusterURL(cl.Region, cl.ID)
+	p := pages.ClusterPage{
+		Region:       cl.Region,
+		ID:           cl.ID,
+		Status:       aws.ToString(a.ClusterStatus),
+		Availability: aws.ToString(a.ClusterAvailabilityStatus),
+		ModifyStatus: aws.ToString(a.ModifyStatus),
+		Version:      aws.ToString(a.ClusterVersion),
+		NodeType:     aws.ToString(a.NodeType),
+		Nodes:        int(aws.ToInt32(a.NumberOfNodes)),
+		Encrypted:    yesNo(a.Encrypted),
+		KMSKey:       aws.ToString(a.KmsKeyId),
+		VPC:          aws.ToString(a.VpcId),
+		Zone:         aws.ToString(a.AvailabilityZone),
+		Maintenance:  aws.ToString(a.PreferredMaintenanceWindow),
+		Database:     aws.ToString(a.DBName),
+		Public:       yesNo(a.PubliclyAccessible),
+		MultiAZ:      aws.ToString(a.MultiAZ),
+		Namespace:    aws.ToString(a.ClusterNamespaceArn),
+		Pending:      a.PendingActions,
+		Roles:        rolesOf(cl, base),
+		Warning:      warning,
+		CanRequest:   userOf(c).CanRequest(),
+		NewChangeURL: base + "/changes/new",
+		SnapshotURL:  base + "/snapshot.json",
+		Snapshot:     indentJSON(inventory.SnapshotJSON(a)),
+	}
+	if a.Endpoint != nil && a.Endpoint.Address != nil {
+		p.Endpoint = aws.ToString(a.Endpoint.Address) + ":" + strconv.Itoa(int(aws.ToInt32(a.Endpoint.Port)))
+	}
+	if a.ClusterCreateTime != nil {
+		p.Created = clock(*a.ClusterCreateTime)
+	}
+	for _, t := range a.Tags {
+		p.Tags = append(p.Tags, pages.TagRow{Key: aws.ToString(t.Key), Value: aws.ToString(t.Value)})
+	}
+	return h.render(c, http.StatusOK, pages.Cluster(p))
+}
+
+// clusterRoles is the live roles fragment the cluster page polls while a
+// role is being added or removed.
+func (h *Handler) clusterRoles(c echo.Context) error {
+	cl, _, err := h.loadCluster(c)
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, pages.ClusterRolesFragment(rolesOf(cl, clusterURL(cl.Region, cl.ID))))
+}
+
+// clusterSnapshot downloads the cluster's full snapshot as the API
+// returned it.
+func (h *Handler) clusterSnapshot(c echo.Context) error {
+	cl, _, err := h.loadCluster(c)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+cl.Region+"-"+cl.ID+`.json"`)
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, []byte(indentJSON(inventory.SnapshotJSON(cl.API))+"\n"))
+}
+
+func rolesOf(cl *inventory.Cluster, base string) pages.ClusterRoles {
+	def := aws.ToString(cl.API.DefaultIamRoleArn)
+	r := pages.ClusterRoles{URL: base + "/roles", Default: def, Fetched: clock(cl.Fetched)}
+	for _, role := range cl.API.IamRoles {
+		arn, st := aws.ToString(role.IamRoleArn), aws.ToString(role.ApplyStatus)
+		r.Roles = append(r.Roles, pages.RoleRow{ARN: arn, Status: st, IsDefault: arn == def})
+		if st != "in-sync" {
+			r.Live = true
+		}
+	}
+	slices.SortFunc(r.Roles, func(a, b pages.RoleRow) int { return strings.Compare(a.ARN, b.ARN) })
+	return r
+}
+
+func yesNo(b *bool) string {
+	switch {
+	case b == nil:
+		return "—"
+	case *b:
+		return "yes"
+	default:
+		return "no"
+	}
+}
+
+func indentJSON(raw []byte) string {
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+		return string(raw)
+	}
+	return buf.String()
+}

@@ -1,0 +1,302 @@
+package handlers
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/labstack/echo/v4"
+
+	"rolegate/internal/inventory"
+	"rolegate/views/pages"
+)
+
+// clusterPageSize is how many clusters one page of the list shows.
+const clusterPageSize = 50
+
+// clusterFilter is the list's query: search, filters, sort and page.
+type clusterFilter struct {
+	q, region, status string
+	notInSync         bool
+	sort              string // id, region, status, type, nodes, roles; "" = region then id
+	desc              bool
+	page              int
+}
+
+var clusterSorts = []string{"id", "region", "status", "type", "nodes", "roles"}
+
+func parseClusterFilter(v url.Values) clusterFilter {
+	f := clusterFilter{
+		q:         strings.TrimSpace(v.Get("q")),
+		region:    v.Get("region"),
+		status:    v.Get("status"),
+		notInSync: v.Get("notinsync") == "1",
+		desc:      v.Get("dir") == "desc",
+		page:      1,
+	}
+	if s := v.Get("sort"); slices.Contains(clusterSorts, s) {
+		f.sort = s
+	}
+	if n, err := strconv.Atoi(v.Get("page")); err == nil && n > 1 {
+		f.page = n
+	}
+	return f
+}
+
+// query renders the filter as a URL query, with the sort and page given.
+func (f clusterFilter) query(sort string, desc bool, page int) string {
+	v := url.Values{}
+	if f.q != "" {
+		v.Set("q", f.q)
+	}
+	if f.region != "" {
+		v.Set("region", f.region)
+	}
+	if f.status != "" {
+		v.Set("status", f.status)
+	}
+	if f.notInSync {
+		v.Set("notinsync", "1")
+	}
+	if sort != "" {
+		v.Set("sort", sort)
+	}
+	if desc {
+		v.Set("dir", "desc")
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	if len(v) == 0 {
+		return "/clusters"
+	}
+	return "/clusters?" + v.Encode()
+}
+
+func (f clusterFilter) match(c *inventory.Cluster, lowerQ string) bool {
+	if f.region != "" && c.Region != f.region {
+		return false
+	}
+	if f.status != "" && c.Status != f.status {
+		return false
+	}
+	if f.notInSync && c.InSync {
+		return false
+	}
+	return lowerQ == "" || c.Matches(lowerQ)
+}
+
+func (f clusterFilter) filters() bool {
+	return f.q != "" || f.region != "" || f.status != "" || f.notInSync
+}
+
+// clusterList shows every cluster of every region, from the gateway's
+// cache; regions that could not be read get a banner. The filters, table
+// and pager depend only on the data and the query, so their HTML is kept
+// per data version and query and reused until the data changes.
+func (h *Handler) clusterList(c echo.Context) error {
+	ctx := c.Request().Context()
+	inv, err := h.inv.List(ctx)
+	if err != nil && errors.Is(err, context.Canceled) {
+		return err
+	}
+	f := parseClusterFilter(c.QueryParams())
+	now := time.Now()
+	p := pages.ClusterListPage{
+		RefreshURL: "/clusters/refresh",
+		Back:       f.query(f.sort, f.desc, f.page),
+	}
+	var oldest time.Time
+	for _, st := range inv.Regions {
+		if !st.Fetched.IsZero() && (oldest.IsZero() || st.Fetched.Before(oldest)) {
+			oldest = st.Fetched
+		}
+		if st.Err != nil {
+			b := pages.RegionBanner{Region: st.Region, Message: awsSafeMessage(st.Err), Clusters: st.Clusters}
+			if !st.Fetched.IsZero() {
+				b.LastGood = "swept " + ago(now, st.Fetched)
+			}
+			p.Banners = append(p.Banners, b)
+		}
+	}
+	if oldest.IsZero() {
+		p.DataTime, p.DataAge = "never", "no region could be read yet"
+	} else {
+		p.DataTime, p.DataAge = clock(oldest), ago(now, oldest)
+	}
+	listing, ok := h.listings.get(inv.Version, p.Back)
+	if !ok {
+		var buf bytes.Buffer
+		if err := pages.ClusterListing(h.clusterListing(inv, f)).Render(ctx, &buf); err != nil {
+			return err
+		}
+		listing = buf.Bytes()
+		h.listings.put(inv.Version, p.Back, listing)
+	}
+	return h.render(c, http.StatusOK, pages.ClusterList(p, templ.Raw(string(listing))))
+}
+
+// clusterListing filters, sorts and pages the inventory.
+func (h *Handler) clusterListing(inv inventory.Inventory, f clusterFilter) pages.ClusterListPage {
+	matched := inv.Clusters
+	if f.filters() {
+		lowerQ := strings.ToLower(f.q)
+		matched = make([]*inventory.Cluster, 0, len(inv.Clusters))
+		for _, cl := range inv.Clusters {
+			if f.match(cl, lowerQ) {
+				matched = append(matched, cl)
+			}
+		}
+	}
+	if f.sort != "" || f.desc {
+		if !f.filters() {
+			matched = slices.Clone(matched)
+		}
+		sortClusters(matched, f.sort, f.desc, h.inv.Regions())
+	}
+
+	pagesN := max(1, (len(matched)+clusterPageSize-1)/clusterPageSize)
+	page := min(f.page, pagesN)
+	from := (page - 1) * clusterPageSize
+	to := min(from+clusterPageSize, len(matched))
+	p := pages.ClusterListPage{
+		Rows:      make([]pages.ClusterRow, 0, to-from),
+		Matching:  len(matched),
+		Total:     len(inv.Clusters),
+		Page:      page,
+		Pages:     pagesN,
+		Q:         f.q,
+		Region:    f.region,
+		Status:    f.status,
+		NotInSync: f.notInSync,
+		Sort:      f.sort,
+		Desc:      f.desc,
+		Regions:   h.inv.Regions(),
+		Statuses:  inv.Statuses,
+		SortURLs:  map[string]string{},
+	}
+	for _, cl := range matched[from:to] {
+		p.Rows = append(p.Rows, clusterRowOf(cl))
+	}
+	if page > 1 {
+		p.PrevURL = f.query(f.sort, f.desc, page-1)
+	}
+	if page < pagesN {
+		p.NextURL = f.query(f.sort, f.desc, page+1)
+	}
+	for _, key := range clusterSorts {
+		p.SortURLs[key] = f.query(key, f.sort == key && !f.desc, 1)
+	}
+	return p
+}
+
+func clusterRowOf(cl *inventory.Cluster) pages.ClusterRow {
+	a := cl.API
+	r := pages.ClusterRow{
+		Region:       cl.Region,
+		ID:           cl.ID,
+		URL:          clusterURL(cl.Region, cl.ID),
+		Status:       cl.Status,
+		Availability: cl.Availability,
+		NodeType:     cl.NodeType,
+		Nodes:        cl.Nodes,
+		Roles:        cl.Roles,
+		Default:      cl.Default,
+	}
+	if cl.InSync {
+		return r
+	}
+	for _, role := range a.IamRoles {
+		if s := aws.ToString(role.ApplyStatus); s != "in-sync" {
+			r.Unsynced = append(r.Unsynced, pages.RoleRow{ARN: aws.ToString(role.IamRoleArn), Status: s})
+		}
+	}
+	return r
+}
+
+func clusterURL(region, id string) string {
+	return "/clusters/" + url.PathEscape(region) + "/" + url.PathEscape(id)
+}
+
+// sortClusters orders the list by the column, ties broken by region (in
+// configured order) and identifier. The gateway's order is already region
+// then identifier, so the default needs no work.
+func sortClusters(list []*inventory.Cluster, key string, desc bool, regions []string) {
+	if key == "" && !desc {
+		return
+	}
+	rank := make(map[string]int, len(regions))
+	for i, r := range regions {
+		rank[r] = i
+	}
+	byRegion := func(a, b *inventory.Cluster) int {
+		if c := cmp.Compare(rank[a.Region], rank[b.Region]); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	}
+	var primary func(a, b *inventory.Cluster) int
+	switch key {
+	case "id":
+		primary = func(a, b *inventory.Cluster) int { return strings.Compare(a.ID, b.ID) }
+	case "status":
+		primary = func(a, b *inventory.Cluster) int { return strings.Compare(a.Status, b.Status) }
+	case "type":
+		primary = func(a, b *inventory.Cluster) int { return strings.Compare(a.NodeType, b.NodeType) }
+	case "nodes":
+		primary = func(a, b *inventory.Cluster) int { return cmp.Compare(a.Nodes, b.Nodes) }
+	case "roles":
+		primary = func(a, b *inventory.Cluster) int { return cmp.Compare(a.Roles, b.Roles) }
+	default:
+		primary = func(a, b *inventory.Cluster) int { return 0 }
+	}
+	slices.SortFunc(list, func(a, b *inventory.Cluster) int {
+		c := primary(a, b)
+		if c == 0 {
+			c = byRegion(a, b)
+		}
+		if desc {
+			return -c
+		}
+		return c
+	})
+}
+
+// clusterRefresh makes the next list sweep every region again.
+func (h *Handler) clusterRefresh(c echo.Context) error {
+	h.inv.Refresh("")
+	back := c.FormValue("back")
+	if !strings.HasPrefix(back, "/clusters") || strings.HasPrefix(back, "//") {
+		back = "/clusters"
+	}
+	return seeOther(c, back)
+}
+
+// clock formats a time of data for people: UTC, to the second.
+func clock(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+// ago says how long before now t was, roughly.
+func ago(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < 2*time.Second:
+		return "just now"
+	case d < time.Minute:
+		return strconv.Itoa(int(d.Seconds())) + " s ago"
+	case d < time.Hour:
+		return strconv.Itoa(int(d.Minutes())) + " min ago"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d.Hours())) + " h ago"
+	default:
+		return strconv.Itoa(int(d.Hours()/24)) + " days ago"
+	}
+}

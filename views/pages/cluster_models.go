@@ -1,0 +1,106 @@
+package pages
+
+// ClusterListPage is the list of every cluster of every region.
+type ClusterListPage struct {
+	Rows []ClusterRow
+	// Matching is how many clusters match the filter; Total how many there are.
+	Matching, Total int
+	Page, Pages     int
+	PrevURL         string
+	NextURL         string
+
+	// The filter as typed.
+	Q         string
+	Region    string
+	Status    string
+	NotInSync bool
+	Sort      string
+	Desc      bool
+
+	Regions  []string
+	Statuses []string
+	// SortURLs maps a column key to the URL that sorts by it.
+	SortURLs map[string]string
+
+	Banners []RegionBanner
+	// DataTime is when the oldest region shown was swept, and DataAge how
+	// long ago.
+	DataTime string
+	DataAge  string
+	// RefreshURL takes a POST with CSRF; Back is where it returns.
+	RefreshURL string
+	Back       string
+}
+
+// RegionBanner tells that one region could not be read.
+type RegionBanner struct {
+	Region  string
+	Message string
+	// LastGood is the age of the data still shown for the region, or "".
+	LastGood string
+	Clusters int
+}
+
+// ClusterRow is one cluster in the list.
+type ClusterRow struct {
+	Region       string
+	ID           string
+	URL          string
+	Status       string
+	Availability string
+	NodeType     string
+	Nodes        int
+	Roles        int
+	Default      string
+	// Unsynced are the roles whose ApplyStatus is not in-sync.
+	Unsynced []RoleRow
+}
+
+// ClusterPage is one cluster in full.
+type ClusterPage struct {
+	Region       string
+	ID           string
+	Status       string
+	Availability string
+	ModifyStatus string
+	Endpoint     string
+	Version      string
+	NodeType     string
+	Nodes        int
+	Encrypted    string
+	KMSKey       string
+	VPC          string
+	Zone         string
+	Maintenance  string
+	Created      string
+	Database     string
+	Public       string
+	MultiAZ      string
+	Namespace    string
+	Pending      []string
+	Tags         []TagRow
+
+	Roles ClusterRoles
+
+	// Warning says that the live read failed and cached data is shown.
+	Warning string
+
+	CanRequest   bool
+	NewChangeURL string
+	SnapshotURL  string
+	Snapshot     string // indented JSON
+}
+
+// TagRow is one tag of a cluster.
+type TagRow struct{ Key, Value string }
+
+// ClusterRoles is the live roles fragment of a cluster page: it polls
+// itself while Live (some role is not in-sync).
+type ClusterRoles struct {
+	URL     string
+	Live    bool
+	Roles   []RoleRow
+	Default string
+	// Fetched is when the API reported these roles.
+	Fetched string
+}
