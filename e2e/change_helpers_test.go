@@ -148,6 +148,7 @@ func (b *tab) tabTo(want string, max int) int {
 	for i := 0; i <= max; i++ {
 		got := b.focused()
 		if got == want {
+			b.wantFocusRing()
 			return i
 		}
 		seen = append(seen, got)
@@ -163,5 +164,21 @@ func (b *tab) tabNext(want string) {
 	b.press("\t")
 	if got := b.focused(); got != want {
 		b.fail("Tab moved the focus to %q, want %q", got, want)
+	}
+	b.wantFocusRing()
+}
+
+// wantFocusRing fails unless the focused element shows where the focus
+// is: an outline or a box shadow.
+func (b *tab) wantFocusRing() {
+	b.t.Helper()
+	ring := run(b, chromedp.Evaluate[string](`(() => {
+		const s = getComputedStyle(document.activeElement);
+		if (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0) return "outline";
+		if (s.boxShadow && s.boxShadow !== "none") return "shadow";
+		return "";
+	})()`))
+	if ring == "" {
+		b.fail("the focused %s shows no focus ring", b.focused())
 	}
 }

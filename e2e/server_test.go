@@ -179,8 +179,8 @@ func (s *server) dumpLog(w io.Writer) {
 			fmt.Fprintln(w, "e2e:", err)
 			continue
 		}
-		if len(b) > 64<<10 {
-			b = b[len(b)-64<<10:]
+		if len(b) > 20<<10 {
+			b = b[len(b)-20<<10:]
 		}
 		fmt.Fprintf(w, "---- %s ----\n%s\n", filepath.Base(f), b)
 	}
