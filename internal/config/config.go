@@ -250,6 +250,9 @@ func (c *Config) Validate() error {
 			bad("external-url", "%q is not an http(s) URL", c.ExternalURL)
 		}
 	}
+	if err == nil && c.Demo && !isLoopback(host) {
+		bad("demo", "demo users have a published password; listen on a loopback address (127.0.0.1) in demo mode, not %q", c.Listen)
+	}
 	if err == nil && !c.HTTPS() && !c.InsecureHTTP && !isLoopback(host) {
 		bad("listen", "plain HTTP on %q is only allowed on loopback; use -tls-cert/-tls-key, an https -external-url behind a TLS proxy, or -insecure-http", c.Listen)
 	}
