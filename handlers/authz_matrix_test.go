@@ -54,6 +54,22 @@ func routeExpectations() map[string]access {
 		"POST /admin/users/:id/password":     admin,
 		"POST /admin/users/:id/sessions/end": admin,
 		"POST /admin/users/:id/mfa/reset":    admin,
+
+		"GET /clusters":                                   viewer,
+		"POST /clusters/refresh":                          viewer,
+		"GET /clusters/:region/:cluster":                  viewer,
+		"GET /clusters/:region/:cluster/roles":            viewer,
+		"GET /clusters/:region/:cluster/snapshot.json":    viewer,
+		"GET /changes":                                    viewer,
+		"GET /changes/:id":                                viewer,
+		"GET /changes/:id/status":                         viewer,
+		"POST /changes/:id/approve":                       approver,
+		"POST /changes/:id/reject":                        approver,
+		"POST /changes/:id/cancel":                        requester,
+		"POST /changes/:id/resubmit":                      requester,
+		"GET /clusters/:region/:cluster/changes/new":      requester,
+		"POST /clusters/:region/:cluster/changes":         requester,
+		"POST /clusters/:region/:cluster/changes/preview": requester,
 	}
 }
 

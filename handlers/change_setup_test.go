@@ -1,15 +1,43 @@
 package handlers_test
 
 import (
+	"context"
 	"log/slog"
 	"testing"
+	"time"
 
 	"rolegate/handlers"
+	"rolegate/internal/change"
 )
 
-type changeTest struct{}
+// changeTest is the change-request service with its apply worker running,
+// on the app's database, audit log and inventory gateway.
+type changeTest struct {
+	changes *change.Service
+}
 
-type changeTestOptions struct{}
+type changeTestOptions struct {
+	// maxAttempts bounds apply attempts (default 5); backoffs are short.
+	maxAttempts int
+}
 
 func (a *testApp) setupChangeTest(t *testing.T, o *testOptions, ho *handlers.Options, log *slog.Logger) {
+	t.Helper()
+	attempts := o.maxAttempts
+	if attempts == 0 {
+		attempts = 5
+	}
+	svc := change.New(change.Options{
+		DB: a.db, Audit: a.audit, Redshift: a.gateway, Logger: log.With("component", "apply"),
+		Policy:      change.Policy{ProductionTag: "environment=production"},
+		MaxAttempts: attempts, Backoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
+		FollowEvery: 10 * time.Millisecond, CallTimeout: 10 * time.Second,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.Run(ctx, 10*time.Millisecond) }()
+	// Registered after the database's cleanup, so it runs before it.
+	t.Cleanup(func() { cancel(); <-done })
+	ho.ChangeOptions.Changes = svc
+	a.changes = svc
 }

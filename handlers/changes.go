@@ -1,12 +1,326 @@
 package handlers
 
-import "github.com/labstack/echo/v4"
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 
-// ChangeOptions are the dependencies of the changes pages.
-type ChangeOptions struct{}
+	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
+	"github.com/labstack/echo/v4"
 
-type changeDeps struct{}
+	"rolegate/internal/auth"
+	"rolegate/internal/change"
+	"rolegate/internal/inventory"
+	"rolegate/views/pages"
+)
 
-func (h *Handler) setupChanges(o Options) error { return nil }
+// ChangeOptions are the dependencies of the change-request pages.
+type ChangeOptions struct {
+	Changes *change.Service
+}
 
-func (h *Handler) routesChanges(e *echo.Echo) {}
+type changeDeps struct {
+	changes *change.Service
+}
+
+func (h *Handler) setupChanges(o Options) error {
+	if o.Changes == nil || o.Gateway == nil {
+		return errors.New("handlers: Changes and the inventory Gateway are required")
+	}
+	h.changes = o.Changes
+	return nil
+}
+
+// cachedCluster reads the cluster for the new-change form and its preview
+// from the inventory's cache when fresh, so that a refused draft costs no
+// AWS call. Creating and approving always read it from AWS.
+func (h *Handler) cachedCluster(ctx context.Context, region, id string) (*types.Cluster, error) {
+	c, err := h.inv.Cluster(ctx, region, id, false)
+	if err != nil {
+		return nil, err
+	}
+	return c.API, nil
+}
+
+// routesChanges: reading requests needs a sign-in; proposing needs the
+// requester role, deciding the approver role. The service checks the same
+// rules again, and separation of duties (never your own request) lives there.
+func (h *Handler) routesChanges(e *echo.Echo) {
+	viewer := h.requireRole(auth.RoleViewer)
+	requester := h.requireRole(auth.RoleRequester)
+	approver := h.requireRole(auth.RoleApprover)
+
+	e.GET("/changes", h.changeList, viewer)
+	e.GET("/changes/:id", h.changeShow, viewer)
+	e.GET("/changes/:id/status", h.changeStatus, viewer)
+	// Approving asks for the password again when the sign-in is old.
+	e.POST("/changes/:id/approve", h.changeApprove, approver, h.requireRecentAuth)
+	e.POST("/changes/:id/reject", h.changeReject, approver)
+	e.POST("/changes/:id/cancel", h.changeCancel, requester)
+	e.POST("/changes/:id/resubmit", h.changeResubmit, requester)
+
+	e.GET("/clusters/:region/:cluster/changes/new", h.changeNew, requester)
+	e.POST("/clusters/:region/:cluster/changes", h.changeCreate, requester)
+	e.POST("/clusters/:region/:cluster/changes/preview", h.changePreview, requester)
+}
+
+// actorOf is the signed-in user as the change service sees them.
+func actorOf(c echo.Context) change.Actor {
+	u := userOf(c)
+	if u == nil {
+		return change.Actor{}
+	}
+	return change.Actor{ID: u.ID, Username: u.Username, Name: u.DisplayName, Role: u.Role}
+}
+
+// changeError maps the change service's refusals to pages: its messages are
+// written for people and safe to show.
+func changeError(err error) error {
+	var ref *change.Refusal
+	msg := ""
+	if errors.As(err, &ref) {
+		msg = ref.Message
+	}
+	switch {
+	case errors.Is(err, change.ErrNotFound), errors.Is(err, inventory.ErrNotFound), errors.Is(err, inventory.ErrUnknownRegion):
+		return httpError(http.StatusNotFound, "There is no such change request or cluster.", err)
+	case errors.Is(err, change.ErrForbidden):
+		return httpError(http.StatusForbidden, msg, err)
+	case errors.Is(err, change.ErrStale), errors.Is(err, change.ErrConflict):
+		return httpError(http.StatusConflict, msg, err)
+	case errors.Is(err, change.ErrUnavailable):
+		return httpError(http.StatusServiceUnavailable, "AWS could not be reached to read the cluster; nothing was changed. Try again shortly.", err)
+	}
+	return err
+}
+
+func changeID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, httpError(http.StatusNotFound, "", err)
+	}
+	return id, nil
+}
+
+func changeURL(id int64) string { return "/changes/" + strconv.FormatInt(id, 10) }
+
+// changeInput reads the new-change form as typed.
+func changeInput(c echo.Context) (change.Input, error) {
+	form, err := c.FormParams()
+	if err != nil {
+		return change.Input{}, httpError(http.StatusBadRequest, "", err)
+	}
+	return change.Input{
+		Region:  c.Param("region"),
+		Cluster: c.Param("cluster"),
+		Add:     form.Get("add"),
+		Remove:  form["remove"],
+		Default: form.Get("default"),
+		Reason:  form.Get("reason"),
+		Ticket:  form.Get("ticket"),
+	}, nil
+}
+
+func (h *Handler) changeNew(c echo.Context) error {
+	in := change.Input{Region: c.Param("region"), Cluster: c.Param("cluster")}
+	cl, err := h.cachedCluster(c.Request().Context(), in.Region, in.Cluster)
+	if err != nil {
+		return changeError(err)
+	}
+	return h.render(c, http.StatusOK, pages.ChangeForm(changeFormPage(in, change.LiveFrom(in.Region, cl), nil, nil)))
+}
+
+// changePreview shows the resulting roles and checks of a draft without
+// storing or sending anything. htmx swaps the #preview panel; without
+// JavaScript the Preview button posts here and gets the whole form back.
+func (h *Handler) changePreview(c echo.Context) error {
+	in, err := changeInput(c)
+	if err != nil {
+		return err
+	}
+	cl, err := h.cachedCluster(c.Request().Context(), in.Region, in.Cluster)
+	if err != nil {
+		return changeError(err)
+	}
+	plan, errs := h.changes.Preview(in, cl)
+	pv := previewOf(plan, errs, change.LiveFrom(in.Region, cl))
+	if isHTMX(c) {
+		return h.render(c, http.StatusOK, pages.PreviewPanel(pv, change.RoleQuota(in.Region)))
+	}
+	p := changeFormPage(in, change.LiveFrom(in.Region, cl), nil, pv)
+	return h.render(c, http.StatusOK, pages.ChangeForm(p))
+}
+
+func (h *Handler) changeCreate(c echo.Context) error {
+	in, err := changeInput(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	r, err := h.changes.Create(ctx, actorOf(c), h.auditOrigin(c), in)
+	var verr *change.ValidationError
+	if errors.As(err, &verr) {
+		cl, cerr := h.cachedCluster(ctx, in.Region, in.Cluster)
+		if cerr != nil {
+			return changeError(cerr)
+		}
+		live := change.LiveFrom(in.Region, cl)
+		plan, errs := h.changes.Preview(in, cl)
+		return h.render(c, http.StatusUnprocessableEntity, pages.ChangeForm(changeFormPage(in, live, verr.Fields, previewOf(plan, errs, live))))
+	}
+	if err != nil {
+		return changeError(err)
+	}
+	return c.Redirect(http.StatusSeeOther, changeURL(r.ID))
+}
+
+func (h *Handler) changeShow(c echo.Context) error {
+	p, err := h.changePage(c)
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, pages.Change(*p))
+}
+
+// changeStatus is the live status panel htmx polls while the request moves;
+// once it settles the panel renders without the polling trigger.
+func (h *Handler) changeStatus(c echo.Context) error {
+	p, err := h.changePage(c)
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, pages.ChangeStatus(*p))
+}
+
+func (h *Handler) changeApprove(c echo.Context) error {
+	id, err := changeID(c)
+	if err != nil {
+		return err
+	}
+	comment := c.FormValue("comment")
+	_, err = h.changes.Approve(c.Request().Context(), actorOf(c), h.auditOrigin(c), id, c.FormValue("change_hash"), comment)
+	return h.afterDecision(c, id, err, comment)
+}
+
+func (h *Handler) changeReject(c echo.Context) error {
+	id, err := changeID(c)
+	if err != nil {
+		return err
+	}
+	comment := c.FormValue("comment")
+	_, err = h.changes.Reject(c.Request().Context(), actorOf(c), h.auditOrigin(c), id, comment)
+	return h.afterDecision(c, id, err, comment)
+}
+
+func (h *Handler) changeCancel(c echo.Context) error {
+	id, err := changeID(c)
+	if err != nil {
+		return err
+	}
+	_, err = h.changes.Cancel(c.Request().Context(), actorOf(c), h.auditOrigin(c), id)
+	return h.afterDecision(c, id, err, "")
+}
+
+func (h *Handler) changeResubmit(c echo.Context) error {
+	id, err := changeID(c)
+	if err != nil {
+		return err
+	}
+	r, err := h.changes.Resubmit(c.Request().Context(), actorOf(c), h.auditOrigin(c), id)
+	if err != nil {
+		return h.afterDecision(c, id, err, "")
+	}
+	return c.Redirect(http.StatusSeeOther, changeURL(r.ID))
+}
+
+// afterDecision redirects to the request page on success; a comment error
+// re-renders the page with the message next to the field and the comment
+// kept.
+func (h *Handler) afterDecision(c echo.Context, id int64, err error, comment string) error {
+	var verr *change.ValidationError
+	if errors.As(err, &verr) {
+		p, perr := h.changePage(c)
+		if perr != nil {
+			return perr
+		}
+		p.Errors, p.Comment = verr.Fields, comment
+		if strings.HasSuffix(c.Path(), "/reject") {
+			p.Errors = map[string]string{"reject": verr.Fields["comment"]}
+		}
+		return h.render(c, http.StatusUnprocessableEntity, pages.Change(*p))
+	}
+	if err != nil {
+		return changeError(err)
+	}
+	return c.Redirect(http.StatusSeeOther, changeURL(id))
+}
+
+// changeList is the queue, filtered by state, cluster, requester, or the
+// requests waiting for the signed-in approver.
+func (h *Handler) changeList(c echo.Context) error {
+	q := c.QueryParams()
+	p := pages.ChangeListPage{
+		State: q.Get("state"), Cluster: q.Get("cluster"), Requester: q.Get("requester"),
+		Mine: q.Get("mine") == "1", Errors: map[string]string{}, CanCreate: userOf(c).CanRequest(),
+	}
+	for _, s := range change.AllStates {
+		p.States = append(p.States, string(s))
+	}
+	f := change.ListFilter{Cluster: strings.TrimSpace(p.Cluster), RequesterUsername: strings.TrimSpace(p.Requester), Limit: 50}
+	if p.State != "" {
+		st := change.State(p.State)
+		if !validState(st) {
+			p.Errors["state"] = strconv.Quote(p.State) + " is not a state; pick one of the listed states"
+		}
+		f.States = []change.State{st}
+	}
+	if p.Mine {
+		f.ToApproveBy = actorOf(c).ID
+	}
+	if b := q.Get("before"); b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n <= 0 {
+			p.Errors["before"] = "the page cursor is not valid"
+		}
+		f.Before = n
+	}
+	if len(p.Errors) > 0 {
+		return h.render(c, http.StatusUnprocessableEntity, pages.ChangeList(p))
+	}
+	rows, err := h.changes.List(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		p.Rows = append(p.Rows, changeRow(r))
+	}
+	if len(rows) == f.Limit {
+		next := url.Values{}
+		for k, v := range q {
+			next[k] = v
+		}
+		next.Set("before", strconv.FormatInt(rows[len(rows)-1].ID, 10))
+		p.OlderURL = "/changes?" + next.Encode()
+	}
+	if f.Before > 0 {
+		first := url.Values{}
+		for k, v := range q {
+			first[k] = v
+		}
+		first.Del("before")
+		p.NewerURL = "/changes?" + first.Encode()
+	}
+	return h.render(c, http.StatusOK, pages.ChangeList(p))
+}
+
+func validState(s change.State) bool {
+	for _, x := range change.AllStates {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

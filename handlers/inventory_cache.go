@@ -12,27 +12,27 @@ const listingCacheSize = 256
 type listingCache struct {
 	mu      sync.Mutex
 	version uint64
-	m       map[string][]byte
+	m       map[string]string
 }
 
-func (lc *listingCache) get(version uint64, key string) ([]byte, bool) {
+func (lc *listingCache) get(version uint64, key string) (string, bool) {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
 	if lc.version != version {
-		return nil, false
+		return "", false
 	}
 	b, ok := lc.m[key]
 	return b, ok
 }
 
-func (lc *listingCache) put(version uint64, key string, b []byte) {
+func (lc *listingCache) put(version uint64, key string, b string) {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
 	if lc.version != version || lc.m == nil || len(lc.m) >= listingCacheSize {
 		if version < lc.version {
 			return
 		}
-		lc.version, lc.m = version, map[string][]byte{}
+		lc.version, lc.m = version, map[string]string{}
 	}
 	lc.m[key] = b
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rolegate/internal/inventory"
+	"rolegate/views"
 	"rolegate/views/pages"
 )
 
@@ -139,10 +140,24 @@ func (h *Handler) clusterList(c echo.Context) error {
 		if err := pages.ClusterListing(h.clusterListing(inv, f)).Render(ctx, &buf); err != nil {
 			return err
 		}
-		listing = buf.Bytes()
+		listing = buf.String()
 		h.listings.put(inv.Version, p.Back, listing)
 	}
-	return h.render(c, http.StatusOK, pages.ClusterList(p, templ.Raw(string(listing))))
+	return h.renderSized(c, pages.ClusterList(p, templ.Raw(listing)), len(listing)+16<<10)
+}
+
+// renderSized is render for a page whose size is known in advance: the
+// buffer is allocated once instead of doubling its way up (which showed in
+// profiles of the list at 5,000 clusters).
+func (h *Handler) renderSized(c echo.Context, comp templ.Component, size int) error {
+	ctx := views.WithRequest(c.Request().Context(), h.viewRequest(c))
+	ctx = templ.WithNonce(ctx, nonceOf(c))
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	if err := comp.Render(ctx, buf); err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.HTMLBlob(http.StatusOK, buf.Bytes())
 }
 
 // clusterListing filters, sorts and pages the inventory.

@@ -408,3 +408,36 @@ func TestReadyzReportsEachRegion(t *testing.T) {
 		t.Errorf("regions %v", r.Regions)
 	}
 }
+
+func TestClusterPageFallsBackToTheListDataWhenAWSFails(t *testing.T) {
+	app := newTestApp(t)
+	b := app.signIn(t, "vera", auth.RoleViewer)
+	doc(t, b.get(t, "/clusters"), http.StatusOK) // sweeps
+	app.sim.SetFaults(redshiftsim.Fault{Op: "DescribeClusters", Kind: "unavailable", Rate: 1})
+
+	d := doc(t, b.get(t, "/clusters/us-east-1/us-east-1-c003"), http.StatusOK)
+	warn := d.Find(`[data-testid="cluster-warning"]`).Text()
+	if !strings.Contains(warn, "server error") || !strings.Contains(warn, "summary") {
+		t.Errorf("warning %q", warn)
+	}
+	if got := roleStatuses(d); got["arn:aws:iam::123456789012:role/copy-us-east-1-3"] != "in-sync" {
+		t.Errorf("roles %v", got)
+	}
+}
+
+func TestReadyzIsUnavailableWhenNoRegionAnswers(t *testing.T) {
+	app := newTestApp(t)
+	app.sim.SetFaults(redshiftsim.Fault{Op: "DescribeClusters", Kind: "unavailable", Rate: 1})
+	res := app.get(t, "/readyz")
+	defer res.Body.Close()
+	var r struct {
+		Status  string
+		Regions map[string]string
+	}
+	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusServiceUnavailable || r.Status != "unavailable" || len(r.Regions) != 2 {
+		t.Errorf("readyz %d %q %v, want 503 unavailable with both regions", res.StatusCode, r.Status, r.Regions)
+	}
+}

@@ -150,3 +150,21 @@ func TestClusterSnapshotIsACopy(t *testing.T) {
 		t.Errorf("state changed through a snapshot: %+v", again)
 	}
 }
+
+// The example world file documented for `redshiftsim -world` loads.
+func TestExampleWorldFileLoads(t *testing.T) {
+	seeds, err := redshiftsim.LoadWorldFile("testdata/example-world.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, redshiftsim.Options{RoleDelay: 1 << 40})
+	if err := e.sim.Load(seeds); err != nil {
+		t.Fatal(err)
+	}
+	if c := mustCluster(t, e, "us-east-1", "warehouse-prod"); len(c.IamRoles) != 2 || aws.ToString(c.ClusterAvailabilityStatus) != "Modifying" {
+		t.Errorf("warehouse-prod: %+v", c)
+	}
+	if c := mustCluster(t, e, "eu-west-1", "eu-reporting"); aws.ToString(c.ClusterStatus) != "modifying" {
+		t.Errorf("eu-reporting: %+v", c)
+	}
+}

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"rolegate/audit"
@@ -48,6 +50,11 @@ func (w *wiring) close() {
 // gracefully.
 func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
+	if cfg.Demo && cfg.DemoReset {
+		if err := resetDemo(cfg, stdout); err != nil {
+			return err
+		}
+	}
 	db, err := store.Open(ctx, cfg.DBPath, log)
 	if err != nil {
 		return err
@@ -118,5 +125,18 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	return nil
+}
+
+// resetDemo deletes the demo database, its WAL files and the demo audit
+// anchors (which would otherwise report the fresh chain as truncated), so
+// that the demo starts afresh.
+func resetDemo(cfg config.Config, stdout io.Writer) error {
+	for _, p := range []string{cfg.DBPath, cfg.DBPath + "-wal", cfg.DBPath + "-shm", cfg.AnchorFile} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("-demo-reset: %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "Demo reset: deleted %s and its audit anchors\n", cfg.DBPath)
 	return nil
 }

@@ -165,7 +165,7 @@ func (s *Service) describe(ctx context.Context, region, id string) (*types.Clust
 	c, reqID, err := s.o.Redshift.DescribeCluster(ctx, region, id)
 	if err != nil {
 		var nf *types.ClusterNotFoundFault
-		if errors.As(err, &nf) {
+		if errors.As(err, &nf) || errors.Is(err, inventory.ErrUnknownRegion) {
 			return nil, reqID, fmt.Errorf("cluster %s in %s: %w", id, region, ErrNotFound)
 		}
 		return nil, reqID, fmt.Errorf("%w: %w", ErrUnavailable, err)

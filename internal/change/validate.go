@@ -224,6 +224,10 @@ func CheckInput(in Input) FieldErrors {
 		}
 	}
 
+	if len(add) == 0 && len(in.Remove) == 0 && in.Default == "" {
+		errs.add(FieldForm, "the request changes nothing: add a role, remove a role or set a new default")
+	}
+
 	reason := strings.TrimSpace(in.Reason)
 	switch n := utf8.RuneCountInString(reason); {
 	case n == 0:

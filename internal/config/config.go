@@ -52,7 +52,7 @@ type Config struct {
 	ProductionTag    string
 	ApplyMaxAttempts int
 	ApplyBackoff     time.Duration
-	ReconcileEvery   time.Duration
+	WorkerEvery      time.Duration
 
 	Version bool
 }
@@ -113,7 +113,7 @@ func newFlagSet(c *Config) (*flag.FlagSet, *rawValues) {
 	fs.StringVar(&c.ProductionTag, "production-tag", "environment=production", "clusters with this tag (key=value) need two approvers")
 	fs.IntVar(&c.ApplyMaxAttempts, "apply-max-attempts", 10, "ModifyClusterIamRoles attempts while the cluster is busy or AWS throttles")
 	fs.DurationVar(&c.ApplyBackoff, "apply-backoff", 5*time.Second, "first wait between apply attempts (doubles, capped at 2m)")
-	fs.DurationVar(&c.ReconcileEvery, "reconcile-every", time.Minute, "how often unfinished applies are reconciled")
+	fs.DurationVar(&c.WorkerEvery, "worker-every", time.Second, "how often the apply worker looks for due work: retries, roles to follow until in-sync, applies a crash left unfinished")
 	fs.BoolVar(&c.Version, "version", false, "print the version and exit")
 
 	return fs, raw
@@ -250,6 +250,9 @@ func (c *Config) Validate() error {
 			bad("external-url", "%q is not an http(s) URL", c.ExternalURL)
 		}
 	}
+	if err == nil && c.Demo && !isLoopback(host) {
+		bad("demo", "demo users have a published password; listen on a loopback address (127.0.0.1) in demo mode, not %q", c.Listen)
+	}
 	if err == nil && !c.HTTPS() && !c.InsecureHTTP && !isLoopback(host) {
 		bad("listen", "plain HTTP on %q is only allowed on loopback; use -tls-cert/-tls-key, an https -external-url behind a TLS proxy, or -insecure-http", c.Listen)
 	}
@@ -298,8 +301,8 @@ func (c *Config) Validate() error {
 	if c.ApplyBackoff < 10*time.Millisecond {
 		bad("apply-backoff", "must be at least 10ms")
 	}
-	if c.ReconcileEvery < time.Second {
-		bad("reconcile-every", "must be at least 1s")
+	if c.WorkerEvery < 10*time.Millisecond || c.WorkerEvery > time.Minute {
+		bad("worker-every", "must be from 10ms to 1m")
 	}
 	return errors.Join(errs...)
 }

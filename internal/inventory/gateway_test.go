@@ -13,9 +13,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/redshift"
 	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
 
+	"rolegate/internal/change"
 	"rolegate/internal/inventory"
 	"rolegate/redshiftsim"
 )
+
+// The change worker calls the gateway through its own interface.
+var _ change.Redshift = (*inventory.Gateway)(nil)
 
 const (
 	copyRole     = "arn:aws:iam::123456789012:role/Copy"
