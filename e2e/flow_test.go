@@ -105,7 +105,7 @@ func TestChangeApprovedToInSync(t *testing.T) {
 	if got := arno.text(chromedp.CSS(`[data-testid="approval"] strong`)); !strings.Contains(got, "Arno") && !strings.Contains(got, "arno") {
 		arno.fail("the approval is by %q, want arno", got)
 	}
-	arno.shot("change")
+	arno.shot("change-request")
 
 	checkAuditTrail(t, arno, cluster, id, []string{copyUnload, spectrum})
 }
