@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	"rolegate/internal/store"
@@ -17,8 +18,12 @@ import (
 
 // Log is the audit log of one database.
 type Log struct {
-	db  *store.DB
-	now func() time.Time
+	db      *store.DB
+	now     func() time.Time
+	anchors *Anchors
+
+	mu   sync.Mutex
+	last *Report // the newest verification, for the verify page
 }
 
 // Option configures a Log.
@@ -26,6 +31,10 @@ type Option func(*Log)
 
 // WithClock sets the clock that stamps events (tests and generators).
 func WithClock(now func() time.Time) Option { return func(l *Log) { l.now = now } }
+
+// WithAnchors sets where the chain's signed heads are kept; Verify then
+// checks the head against the newest anchor.
+func WithAnchors(a *Anchors) Option { return func(l *Log) { l.anchors = a } }
 
 // New returns the audit log kept in db.
 func New(db *store.DB, opts ...Option) *Log {
