@@ -202,8 +202,12 @@ func TestAuditExportDownloadsAndIsAudited(t *testing.T) {
 		path, ctype, ext string
 		read             func(r interface{ Read([]byte) (int, error) }, fn func(audit.Event) error) error
 	}{
-		{"/audit/export.csv?cluster=analytics-03", "text/csv", ".csv", func(r interface{ Read([]byte) (int, error) }, fn func(audit.Event) error) error { return audit.ReadCSV(r, fn) }},
-		{"/audit/export.jsonl?cluster=analytics-03", "application/jsonl", ".jsonl", func(r interface{ Read([]byte) (int, error) }, fn func(audit.Event) error) error { return audit.ReadJSONL(r, fn) }},
+		{"/audit/export.csv?cluster=analytics-03", "text/csv", ".csv", func(r interface{ Read([]byte) (int, error) }, fn func(audit.Event) error) error {
+			return audit.ReadCSV(r, fn)
+		}},
+		{"/audit/export.jsonl?cluster=analytics-03", "application/jsonl", ".jsonl", func(r interface{ Read([]byte) (int, error) }, fn func(audit.Event) error) error {
+			return audit.ReadJSONL(r, fn)
+		}},
 	} {
 		res := b.get(t, tt.path)
 		if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), tt.ctype) {
