@@ -14,9 +14,6 @@ import (
 // auditFilterFields are the query parameters of the audit filter.
 var auditFilterFields = []string{"from", "to", "actor", "action", "region", "cluster", "change", "outcome", "role_arn"}
 
-// auditTimeLayouts are the time forms accepted, all read as UTC.
-var auditTimeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"}
-
 var roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$`)
 
 // parseAuditFilter reads the filter from the query string. It returns the
@@ -33,13 +30,11 @@ func parseAuditFilter(q url.Values) (audit.Filter, pages.AuditFilterForm, map[st
 		if v == "" {
 			return time.Time{}
 		}
-		for _, l := range auditTimeLayouts {
-			if t, err := time.Parse(l, v); err == nil {
-				return t.UTC()
-			}
+		t, err := audit.ParseTime(v)
+		if err != nil {
+			errs[field] = "Enter a date like 2026-11-26 or 2026-11-26T09:30 (UTC)."
 		}
-		errs[field] = "Enter a date like 2026-11-26 or 2026-11-26T09:30 (UTC)."
-		return time.Time{}
+		return t
 	}
 	f.From = parseTime("from", form.From)
 	f.To = parseTime("to", form.To)
