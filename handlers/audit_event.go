@@ -35,7 +35,9 @@ func (h *Handler) auditEvent(c echo.Context) error {
 		Outcome:      string(e.Outcome),
 		Fields:       auditFields(e),
 		Params:       indentJSON(e.Params),
-		NextEventURL: auditEventURL(e.Seq + 1),
+	}
+	if head, _, err := h.audit.Head(ctx); err == nil && head > e.Seq {
+		p.NextEventURL = auditEventURL(e.Seq + 1)
 	}
 	if e.Seq > 1 {
 		p.PrevEventURL = auditEventURL(e.Seq - 1)
