@@ -80,10 +80,16 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) (Event, error) {
 	e.Time = e.Time.UTC()
 
 	var prevSeq int64
+	var prevTS string
 	prevHash := GenesisHash
-	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`).Scan(&prevSeq, &prevHash)
+	err = tx.QueryRowContext(ctx, `SELECT seq, hash, ts FROM audit_events ORDER BY seq DESC LIMIT 1`).Scan(&prevSeq, &prevHash, &prevTS)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return e, fmt.Errorf("audit head: %w", err)
+	}
+	// Times never go backwards along the chain (a clock stepped back stamps
+	// the previous event's time), so a time range is a range of seq.
+	if prev, perr := time.Parse(TimeFormat, prevTS); perr == nil && e.Time.Before(prev) {
+		e.Time = prev
 	}
 	e.Seq = prevSeq + 1
 	e.PrevHash = prevHash

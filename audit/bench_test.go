@@ -118,9 +118,11 @@ func BenchmarkQueryPage(b *testing.B) {
 		{"action=apply.succeeded/page=1", audit.Filter{Action: audit.ApplySucceeded}, `action = 'apply.succeeded'`, 1},
 		{"action=apply.succeeded/page=2000", audit.Filter{Action: audit.ApplySucceeded}, `action = 'apply.succeeded'`, 2000},
 		{"cluster+region/page=1", audit.Filter{Cluster: "analytics-07", Region: "eu-west-1"}, `cluster = 'analytics-07' AND region = 'eu-west-1'`, 1},
-		{"cluster+region/page=100", audit.Filter{Cluster: "analytics-07", Region: "eu-west-1"}, `cluster = 'analytics-07' AND region = 'eu-west-1'`, 100},
+		{"cluster+region/page=90", audit.Filter{Cluster: "analytics-07", Region: "eu-west-1"}, `cluster = 'analytics-07' AND region = 'eu-west-1'`, 90},
 		{"role-arn/page=1", audit.Filter{RoleARN: arn}, `seq IN (SELECT seq FROM audit_event_arns WHERE arn = '` + arn + `')`, 1},
-		{"role-arn/page=1000", audit.Filter{RoleARN: arn}, `seq IN (SELECT seq FROM audit_event_arns WHERE arn = '` + arn + `')`, 1000},
+		{"role-arn/page=480", audit.Filter{RoleARN: arn}, `seq IN (SELECT seq FROM audit_event_arns WHERE arn = '` + arn + `')`, 480},
+		{"time-range/page=1", audit.Filter{From: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)}, `ts >= '2024-03-01' AND ts < '2024-09-01'`, 1},
+		{"time-range/page=5000", audit.Filter{From: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)}, `ts >= '2024-03-01' AND ts < '2024-09-01'`, 5000},
 		{"none/page=10000", audit.Filter{}, `1`, 10000},
 	}
 	for _, c := range cases {

@@ -40,48 +40,100 @@ const DefaultPageSize = 50
 // MaxPageSize bounds a page.
 const MaxPageSize = 500
 
+// maxSeq bounds sequence numbers in queries.
+const maxSeq = 1<<62 - 1
+
 // ErrBadCursor is returned for a cursor Query did not make.
 var ErrBadCursor = errors.New("invalid page cursor")
 
 // ErrNotFound is returned by Get for a sequence number with no event.
 var ErrNotFound = errors.New("audit event not found")
 
-// where builds the WHERE clause of f (without the keyword; "1" for none).
-func (f Filter) where() (string, []any) {
+// selectFrom builds "SELECT … FROM … WHERE …" for f, with the keyset
+// column to compare and order by. A role ARN filter is driven by the
+// audit_event_arns index (arn, seq), so that its pages are as cheap as the
+// others; every other filter by the audit_events indexes ending in seq.
+//
+// A time range becomes a range of sequence numbers first (Append keeps
+// times in sequence order, so two lookups in the ts index find it), and
+// the times are then checked on the rows of that range; sorting a whole
+// time range by seq would cost seconds on a large log.
+//
+// Only events with lo <= seq <= hi are selected (the keyset bounds); one
+// BETWEEN on the driving table's seq lets SQLite walk just that range.
+func (l *Log) selectFrom(ctx context.Context, f Filter, lo, hi int64) (query, seqCol string, args []any, err error) {
 	var conds []string
-	var args []any
 	add := func(c string, a any) { conds = append(conds, c); args = append(args, a) }
+	from := "audit_events e"
+	seqCol = "e.seq"
+	if f.RoleARN != "" {
+		// CROSS JOIN keeps audit_event_arns as the outer loop.
+		from = "audit_event_arns a CROSS JOIN audit_events e ON e.seq = a.seq"
+		seqCol = "a.seq"
+		add("a.arn = ?", f.RoleARN)
+	}
+	if !f.From.IsZero() || !f.To.IsZero() {
+		tlo, thi, err := l.seqRange(ctx, f.From, f.To)
+		if err != nil {
+			return "", "", nil, err
+		}
+		lo, hi = max(lo, tlo), min(hi, thi)
+	}
+	add(seqCol+" BETWEEN ? AND ?", lo)
+	args = append(args, hi)
 	if !f.From.IsZero() {
-		add("ts >= ?", f.From.UTC().Format(TimeFormat))
+		add("+e.ts >= ?", f.From.UTC().Format(TimeFormat))
 	}
 	if !f.To.IsZero() {
-		add("ts < ?", f.To.UTC().Format(TimeFormat))
+		add("+e.ts < ?", f.To.UTC().Format(TimeFormat))
 	}
 	if f.Actor != "" {
-		add("actor_username = ?", f.Actor)
+		add("e.actor_username = ?", f.Actor)
 	}
 	if f.Action != "" {
-		add("action = ?", string(f.Action))
+		add("e.action = ?", string(f.Action))
 	}
 	if f.Region != "" {
-		add("region = ?", f.Region)
+		add("e.region = ?", f.Region)
 	}
 	if f.Cluster != "" {
-		add("cluster = ?", f.Cluster)
+		add("e.cluster = ?", f.Cluster)
 	}
 	if f.ChangeID != 0 {
-		add("change_id = ?", f.ChangeID)
+		add("e.change_id = ?", f.ChangeID)
 	}
 	if f.Outcome != "" {
-		add("outcome = ?", string(f.Outcome))
+		add("e.outcome = ?", string(f.Outcome))
 	}
-	if f.RoleARN != "" {
-		add("seq IN (SELECT seq FROM audit_event_arns WHERE arn = ?)", f.RoleARN)
+	conds = append(conds, "1")
+	return `SELECT ` + qualifiedColumns + ` FROM ` + from + ` WHERE ` + strings.Join(conds, " AND "), seqCol, args, nil
+}
+
+// seqRange is the range of sequence numbers whose times may fall in
+// [from, to); an empty range is (1, 0).
+func (l *Log) seqRange(ctx context.Context, from, to time.Time) (lo, hi int64, err error) {
+	lo, hi = 1, maxSeq
+	if !from.IsZero() {
+		err := l.db.Reader().QueryRowContext(ctx, `SELECT seq FROM audit_events WHERE ts >= ? ORDER BY ts, seq LIMIT 1`,
+			from.UTC().Format(TimeFormat)).Scan(&lo)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 1, 0, nil
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("audit time range: %w", err)
+		}
 	}
-	if len(conds) == 0 {
-		return "1", nil
+	if !to.IsZero() {
+		err := l.db.Reader().QueryRowContext(ctx, `SELECT seq FROM audit_events WHERE ts < ? ORDER BY ts DESC, seq DESC LIMIT 1`,
+			to.UTC().Format(TimeFormat)).Scan(&hi)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 1, 0, nil
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("audit time range: %w", err)
+		}
 	}
-	return strings.Join(conds, " AND "), args
+	return lo, hi, nil
 }
 
 // Empty reports whether f selects every event.
@@ -99,20 +151,19 @@ func (l *Log) Query(ctx context.Context, f Filter, cursor string, size int) (Pag
 	if err != nil {
 		return Page{}, err
 	}
-	where, args := f.where()
-	order := "DESC"
+	lo, hi, order := int64(1), int64(maxSeq), "DESC"
 	switch dir {
 	case 'o':
-		where += " AND seq < ?"
-		args = append(args, at)
+		hi = at - 1
 	case 'n':
-		where += " AND seq > ?"
-		args = append(args, at)
-		order = "ASC"
+		lo, order = at+1, "ASC"
+	}
+	q, seqCol, args, err := l.selectFrom(ctx, f, lo, hi)
+	if err != nil {
+		return Page{}, err
 	}
 	args = append(args, size+1)
-	rows, err := l.db.Reader().QueryContext(ctx,
-		`SELECT `+eventColumns+` FROM audit_events WHERE `+where+` ORDER BY seq `+order+` LIMIT ?`, args...)
+	rows, err := l.db.Reader().QueryContext(ctx, q+` ORDER BY `+seqCol+` `+order+` LIMIT ?`, args...)
 	if err != nil {
 		return Page{}, fmt.Errorf("query audit events: %w", err)
 	}
@@ -229,8 +280,11 @@ func (l *Log) Head(ctx context.Context) (int64, string, error) {
 // each calls fn for every event matching f, oldest first, streaming the
 // rows so memory stays constant.
 func (l *Log) each(ctx context.Context, f Filter, fn func(Event) error) error {
-	where, args := f.where()
-	rows, err := l.db.Reader().QueryContext(ctx, `SELECT `+eventColumns+` FROM audit_events WHERE `+where+` ORDER BY seq`, args...)
+	q, seqCol, args, err := l.selectFrom(ctx, f, 1, maxSeq)
+	if err != nil {
+		return err
+	}
+	rows, err := l.db.Reader().QueryContext(ctx, q+` ORDER BY `+seqCol, args...)
 	if err != nil {
 		return fmt.Errorf("read audit events: %w", err)
 	}

@@ -279,3 +279,27 @@ func TestDiffSnapshotsHighlightsRoles(t *testing.T) {
 		t.Fatalf("same snapshot: %+v %v", d, err)
 	}
 }
+
+// A clock that steps back does not make the chain's times go backwards,
+// so a time range stays a range of sequence numbers.
+func TestAppendKeepsTimesInSequenceOrder(t *testing.T) {
+	ctx := context.Background()
+	times := []time.Time{genStart.Add(time.Hour), genStart, genStart.Add(2 * time.Hour)}
+	i := 0
+	log := audit.New(openDB(t), audit.WithClock(func() time.Time { i++; return times[i-1] }))
+	var got []time.Time
+	for range times {
+		e, err := log.Record(ctx, audit.Event{Action: audit.SignIn, Outcome: audit.Success})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, e.Time)
+	}
+	if !got[1].Equal(times[0]) || !got[2].Equal(times[2]) {
+		t.Fatalf("times %v", got)
+	}
+	p, err := log.Query(ctx, audit.Filter{From: genStart.Add(time.Hour), To: genStart.Add(90 * time.Minute)}, "", 10)
+	if err != nil || !reflect.DeepEqual(seqs(p.Events), []int64{2, 1}) {
+		t.Fatalf("time range: %v %v", seqs(p.Events), err)
+	}
+}

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"database/sql"
+	"strings"
 	"time"
 )
 
@@ -9,6 +10,9 @@ import (
 const eventColumns = `seq, ts, actor_id, actor_username, actor_role, session_hash, client_ip, user_agent, request_id,
 	action, region, cluster, change_id, params, outcome, aws_request_id, error_code, error_message,
 	snapshot, prev_hash, hash`
+
+// qualifiedColumns are eventColumns of the table aliased e.
+var qualifiedColumns = "e." + strings.Join(strings.Split(strings.Join(strings.Fields(eventColumns), " "), ", "), ", e.")
 
 type scanner interface {
 	Scan(dest ...any) error
