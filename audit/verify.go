@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -114,35 +115,39 @@ func (l *Log) Verify(ctx context.Context) (Report, error) {
 		return r, fmt.Errorf("verify: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT `+eventColumns+` FROM audit_events ORDER BY seq`)
-	if err != nil {
-		return r, fmt.Errorf("verify: %w", err)
+	// Reading rows and hashing them share the work between two cores: one
+	// goroutine scans batches of events, this one checks them.
+	batches := make(chan []Event, 4)
+	readErr := make(chan error, 1)
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		defer close(batches)
+		readErr <- scanAll(rctx, tx, batches)
+	}()
+	for batch := range batches {
+		for i := range batch {
+			e := &batch[i]
+			r.Checked++
+			linked := true
+			if e.Seq != prevSeq+1 {
+				add(Fault{Kind: Missing, Seq: prevSeq + 1, To: e.Seq - 1,
+					Detail: fmt.Sprintf("%d event(s) deleted before seq %d", e.Seq-prevSeq-1, e.Seq)})
+				linked = false // the link cannot match; the gap is the fault
+			}
+			if got := e.computeHash(); got != e.Hash {
+				add(Fault{Kind: Altered, Seq: e.Seq, Detail: "the stored hash is not the hash of the event's contents: the event was changed"})
+			}
+			if linked && e.PrevHash != prevHash {
+				add(Fault{Kind: BrokenLink, Seq: e.Seq, Detail: "prev_hash is not the hash of the event before it"})
+			}
+			if anchorFound && e.Seq == anchor.Seq {
+				hashes[e.Seq] = e.Hash
+			}
+			prevSeq, prevHash = e.Seq, e.Hash
+		}
 	}
-	defer rows.Close()
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return r, fmt.Errorf("verify: %w", err)
-		}
-		r.Checked++
-		linked := true
-		if e.Seq != prevSeq+1 {
-			add(Fault{Kind: Missing, Seq: prevSeq + 1, To: e.Seq - 1,
-				Detail: fmt.Sprintf("%d event(s) deleted before seq %d", e.Seq-prevSeq-1, e.Seq)})
-			linked = false // the link cannot match; the gap is the fault
-		}
-		if got := e.computeHash(); got != e.Hash {
-			add(Fault{Kind: Altered, Seq: e.Seq, Detail: "the stored hash is not the hash of the event's contents: the event was changed"})
-		}
-		if linked && e.PrevHash != prevHash {
-			add(Fault{Kind: BrokenLink, Seq: e.Seq, Detail: "prev_hash is not the hash of the event before it"})
-		}
-		if anchorFound && e.Seq == anchor.Seq {
-			hashes[e.Seq] = e.Hash
-		}
-		prevSeq, prevHash = e.Seq, e.Hash
-	}
-	if err := rows.Err(); err != nil {
+	if err := <-readErr; err != nil {
 		return r, fmt.Errorf("verify: %w", err)
 	}
 	r.HeadSeq, r.HeadHash = prevSeq, prevHash
@@ -165,6 +170,43 @@ func (l *Log) Verify(ctx context.Context) (Report, error) {
 	l.last = &rc
 	l.mu.Unlock()
 	return r, nil
+}
+
+// scanAll sends every event, oldest first, in batches.
+func scanAll(ctx context.Context, tx *sql.Tx, out chan<- []Event) error {
+	rows, err := tx.QueryContext(ctx, `SELECT `+eventColumns+` FROM audit_events ORDER BY seq`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	const size = 512
+	batch := make([]Event, 0, size)
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return err
+		}
+		batch = append(batch, e)
+		if len(batch) == size {
+			select {
+			case out <- batch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			batch = make([]Event, 0, size)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(batch) > 0 {
+		select {
+		case out <- batch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // LastVerification returns the newest report of Verify in this process.
