@@ -84,11 +84,7 @@ func (l *Log) WriteExport(ctx context.Context, w io.Writer, format Format, f Fil
 		if err := cw.Write(CSVHeader); err != nil {
 			return 0, err
 		}
-		row := make([]string, len(CSVHeader))
-		err = l.each(ctx, f, func(e Event) error {
-			n++
-			return cw.Write(e.csvRow(row))
-		})
+		n, err = l.eachCSVRow(ctx, f, cw.Write)
 		cw.Flush()
 		err = errors.Join(err, cw.Error())
 	case JSONL:
@@ -110,25 +106,43 @@ func (l *Log) WriteExport(ctx context.Context, w io.Writer, format Format, f Fil
 	return n, nil
 }
 
-func (e Event) csvRow(row []string) []string {
-	id := func(v int64) string {
-		if v == 0 {
-			return ""
-		}
-		return strconv.FormatInt(v, 10)
+// csvColumns select the stored text of each CSV column, in CSVHeader's
+// order: the export copies what is stored, byte for byte.
+const csvColumns = `e.seq, e.ts, ifnull(e.actor_id, ''), e.actor_username, e.actor_role, e.session_hash, e.client_ip,
+	e.user_agent, e.request_id, e.action, e.region, e.cluster, ifnull(e.change_id, ''), e.outcome, e.params,
+	e.aws_request_id, e.error_code, e.error_message, ifnull(e.snapshot, ''), e.prev_hash, e.hash`
+
+// eachCSVRow streams the stored text of the events matching f, oldest
+// first, without decoding them into Events.
+func (l *Log) eachCSVRow(ctx context.Context, f Filter, fn func([]string) error) (int64, error) {
+	q, seqCol, args, err := l.selectFrom(ctx, f, 1, maxSeq, csvColumns)
+	if err != nil {
+		return 0, err
 	}
-	row[0] = strconv.FormatInt(e.Seq, 10)
-	row[1] = e.Time.UTC().Format(TimeFormat)
-	row[2] = id(e.Actor.UserID)
-	row[3], row[4] = e.Actor.Username, e.Actor.Role
-	row[5], row[6], row[7], row[8] = e.Origin.SessionHash, e.Origin.ClientIP, e.Origin.UserAgent, e.Origin.RequestID
-	row[9], row[10], row[11] = string(e.Action), e.Target.Region, e.Target.Cluster
-	row[12] = id(e.Target.ChangeID)
-	row[13], row[14] = string(e.Outcome), string(e.Params)
-	row[15], row[16], row[17] = e.AWSRequestID, e.ErrorCode, e.ErrorMessage
-	row[18] = string(e.Snapshot)
-	row[19], row[20] = e.PrevHash, e.Hash
-	return row
+	rows, err := l.db.Reader().QueryContext(ctx, q+` ORDER BY `+seqCol, args...)
+	if err != nil {
+		return 0, fmt.Errorf("read audit events: %w", err)
+	}
+	defer rows.Close()
+	row := make([]string, len(CSVHeader))
+	dest := make([]any, len(row))
+	for i := range row {
+		dest[i] = &row[i]
+	}
+	var n int64
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return n, fmt.Errorf("read audit events: %w", err)
+		}
+		n++
+		if err := fn(row); err != nil {
+			return n, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return n, fmt.Errorf("read audit events: %w", err)
+	}
+	return n, nil
 }
 
 // ReadCSV parses a CSV export back into events, calling fn for each.

@@ -61,7 +61,7 @@ var ErrNotFound = errors.New("audit event not found")
 //
 // Only events with lo <= seq <= hi are selected (the keyset bounds); one
 // BETWEEN on the driving table's seq lets SQLite walk just that range.
-func (l *Log) selectFrom(ctx context.Context, f Filter, lo, hi int64) (query, seqCol string, args []any, err error) {
+func (l *Log) selectFrom(ctx context.Context, f Filter, lo, hi int64, cols string) (query, seqCol string, args []any, err error) {
 	var conds []string
 	add := func(c string, a any) { conds = append(conds, c); args = append(args, a) }
 	from := "audit_events e"
@@ -106,7 +106,7 @@ func (l *Log) selectFrom(ctx context.Context, f Filter, lo, hi int64) (query, se
 		add("e.outcome = ?", string(f.Outcome))
 	}
 	conds = append(conds, "1")
-	return `SELECT ` + qualifiedColumns + ` FROM ` + from + ` WHERE ` + strings.Join(conds, " AND "), seqCol, args, nil
+	return `SELECT ` + cols + ` FROM ` + from + ` WHERE ` + strings.Join(conds, " AND "), seqCol, args, nil
 }
 
 // seqRange is the range of sequence numbers whose times may fall in
@@ -158,7 +158,7 @@ func (l *Log) Query(ctx context.Context, f Filter, cursor string, size int) (Pag
 	case 'n':
 		lo, order = at+1, "ASC"
 	}
-	q, seqCol, args, err := l.selectFrom(ctx, f, lo, hi)
+	q, seqCol, args, err := l.selectFrom(ctx, f, lo, hi, qualifiedColumns)
 	if err != nil {
 		return Page{}, err
 	}
@@ -280,7 +280,7 @@ func (l *Log) Head(ctx context.Context) (int64, string, error) {
 // each calls fn for every event matching f, oldest first, streaming the
 // rows so memory stays constant.
 func (l *Log) each(ctx context.Context, f Filter, fn func(Event) error) error {
-	q, seqCol, args, err := l.selectFrom(ctx, f, 1, maxSeq)
+	q, seqCol, args, err := l.selectFrom(ctx, f, 1, maxSeq, qualifiedColumns)
 	if err != nil {
 		return err
 	}
