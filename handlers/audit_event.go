@@ -29,12 +29,12 @@ func (h *Handler) auditEvent(c echo.Context) error {
 		return err
 	}
 	p := pages.AuditEventPage{
-		Seq:          e.Seq,
-		Action:       string(e.Action),
-		ActionDesc:   e.Action.Description(),
-		Outcome:      string(e.Outcome),
-		Fields:       auditFields(e),
-		Params:       indentJSON(e.Params),
+		Seq:        e.Seq,
+		Action:     string(e.Action),
+		ActionDesc: e.Action.Description(),
+		Outcome:    string(e.Outcome),
+		Fields:     auditFields(e),
+		Params:     indentJSON(e.Params),
 	}
 	if head, _, err := h.audit.Head(ctx); err == nil && head > e.Seq {
 		p.NextEventURL = auditEventURL(e.Seq + 1)
