@@ -42,6 +42,10 @@ var (
 	genIAMRoles = []string{"RedshiftCopyUnload", "RedshiftSpectrum", "RedshiftML", "RedshiftS3Logs", "RedshiftGlue", "RedshiftLambdaUDF", "AnalyticsReader", "ETLLoader"}
 )
 
+func genActor(ui int) Actor {
+	return Actor{UserID: int64(ui + 1), Username: genUsers[ui], Role: genRoles[ui%len(genRoles)]}
+}
+
 type generator struct {
 	rnd      *rand.Rand
 	t        time.Time
@@ -57,7 +61,7 @@ func (g *generator) arn(account int) string {
 func (g *generator) next() Event {
 	g.t = g.t.Add(time.Duration(5+g.rnd.IntN(50)) * time.Second)
 	ui := g.rnd.IntN(len(genUsers))
-	actor := Actor{UserID: int64(ui + 1), Username: genUsers[ui], Role: genRoles[ui%len(genRoles)]}
+	actor := genActor(ui)
 	origin := Origin{
 		ClientIP:  fmt.Sprintf("10.%d.%d.%d", g.rnd.IntN(4), g.rnd.IntN(256), 1+g.rnd.IntN(250)),
 		UserAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
@@ -79,10 +83,16 @@ func (g *generator) next() Event {
 		e.ErrorMessage = "wrong username or password"
 	case p < 50:
 		g.changeID++
+		if ui%6 == 0 { // viewers do not request: the next user does
+			e.Actor = genActor(ui + 1)
+		}
 		e.Action = ChangeCreated
 		e.Target = Target{Region: region, Cluster: cluster, ChangeID: g.changeID}
 		e.Params = Params(map[string]any{"add": []string{g.arn(account)}, "reason": "Quarterly load job needs S3 access"})
 	case p < 60:
+		if ui%6 < 3 { // only approvers and admins approve
+			e.Actor = genActor(ui - ui%6 + 3 + ui%3)
+		}
 		e.Action = ChangeApproved
 		e.Target = Target{Region: region, Cluster: cluster, ChangeID: max(1, g.changeID-int64(g.rnd.IntN(5)))}
 	case p < 70:
