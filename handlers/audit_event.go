@@ -102,6 +102,11 @@ func auditFields(e audit.Event) []pages.AuditField {
 	add("Session (hash)", e.Origin.SessionHash, true)
 	add("Previous hash", e.PrevHash, true)
 	add("Hash", e.Hash, true)
+	if e.HashOK() {
+		add("Hash check", "matches the event's contents (run Verify for the whole chain)", false)
+	} else {
+		add("Hash check", "DOES NOT match the event's contents: this event was changed", false)
+	}
 	return fs
 }
 

@@ -173,7 +173,7 @@ func TestAuditEventPageShowsSnapshotAndDifference(t *testing.T) {
 		"Role attached: <code>arn:aws:iam::123456789012:role/Spectrum</code>",
 		"Role detached: <code>arn:aws:iam::123456789012:role/Old</code>",
 		`data-testid="diff-row" data-kind="added" class="audit-diff-role"`,
-		`data-testid="event-snapshot"`, second.Hash, "/changes/4",
+		`data-testid="event-snapshot"`, second.Hash, "/changes/4", "matches the event&#39;s contents",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("event page lacks %q", want)
