@@ -187,6 +187,14 @@ func TestChangeWholePathRequestApproveApplyInSync(t *testing.T) {
 	if !strings.Contains(body, `data-live="false"`) || !strings.Contains(body, "in-sync") {
 		t.Fatalf("settled request page:\n%s", body)
 	}
+	if n := strings.Count(body, `data-testid="timeline-row"`); n != len(want) {
+		t.Fatalf("the request page shows %d history rows, want %d", n, len(want))
+	}
+	// The cluster page lists the request and the cluster's audit history.
+	body = readBody(t, arno.get(t, "/clusters/"+testRegion+"/sales"))
+	if !strings.Contains(body, fmt.Sprintf(`href="/changes/%d"`, id)) || !strings.Contains(body, "Every role of the change is in-sync") {
+		t.Fatalf("the cluster page lacks the request or its history:\n%s", body)
+	}
 }
 
 func TestChangeSelfApprovalRefusedEvenForAdmin(t *testing.T) {

@@ -83,6 +83,7 @@ func (h *Handler) clusterShow(c echo.Context) error {
 	for _, t := range a.Tags {
 		p.Tags = append(p.Tags, pages.TagRow{Key: aws.ToString(t.Key), Value: aws.ToString(t.Value)})
 	}
+	h.clusterActivity(c, &p)
 	return h.render(c, http.StatusOK, pages.Cluster(p))
 }
 
