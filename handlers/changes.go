@@ -105,7 +105,6 @@ func changeID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-
 // changeInput reads the new-change form as typed.
 func changeInput(c echo.Context) (change.Input, error) {
 	form, err := c.FormParams()

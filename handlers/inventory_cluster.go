@@ -133,5 +133,3 @@ func yesNo(b *bool) string {
 		return "no"
 	}
 }
-
-
