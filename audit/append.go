@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	"rolegate/internal/store"
@@ -17,8 +18,12 @@ import (
 
 // Log is the audit log of one database.
 type Log struct {
-	db  *store.DB
-	now func() time.Time
+	db      *store.DB
+	now     func() time.Time
+	anchors *Anchors
+
+	mu   sync.Mutex
+	last *Report // the newest verification, for the verify page
 }
 
 // Option configures a Log.
@@ -26,6 +31,10 @@ type Option func(*Log)
 
 // WithClock sets the clock that stamps events (tests and generators).
 func WithClock(now func() time.Time) Option { return func(l *Log) { l.now = now } }
+
+// WithAnchors sets where the chain's signed heads are kept; Verify then
+// checks the head against the newest anchor.
+func WithAnchors(a *Anchors) Option { return func(l *Log) { l.anchors = a } }
 
 // New returns the audit log kept in db.
 func New(db *store.DB, opts ...Option) *Log {
@@ -71,10 +80,16 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) (Event, error) {
 	e.Time = e.Time.UTC()
 
 	var prevSeq int64
+	var prevTS string
 	prevHash := GenesisHash
-	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`).Scan(&prevSeq, &prevHash)
+	err = tx.QueryRowContext(ctx, `SELECT seq, hash, ts FROM audit_events ORDER BY seq DESC LIMIT 1`).Scan(&prevSeq, &prevHash, &prevTS)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return e, fmt.Errorf("audit head: %w", err)
+	}
+	// Times never go backwards along the chain (a clock stepped back stamps
+	// the previous event's time), so a time range is a range of seq.
+	if prev, perr := time.Parse(TimeFormat, prevTS); perr == nil && e.Time.Before(prev) {
+		e.Time = prev
 	}
 	e.Seq = prevSeq + 1
 	e.PrevHash = prevHash

@@ -2,14 +2,24 @@ package handlers_test
 
 import (
 	"log/slog"
+	"path/filepath"
 	"testing"
 
+	"rolegate/audit"
 	"rolegate/handlers"
 )
 
-type auditTest struct{}
+// auditTest is the audit part of the test app: the anchors of its log.
+type auditTest struct {
+	anchors *audit.Anchors
+}
 
 type auditTestOptions struct{}
 
+// setupAuditTest gives the test app's audit log anchors in a directory of
+// their own, as in production.
 func (a *testApp) setupAuditTest(t *testing.T, o *testOptions, ho *handlers.Options, log *slog.Logger) {
+	dir := t.TempDir()
+	a.anchors = audit.NewAnchors(filepath.Join(dir, "audit.anchors"), filepath.Join(dir, "anchor.key"))
+	a.audit.SetAnchors(a.anchors)
 }

@@ -19,6 +19,8 @@ type changeTest struct {
 type changeTestOptions struct {
 	// maxAttempts bounds apply attempts (default 5); backoffs are short.
 	maxAttempts int
+	// requestTTL is how long a pending request waits (default a week).
+	requestTTL time.Duration
 }
 
 func (a *testApp) setupChangeTest(t *testing.T, o *testOptions, ho *handlers.Options, log *slog.Logger) {
@@ -30,6 +32,7 @@ func (a *testApp) setupChangeTest(t *testing.T, o *testOptions, ho *handlers.Opt
 	svc := change.New(change.Options{
 		DB: a.db, Audit: a.audit, Redshift: a.gateway, Logger: log.With("component", "apply"),
 		Policy:      change.Policy{ProductionTag: "environment=production"},
+		TTL:         o.requestTTL,
 		MaxAttempts: attempts, Backoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
 		FollowEvery: 10 * time.Millisecond, CallTimeout: 10 * time.Second,
 	})

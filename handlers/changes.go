@@ -105,8 +105,6 @@ func changeID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-func changeURL(id int64) string { return "/changes/" + strconv.FormatInt(id, 10) }
-
 // changeInput reads the new-change form as typed.
 func changeInput(c echo.Context) (change.Input, error) {
 	form, err := c.FormParams()

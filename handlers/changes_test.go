@@ -187,6 +187,14 @@ func TestChangeWholePathRequestApproveApplyInSync(t *testing.T) {
 	if !strings.Contains(body, `data-live="false"`) || !strings.Contains(body, "in-sync") {
 		t.Fatalf("settled request page:\n%s", body)
 	}
+	if n := strings.Count(body, `data-testid="timeline-row"`); n != len(want) {
+		t.Fatalf("the request page shows %d history rows, want %d", n, len(want))
+	}
+	// The cluster page lists the request and the cluster's audit history.
+	body = readBody(t, arno.get(t, "/clusters/"+testRegion+"/sales"))
+	if !strings.Contains(body, fmt.Sprintf(`href="/changes/%d"`, id)) || !strings.Contains(body, "Every role of the change is in-sync") {
+		t.Fatalf("the cluster page lacks the request or its history:\n%s", body)
+	}
 }
 
 func TestChangeSelfApprovalRefusedEvenForAdmin(t *testing.T) {
@@ -579,4 +587,29 @@ func (a *testApp) simClient() *redshift.Client {
 func htmlEscape(s string) string {
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
 	return r.Replace(s)
+}
+
+// A request nobody decides on expires after its time to live, stays in the
+// history, and can be resubmitted.
+func TestChangeExpiresAndCanBeResubmitted(t *testing.T) {
+	app := newTestAppWith(t, func(o *testOptions) { o.requestTTL = 200 * time.Millisecond })
+	app.seedCluster(t, "late")
+	rita := app.signIn(t, "rita", auth.RoleRequester)
+	arno := app.signIn(t, "arno", auth.RoleApprover)
+	id := rita.submit(t, "late", changeForm([]string{roleA}, nil, "", "Nobody will look at this in time"))
+	app.waitState(t, id, change.Expired)
+	if n := app.countEvents(t, id, "change.expired"); n != 1 {
+		t.Fatalf("change.expired events %d: %v", n, app.changeActions(t, id))
+	}
+	if res := arno.approve(t, id); res.StatusCode != http.StatusConflict {
+		t.Fatalf("approving an expired request: %d", res.StatusCode)
+	}
+	body := readBody(t, arno.get(t, "/changes?state=expired"))
+	if !strings.Contains(body, fmt.Sprintf(`href="/changes/%d"`, id)) {
+		t.Fatal("the expired request is missing from the queue's history")
+	}
+	res := rita.postForm(t, fmt.Sprintf("/changes/%d/resubmit", id), nil)
+	if res.StatusCode != http.StatusSeeOther || !changeLocation.MatchString(res.Header.Get("Location")) {
+		t.Fatalf("resubmitting an expired request: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
 }

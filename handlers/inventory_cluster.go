@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -85,6 +83,7 @@ func (h *Handler) clusterShow(c echo.Context) error {
 	for _, t := range a.Tags {
 		p.Tags = append(p.Tags, pages.TagRow{Key: aws.ToString(t.Key), Value: aws.ToString(t.Value)})
 	}
+	h.clusterActivity(c, &p)
 	return h.render(c, http.StatusOK, pages.Cluster(p))
 }
 
@@ -133,12 +132,4 @@ func yesNo(b *bool) string {
 	default:
 		return "no"
 	}
-}
-
-func indentJSON(raw []byte) string {
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
-		return string(raw)
-	}
-	return buf.String()
 }

@@ -2,11 +2,254 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"rolegate/audit"
+	"rolegate/internal/config"
+	"rolegate/internal/store"
 )
 
-// runAudit works on the audit log from the shell: rolegate audit verify|export|...
+const auditUsage = `usage: rolegate audit <command> [options] [settings]
+
+commands:
+  verify     check the whole chain against the newest anchor; exit status 2 when it is damaged
+  export     write the events of a filter as CSV or JSON Lines (recorded as an audit.exported event)
+  anchor     sign the chain's head now and append it to the anchor file
+  generate   append N synthetic events (for benchmarks and trials; never on a real log)
+
+settings are the dashboard's (-db, -audit-anchor-file, -audit-anchor-key-file, ...) or their
+ROLEGATE_* environment variables.
+`
+
+// runAudit works on the audit log from the shell: rolegate audit verify|export|anchor|generate.
 func runAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return errors.New("audit: not available yet")
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, auditUsage)
+		if len(args) == 0 {
+			return errors.New("audit: a command is needed")
+		}
+		return config.ErrHelp
+	}
+	cmd, rest := args[0], args[1:]
+	fs := flag.NewFlagSet("rolegate audit "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var run func(ctx context.Context, l *audit.Log, cfg config.Config) error
+	switch cmd {
+	case "verify":
+		asJSON := fs.Bool("json", false, "print the report as JSON")
+		run = func(ctx context.Context, l *audit.Log, cfg config.Config) error {
+			return auditVerify(ctx, l, *asJSON, getenv, stdout)
+		}
+	case "export":
+		format := fs.String("format", "csv", "csv or jsonl")
+		out := fs.String("o", "-", "output file (- for standard output)")
+		ff := auditFilterFlags(fs)
+		run = func(ctx context.Context, l *audit.Log, cfg config.Config) error {
+			f, err := ff.filter()
+			if err != nil {
+				return err
+			}
+			return auditExport(ctx, l, audit.Format(*format), f, *out, getenv, stdout, stderr)
+		}
+	case "anchor":
+		run = func(ctx context.Context, l *audit.Log, cfg config.Config) error {
+			a, err := l.Anchor(ctx, false)
+			if err != nil {
+				return err
+			}
+			if _, err := l.Record(ctx, audit.Event{Actor: shellActor(getenv), Action: audit.AuditAnchored, Outcome: audit.Success,
+				Params: audit.Params(map[string]any{"seq": a.Seq, "hash": a.Hash, "file": cfg.AnchorFile})}); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "anchored %s in %s\n", audit.FormatAnchor(a), cfg.AnchorFile)
+			return nil
+		}
+	case "generate":
+		n := fs.Int("n", 100000, "number of events")
+		seed := fs.Uint64("seed", 1, "random seed")
+		run = func(ctx context.Context, l *audit.Log, cfg config.Config) error {
+			start := time.Now()
+			if err := l.Generate(ctx, *n, *seed, time.Now().UTC().Add(-time.Duration(*n)*30*time.Second)); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "appended %d events in %s\n", *n, time.Since(start).Round(time.Millisecond))
+			return nil
+		}
+	default:
+		fmt.Fprint(stderr, auditUsage)
+		return fmt.Errorf("audit: unknown command %q", cmd)
+	}
+	own, settings := splitFlags(fs, rest)
+	if err := fs.Parse(own); err != nil {
+		return err
+	}
+	cfg, err := config.Load(settings, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	db, err := store.Open(ctx, cfg.DBPath, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	l := audit.New(db, audit.WithAnchors(audit.NewAnchors(cfg.AnchorFile, cfg.AnchorKeyFile)))
+	return run(ctx, l, cfg)
+}
+
+// splitFlags separates the command's own flags from the settings, which
+// go to config.Load in their order.
+func splitFlags(fs *flag.FlagSet, args []string) (own, settings []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name := strings.TrimLeft(a, "-")
+		if !strings.HasPrefix(a, "-") || name == "" {
+			settings = append(settings, a)
+			continue
+		}
+		name, _, hasValue := strings.Cut(name, "=")
+		f := fs.Lookup(name)
+		if f == nil {
+			settings = append(settings, a)
+			continue
+		}
+		own = append(own, a)
+		if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); !hasValue && !(ok && bf.IsBoolFlag()) && i+1 < len(args) {
+			i++
+			own = append(own, args[i])
+		}
+	}
+	return own, settings
+}
+
+func shellActor(getenv func(string) string) audit.Actor {
+	u := getenv("USER")
+	if u == "" {
+		u = "unknown"
+	}
+	return audit.Actor{Username: "shell:" + u}
+}
+
+func auditVerify(ctx context.Context, l *audit.Log, asJSON bool, getenv func(string) string, stdout io.Writer) error {
+	r, err := l.Verify(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := l.Record(ctx, audit.VerifiedEvent(r, shellActor(getenv), audit.Origin{})); err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(struct {
+			audit.Report
+			OK       bool  `json:"ok"`
+			FirstBad int64 `json:"first_bad"`
+		}{r, r.OK(), r.FirstBad()}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(stdout, "checked %d events in %s; head seq %d %s\n", r.Checked, r.Duration.Round(time.Millisecond), r.HeadSeq, r.HeadHash)
+		switch {
+		case !r.AnchorsChecked:
+		case r.Anchor == nil:
+			fmt.Fprintln(stdout, "no anchor written yet: a removed tail cannot be detected")
+		default:
+			fmt.Fprintf(stdout, "newest anchor: %s\n", audit.FormatAnchor(*r.Anchor))
+		}
+		for _, f := range r.Faults {
+			fmt.Fprintln(stdout, "FAULT", f.String())
+		}
+		if r.OK() {
+			fmt.Fprintln(stdout, "OK: the audit chain is intact")
+		}
+	}
+	if !r.OK() {
+		return &exitError{code: 2, err: fmt.Errorf("the audit chain is damaged: first bad seq %d (%d faults)", r.FirstBad(), len(r.Faults))}
+	}
+	return nil
+}
+
+func auditExport(ctx context.Context, l *audit.Log, format audit.Format, f audit.Filter, out string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if format != audit.CSV && format != audit.JSONL {
+		return fmt.Errorf("-format: %q is not csv or jsonl", format)
+	}
+	w := stdout
+	if out != "-" {
+		file, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return fmt.Errorf("-o: %w", err)
+		}
+		defer file.Close()
+		w = file
+	}
+	n, err := l.Export(ctx, w, format, f, shellActor(getenv), audit.Origin{})
+	if err != nil {
+		return err
+	}
+	if c, ok := w.(*os.File); ok && out != "-" {
+		if err := c.Sync(); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "exported %d events to %s\n", n, out)
+	}
+	return nil
+}
+
+type filterFlags struct {
+	from, to, actor, action, region, cluster, change, outcome, roleARN *string
+}
+
+func auditFilterFlags(fs *flag.FlagSet) *filterFlags {
+	return &filterFlags{
+		from:    fs.String("from", "", "events at or after (2026-11-26 or 2026-11-26T09:30, UTC)"),
+		to:      fs.String("to", "", "events before"),
+		actor:   fs.String("actor", "", "username"),
+		action:  fs.String("action", "", "action, like change.approved"),
+		region:  fs.String("region", "", "AWS region"),
+		cluster: fs.String("cluster", "", "cluster identifier"),
+		change:  fs.String("change", "", "change request number"),
+		outcome: fs.String("outcome", "", "success, failure or unknown"),
+		roleARN: fs.String("role-arn", "", "an IAM role ARN anywhere in the parameters or snapshot"),
+	}
+}
+
+func (ff *filterFlags) filter() (audit.Filter, error) {
+	f := audit.Filter{Actor: *ff.actor, Region: *ff.region, Cluster: *ff.cluster, RoleARN: *ff.roleARN}
+	var err error
+	if *ff.from != "" {
+		if f.From, err = audit.ParseTime(*ff.from); err != nil {
+			return f, fmt.Errorf("-from: %w", err)
+		}
+	}
+	if *ff.to != "" {
+		if f.To, err = audit.ParseTime(*ff.to); err != nil {
+			return f, fmt.Errorf("-to: %w", err)
+		}
+	}
+	if *ff.action != "" {
+		if f.Action = audit.Action(*ff.action); !f.Action.Known() {
+			return f, fmt.Errorf("-action: %q is not a declared action", *ff.action)
+		}
+	}
+	if *ff.change != "" {
+		if f.ChangeID, err = strconv.ParseInt(*ff.change, 10, 64); err != nil || f.ChangeID <= 0 {
+			return f, fmt.Errorf("-change: %q is not a change request number", *ff.change)
+		}
+	}
+	switch f.Outcome = audit.Outcome(*ff.outcome); f.Outcome {
+	case "", audit.Success, audit.Failure, audit.Unknown:
+	default:
+		return f, fmt.Errorf("-outcome: %q is not success, failure or unknown", *ff.outcome)
+	}
+	return f, nil
 }

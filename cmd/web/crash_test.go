@@ -225,6 +225,10 @@ func (rig *crashRig) finish(t *testing.T, cmd *exec.Cmd, logs *bytes.Buffer, wan
 	if err := db.Reader().QueryRow(`PRAGMA integrity_check`).Scan(&integrity); err != nil || integrity != "ok" {
 		t.Fatalf("integrity_check: %q %v", integrity, err)
 	}
+	rep, err := audit.New(db).Verify(ctx)
+	if err != nil || !rep.OK() {
+		t.Fatalf("audit chain after the crash: %+v %v", rep, err)
+	}
 	var left int
 	db.Reader().QueryRow(`SELECT count(*) FROM change_requests WHERE state = 'applying'`).Scan(&left)
 	if left != 0 {

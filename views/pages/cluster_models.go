@@ -89,6 +89,13 @@ type ClusterPage struct {
 	NewChangeURL string
 	SnapshotURL  string
 	Snapshot     string // indented JSON
+
+	// The cluster's change requests (newest first) and its latest audit
+	// events, each with a link to the whole list.
+	Changes    []ChangeRow
+	ChangesURL string
+	History    []TimelineRow
+	HistoryURL string
 }
 
 // TagRow is one tag of a cluster.

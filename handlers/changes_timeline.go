@@ -1,0 +1,64 @@
+package handlers
+
+import (
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"rolegate/audit"
+	"rolegate/internal/change"
+	"rolegate/views/pages"
+)
+
+// changeTimeline is the request's audit events, oldest first: each step,
+// each apply attempt and its outcome, linked to the full event.
+func (h *Handler) changeTimeline(c echo.Context, id int64) []pages.TimelineRow {
+	page, err := h.audit.Query(c.Request().Context(), audit.Filter{ChangeID: id}, "", audit.MaxPageSize)
+	if err != nil {
+		h.log.Warn("reading a change request's audit events", "request_id", requestIDOf(c), "change", id, "err", err)
+		return nil
+	}
+	rows := make([]pages.TimelineRow, 0, len(page.Events))
+	for i := len(page.Events) - 1; i >= 0; i-- {
+		rows = append(rows, timelineRow(page.Events[i]))
+	}
+	return rows
+}
+
+func timelineRow(e audit.Event) pages.TimelineRow {
+	row := pages.TimelineRow{
+		Seq: e.Seq, URL: "/audit/events/" + strconv.FormatInt(e.Seq, 10), At: fmtWhen(e.Time),
+		Actor: e.Actor.Username, Action: e.Action.Description(), Outcome: string(e.Outcome),
+		AWSRequestID: e.AWSRequestID, Error: e.ErrorMessage,
+	}
+	if e.ErrorCode != "" {
+		row.Error = e.ErrorCode + ": " + e.ErrorMessage
+	}
+	return row
+}
+
+// clusterActivity fills the cluster page's change requests and latest
+// audit events. A failure leaves them empty (the page still shows the
+// cluster) and is logged.
+func (h *Handler) clusterActivity(c echo.Context, p *pages.ClusterPage) {
+	ctx := c.Request().Context()
+	q := url.Values{"region": {p.Region}, "cluster": {p.ID}}
+	p.ChangesURL = "/changes?cluster=" + url.QueryEscape(p.ID)
+	p.HistoryURL = "/audit?" + q.Encode()
+	reqs, err := h.changes.List(ctx, change.ListFilter{Region: p.Region, Cluster: p.ID, Limit: 10})
+	if err != nil {
+		h.log.Warn("listing a cluster's change requests", "request_id", requestIDOf(c), "err", err)
+	}
+	for _, r := range reqs {
+		p.Changes = append(p.Changes, changeRow(r))
+	}
+	page, err := h.audit.Query(ctx, audit.Filter{Region: p.Region, Cluster: p.ID}, "", 10)
+	if err != nil {
+		h.log.Warn("reading a cluster's audit events", "request_id", requestIDOf(c), "err", err)
+		return
+	}
+	for _, e := range page.Events {
+		p.History = append(p.History, timelineRow(e))
+	}
+}
