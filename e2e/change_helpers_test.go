@@ -41,11 +41,16 @@ func changeFormPath(region, cluster string) string {
 func (b *tab) fillChange(d draft) {
 	b.t.Helper()
 	b.do(chromedp.WaitVisible(tid("change-form")))
-	b.do(
-		chromedp.SetValue(chromedp.CSS("#add"), strings.Join(d.add, "\n")),
-		chromedp.SetValue(chromedp.CSS("#reason"), d.reason),
-		chromedp.SetValue(chromedp.CSS("#ticket"), d.ticket),
-	)
+	for _, f := range []struct{ sel, value string }{
+		{"#add", strings.Join(d.add, "\n")},
+		{"#reason", d.reason},
+		{"#ticket", d.ticket},
+	} {
+		// SetValue cannot set an empty value; the fields start empty.
+		if f.value != "" {
+			b.do(chromedp.SetValue(chromedp.CSS(f.sel), f.value))
+		}
+	}
 	for _, arn := range d.remove {
 		b.do(chromedp.Click(chromedp.CSS(`input[name="remove"][value="`+arn+`"]`), chromedp.NodeVisible))
 	}
