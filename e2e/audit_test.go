@@ -69,7 +69,7 @@ func checkAuditTrail(t *testing.T, b *tab, cluster, id string, added []string) {
 	if n := b.count(`[data-testid="previous-snapshot"]`); n != 1 {
 		b.fail("event %s does not link the snapshot it is compared with", succeeded)
 	}
-	b.shot("audit-event")
+	b.shot("audit-event", `[data-testid="event-params"]`)
 
 	// The CSV export of the same filter.
 	b.open(strings.TrimPrefix(listURL, suite.baseURL), 200)

@@ -93,7 +93,8 @@ func TestChangeApprovedToInSync(t *testing.T) {
 	if n := vera.count(`[data-testid="role-row"][data-arn="` + spectrum + `"] [data-testid="default-role"]`); n != 1 {
 		vera.fail("the cluster page does not mark %s as the default", spectrum)
 	}
-	vera.shot("cluster")
+	vera.open("/clusters/"+region+"/"+cluster, 200)
+	vera.shot("cluster", `[data-testid="cluster-roles"]`)
 	for _, arn := range []string{copyUnload, spectrum} {
 		if got := arno.liveRoleStatus(arn); got != "in-sync" {
 			arno.fail("the request page shows %s as %q, want in-sync", arn, got)

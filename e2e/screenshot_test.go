@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -19,14 +20,18 @@ const maxShotBytes = 150 << 10
 
 // shot saves the viewport as docs/screenshots/<name>.png when
 // ROLEGATE_SCREENSHOTS=1; otherwise it does nothing, so that a test run
-// leaves the tree as it was.
-func (b *tab) shot(name string) {
+// leaves the tree as it was. The page shows from its top, or from the
+// element at (a CSS selector) when one is given.
+func (b *tab) shot(name string, at ...string) {
 	b.t.Helper()
 	if suite.shots == "" {
 		return
 	}
-	// Let fonts and layout settle, and start at the top of the page.
-	b.do(chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+	scroll := `window.scrollTo(0, 0)`
+	if len(at) > 0 {
+		scroll = fmt.Sprintf(`window.scrollTo(0, document.querySelector(%q).getBoundingClientRect().top + window.scrollY - 80)`, at[0])
+	}
+	b.do(chromedp.Evaluate[chromedp.Void](scroll))
 	raw := run(b, chromedp.CaptureScreenshot())
 	small, err := compressPNG(raw)
 	if err != nil {
