@@ -47,6 +47,15 @@ func TestKeyboardOnly(t *testing.T) {
 	rita.tabNext("submit-change")
 	rita.submit(chromedp.KeyEvent(kb.Enter), 200)
 	rita.wantState("pending")
+	if got := rita.text(tid("reason")); got != "Spectrum for the proof of concept" {
+		rita.fail("the request's reason is %q", got)
+	}
+	if n := rita.count(`[data-testid="role-diff"] [data-testid="diff-row"][data-change="added"]`); n != 1 {
+		rita.fail("the request adds %d roles, want the one typed", n)
+	}
+	if got := rita.text(tid("result-default")); got != ml {
+		rita.fail("the request's default is %q, want %s", got, ml)
+	}
 	path := rita.location()
 
 	arno := newTab(t, "arno")
