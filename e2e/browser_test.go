@@ -28,7 +28,7 @@ const (
 )
 
 // stepTimeout bounds one browser step (a navigation, a click, a query).
-const stepTimeout = 20 * time.Second
+const stepTimeout = 30 * time.Second
 
 // demoPassword is the password of every demo user.
 const demoPassword = "rolegate-demo"
