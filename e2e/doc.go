@@ -1,0 +1,12 @@
+// Package e2e drives Rolegate in a real browser: chromedp controls Debian's
+// chromium (headless) against the rolegate binary built from this tree and
+// run in demo mode, with its embedded Redshift simulator.
+//
+// The tests carry the build tag e2e and run with the rest of the suite:
+//
+//	go test -race -count=1 -tags e2e ./e2e/
+//
+// They skip when chromium is missing, unless ROLEGATE_REQUIRE_TOOLS=1 (as in
+// CI), which makes a missing browser a failure. With ROLEGATE_SCREENSHOTS=1
+// they also save screenshots of the main screens under docs/screenshots.
+package e2e

@@ -1,0 +1,140 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// suite is what every test shares: the running server and the browser.
+// TestMain sets it once before any test runs.
+var suite struct {
+	skip    string          // why the tests skip; empty when they run
+	baseURL string          // the server, http://127.0.0.1:port
+	browser context.Context // the chromedp context that owns the browser
+	srv     *server
+	shots   string // directory for screenshots; empty unless ROLEGATE_SCREENSHOTS=1
+}
+
+func TestMain(m *testing.M) { os.Exit(runMain(m)) }
+
+func runMain(m *testing.M) int {
+	chrome := findChromium()
+	if chrome == "" {
+		if os.Getenv("ROLEGATE_REQUIRE_TOOLS") == "1" {
+			fmt.Fprintln(os.Stderr, "e2e: chromium is not installed (apt-get install chromium) and ROLEGATE_REQUIRE_TOOLS=1")
+			return 1
+		}
+		suite.skip = "chromium is not installed (apt-get install chromium); set ROLEGATE_REQUIRE_TOOLS=1 to fail instead"
+		return m.Run()
+	}
+	tmp, err := os.MkdirTemp("", "rolegate-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+
+	if os.Getenv("ROLEGATE_SCREENSHOTS") == "1" {
+		suite.shots = filepath.Join("..", "docs", "screenshots")
+		if err := os.MkdirAll(suite.shots, 0o755); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
+	}
+
+	srv, err := startServer(tmp)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: starting rolegate:", err)
+		if srv != nil {
+			srv.dumpLog(os.Stderr)
+			srv.stop()
+		}
+		return 1
+	}
+	defer srv.stop()
+	suite.srv, suite.baseURL = srv, srv.url
+
+	browser, stop, err := startBrowser(chrome, tmp)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: starting chromium:", err)
+		return 1
+	}
+	defer stop()
+	suite.browser = browser
+
+	code := m.Run()
+	if code != 0 {
+		srv.dumpLog(os.Stderr)
+	}
+	return code
+}
+
+// findChromium returns the path of Debian's chromium, or of another
+// Chromium-based browser on PATH, or "" when there is none.
+func findChromium() string {
+	if p := os.Getenv("ROLEGATE_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome-stable", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// needSuite skips the test when the browser is missing and marks it
+// parallel: every test has its own users' browser contexts and its own
+// cluster, so they run side by side.
+func needSuite(t *testing.T) {
+	t.Helper()
+	if suite.skip != "" {
+		t.Skip(suite.skip)
+	}
+	t.Parallel()
+}
+
+// startBrowser starts headless chromium with a fresh profile and returns
+// the context that owns it.
+func startBrowser(chrome, tmp string) (context.Context, func(), error) {
+	logf, err := os.Create(filepath.Join(tmp, "chromium.log"))
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(filepath.Join(tmp, "chromium-profile")),
+		chromedp.WindowSize(viewportWidth, viewportHeight),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,OptimizationHints,MediaRouter,PasswordLeakDetection,AutofillServerCommunication"),
+		chromedp.CombinedOutput(logf),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	stop := func() {
+		cancel()
+		cancelAlloc()
+		logf.Close()
+	}
+	// The first Do starts the browser, bound to ctx (no timeout).
+	if err := chromedp.Do(ctx); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return ctx, stop, nil
+}
