@@ -278,6 +278,20 @@ func TestDiffSnapshotsHighlightsRoles(t *testing.T) {
 	if d, err := audit.DiffSnapshots(after, after); err != nil || !d.Empty() {
 		t.Fatalf("same snapshot: %+v %v", d, err)
 	}
+	// From no roles to one: the role is added, the empty list is not
+	// "removed".
+	d, err = audit.DiffSnapshots(json.RawMessage(`{"IamRoles":[]}`), json.RawMessage(`{"IamRoles":[{"IamRoleArn":"arn:aws:iam::123456789012:role/A","ApplyStatus":"adding"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range d.Changes {
+		if c.Kind != audit.Added {
+			t.Fatalf("filling an empty role list shows %+v", c)
+		}
+	}
+	if len(d.Changes) != 2 {
+		t.Fatalf("changes %+v", d.Changes)
+	}
 }
 
 // A clock that steps back does not make the chain's times go backwards,
