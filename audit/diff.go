@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // ChangeKind says how a field differs between two snapshots.
@@ -53,6 +54,10 @@ func DiffSnapshots(before, after json.RawMessage) (Diff, error) {
 	fa, fb := map[string]string{}, map[string]string{}
 	flatten("", a, fa)
 	flatten("", b, fb)
+	// An empty list or object that gains members (no roles, then roles) is
+	// shown as the members added, not as the empty value removed.
+	dropFilledEmpties(fa, fb)
+	dropFilledEmpties(fb, fa)
 	paths := map[string]bool{}
 	for p := range fa {
 		paths[p] = true
@@ -150,6 +155,22 @@ func flatten(path string, v any, out map[string]string) {
 	default:
 		b, _ := json.Marshal(t)
 		out[path] = string(b)
+	}
+}
+
+// dropFilledEmpties removes from one side an empty list or object whose
+// path has members on the other side.
+func dropFilledEmpties(side, other map[string]string) {
+	for p, v := range side {
+		if v != "[]" && v != "{}" {
+			continue
+		}
+		for q := range other {
+			if strings.HasPrefix(q, p+"[") || strings.HasPrefix(q, p+".") {
+				delete(side, p)
+				break
+			}
+		}
 	}
 }
 

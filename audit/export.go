@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -84,7 +85,12 @@ func (l *Log) WriteExport(ctx context.Context, w io.Writer, format Format, f Fil
 		if err := cw.Write(CSVHeader); err != nil {
 			return 0, err
 		}
-		n, err = l.eachCSVRow(ctx, f, cw.Write)
+		n, err = l.eachCSVRow(ctx, f, func(row []string) error {
+			for i := range row {
+				row[i] = guardCell(row[i])
+			}
+			return cw.Write(row)
+		})
 		cw.Flush()
 		err = errors.Join(err, cw.Error())
 	case JSONL:
@@ -174,7 +180,30 @@ func ReadCSV(r io.Reader, fn func(Event) error) error {
 	}
 }
 
+// A spreadsheet runs a cell that starts with = + - @ (or a tab or carriage
+// return before one) as a formula, and usernames, user agents and error
+// messages come from outside. guardCell puts a quote in front of such a
+// cell, and of any cell that already starts with a quote, so that
+// unguardCell can take exactly one off again: the export still reads back
+// byte for byte and hashes verify.
+func guardCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r'", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func unguardCell(s string) string {
+	if strings.HasPrefix(s, "'") {
+		return s[1:]
+	}
+	return s
+}
+
 func eventFromCSV(rec []string) (Event, error) {
+	for i := range rec {
+		rec[i] = unguardCell(rec[i])
+	}
 	var e Event
 	var err error
 	num := func(s string) int64 {

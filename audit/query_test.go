@@ -278,6 +278,20 @@ func TestDiffSnapshotsHighlightsRoles(t *testing.T) {
 	if d, err := audit.DiffSnapshots(after, after); err != nil || !d.Empty() {
 		t.Fatalf("same snapshot: %+v %v", d, err)
 	}
+	// From no roles to one: the role is added, the empty list is not
+	// "removed".
+	d, err = audit.DiffSnapshots(json.RawMessage(`{"IamRoles":[]}`), json.RawMessage(`{"IamRoles":[{"IamRoleArn":"arn:aws:iam::123456789012:role/A","ApplyStatus":"adding"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range d.Changes {
+		if c.Kind != audit.Added {
+			t.Fatalf("filling an empty role list shows %+v", c)
+		}
+	}
+	if len(d.Changes) != 2 {
+		t.Fatalf("changes %+v", d.Changes)
+	}
 }
 
 // A clock that steps back does not make the chain's times go backwards,
@@ -301,5 +315,45 @@ func TestAppendKeepsTimesInSequenceOrder(t *testing.T) {
 	p, err := log.Query(ctx, audit.Filter{From: genStart.Add(time.Hour), To: genStart.Add(90 * time.Minute)}, "", 10)
 	if err != nil || !reflect.DeepEqual(seqs(p.Events), []int64{2, 1}) {
 		t.Fatalf("time range: %v %v", seqs(p.Events), err)
+	}
+}
+
+// Text from outside (a typed username, a user agent) that a spreadsheet
+// would run as a formula is quoted in the CSV, and still reads back exactly.
+func TestCSVExportDefusesFormulasAndRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	log := audit.New(openDB(t))
+	hostile := []string{"=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2", "@SUM(A1)", "\t=1", "'quoted", "plain"}
+	for _, s := range hostile {
+		if _, err := log.Record(ctx, audit.Event{
+			Actor: audit.Actor{Username: s}, Origin: audit.Origin{UserAgent: s},
+			Action: audit.SignInFailed, Outcome: audit.Failure, ErrorMessage: s,
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := log.WriteExport(ctx, &buf, audit.CSV, audit.Filter{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(buf.String(), "\n") {
+		for _, cell := range strings.Split(line, ",") {
+			cell = strings.TrimPrefix(cell, `"`)
+			if cell != "" && strings.ContainsRune("=+-@\t", rune(cell[0])) {
+				t.Fatalf("a cell starts with a formula character: %q", cell)
+			}
+		}
+	}
+	var got []audit.Event
+	if err := audit.ReadCSV(&buf, func(e audit.Event) error { got = append(got, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(hostile) {
+		t.Fatalf("read back %d events", len(got))
+	}
+	for i, e := range got {
+		if e.Actor.Username != hostile[i] || e.Origin.UserAgent != hostile[i] || e.ErrorMessage != hostile[i] || !e.HashOK() {
+			t.Fatalf("event %d read back as %q / %q / %q (hash ok %t)", i, e.Actor.Username, e.Origin.UserAgent, e.ErrorMessage, e.HashOK())
+		}
 	}
 }

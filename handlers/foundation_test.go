@@ -54,6 +54,9 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 				t.Errorf("%s: CSP %q lacks %q", p, csp, want)
 			}
 		}
+		if h.Get("X-XSS-Protection") != "0" {
+			t.Errorf("%s: X-XSS-Protection %q, want 0", p, h.Get("X-XSS-Protection"))
+		}
 		if h.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("%s: X-Content-Type-Options %q", p, h.Get("X-Content-Type-Options"))
 		}
