@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -71,6 +72,17 @@ func runMain(m *testing.M) int {
 	suite.browser = browser
 
 	code := m.Run()
+	// The server must have survived the run and logged no error: an error
+	// in its log is a 500 or a broken background job that the pages may
+	// not show.
+	if err := srv.alive(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		code = 1
+	}
+	if errs := srv.errorLines(); len(errs) > 0 {
+		fmt.Fprintf(os.Stderr, "e2e: rolegate logged %d errors:\n%s\n", len(errs), strings.Join(errs, "\n"))
+		code = 1
+	}
 	if code != 0 {
 		srv.dumpLog(os.Stderr)
 	}

@@ -185,3 +185,18 @@ func (s *server) dumpLog(w io.Writer) {
 		fmt.Fprintf(w, "---- %s ----\n%s\n", filepath.Base(f), b)
 	}
 }
+
+// errorLines are the lines of the server's log at level ERROR.
+func (s *server) errorLines() []string {
+	b, err := os.ReadFile(s.stderr)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, "level=ERROR") {
+			out = append(out, line)
+		}
+	}
+	return out
+}
