@@ -12,7 +12,8 @@ import (
 // TestSignInAndBrowse: the sign-in page lists the demo users and carries
 // the demo banner; a viewer signs in, sees the clusters of every demo
 // region, opens one and sees its roles with the default marked, and has no
-// "Propose a change" button; signing out ends the session.
+// "Propose a change" button (the form's address answers 403); signing out
+// ends the session.
 func TestSignInAndBrowse(t *testing.T) {
 	needSuite(t)
 	vera := newTab(t, "vera")
@@ -51,6 +52,9 @@ func TestSignInAndBrowse(t *testing.T) {
 	if n := vera.count(`[data-testid="propose-change"]`); n != 0 {
 		vera.fail("a viewer is offered to propose a change")
 	}
+	// Nor does the form open for her by its address.
+	vera.allowStatus(403)
+	vera.open(changeFormPath("us-east-1", "analytics-prod"), 403)
 
 	vera.signOut()
 	vera.open("/clusters", 200) // sent to sign in again
