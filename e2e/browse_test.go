@@ -18,7 +18,6 @@ func TestSignInAndBrowse(t *testing.T) {
 	needSuite(t)
 	vera := newTab(t, "vera")
 	vera.open("/login", 200)
-	vera.do() // the page is loaded
 	if n := vera.count(`[data-testid="demo-user"]`); n < 5 {
 		vera.fail("the sign-in page lists %d demo users, want the five of each role", n)
 	}
