@@ -84,6 +84,18 @@ func isNameByte(c byte) bool {
 	return isNameStart(c) || '0' <= c && c <= '9' || c == '.' || c == '-'
 }
 
+// plainText and nameByte are the bytes text and names hold without
+// further checks.
+var plainText, nameByte [256]bool
+
+func init() {
+	for c := 0x20; c < 0x80; c++ {
+		plainText[c] = c != '<' && c != '&' && c != '>'
+		nameByte[c] = isNameByte(byte(c))
+	}
+	plainText['\t'], plainText['\n'] = true, true
+}
+
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // isInCharacterRange is encoding/xml's test of a character XML allows.
@@ -204,11 +216,27 @@ func (s *sweepScanner) requestID(root []byte) string {
 // matches case-insensitively): then the scanner gives up.
 func (s *sweepScanner) other(tok token, name []byte, kept ...string) error {
 	for _, k := range kept {
-		if len(k) == len(name) && strings.EqualFold(k, string(name)) {
+		if len(k) == len(name) && asciiEqualFold(k, name) {
 			return s.fail("member name in another letter case")
 		}
 	}
 	return s.skip(tok, name)
+}
+
+// asciiEqualFold is strings.EqualFold for an ASCII name (names with
+// other bytes never reach it).
+func asciiEqualFold(k string, name []byte) bool {
+	for i := range len(name) {
+		a, b := k[i], name[i]
+		if a == b {
+			continue
+		}
+		if la := a | 0x20; 'a' <= la && la <= 'z' && la == b|0x20 {
+			continue
+		}
+		return false
+	}
+	return true
 }
 
 func (s *sweepScanner) result(out *redshift.DescribeClustersOutput, parent []byte) error {
@@ -595,6 +623,14 @@ func (s *sweepScanner) skip(tok token, name []byte) error {
 	var stack [][]byte
 	open := name
 	for {
+		if s.endsHere(open) {
+			if len(stack) == 0 {
+				return nil
+			}
+			open = stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			continue
+		}
 		tok, n, err := s.next()
 		if err != nil {
 			return err
@@ -614,6 +650,16 @@ func (s *sweepScanner) skip(tok token, name []byte) error {
 			stack = stack[:len(stack)-1]
 		}
 	}
+}
+
+// endsHere reads "</name>" if it comes next, with no text before it.
+func (s *sweepScanner) endsHere(name []byte) bool {
+	j := s.i + 2 + len(name)
+	if j >= len(s.b) || s.b[s.i] != '<' || s.b[s.i+1] != '/' || s.b[j] != '>' || string(s.b[s.i+2:j]) != string(name) {
+		return false
+	}
+	s.i = j + 1
+	return true
 }
 
 // next reads (and checks, then drops) any text, then one tag.
@@ -684,7 +730,7 @@ func (s *sweepScanner) name(colon bool) ([]byte, error) {
 	}
 	for s.i++; s.i < len(s.b); s.i++ {
 		c := s.b[s.i]
-		if isNameByte(c) || colon && c == ':' {
+		if nameByte[c] || colon && c == ':' {
 			continue
 		}
 		if c >= 0x80 || c == ':' {
@@ -740,6 +786,13 @@ func (s *sweepScanner) text() ([]byte, bool, error) {
 	ent := false
 	b := s.b
 	for s.i < len(b) {
+		// Plain characters in a run, the common case.
+		for s.i < len(b) && plainText[b[s.i]] {
+			s.i++
+		}
+		if s.i >= len(b) {
+			break
+		}
 		c := b[s.i]
 		switch {
 		case c == '<':
