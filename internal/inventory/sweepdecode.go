@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"time"
@@ -620,6 +621,9 @@ func (s *sweepScanner) skip(tok token, name []byte) error {
 	if tok == tokStartEmpty {
 		return nil
 	}
+	if s.jump(name) {
+		return nil
+	}
 	var stack [][]byte
 	open := name
 	for {
@@ -648,6 +652,55 @@ func (s *sweepScanner) skip(tok token, name []byte) error {
 			}
 			open = stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
+		}
+	}
+}
+
+// jump skips an element the quick way when that is exact: to the first
+// "</name>", provided that what lies before it holds no comment, CDATA
+// section or processing instruction (so that every '<' there starts a
+// tag, text and attribute values holding none) and no other element of
+// the same name. Unlike the full skip it does not check the text and the
+// nesting in between, so a malformed member the sweep drops is not
+// noticed (as a malformed number there is not).
+func (s *sweepScanner) jump(name []byte) bool {
+	rest := s.b[s.i:]
+	off := 0
+	for {
+		k := bytes.Index(rest[off:], []byte("</"))
+		if k < 0 {
+			return false
+		}
+		k += off
+		e := k + 2 + len(name)
+		if e < len(rest) && string(rest[k+2:e]) == string(name) && (rest[e] == '>' || isSpace(rest[e])) {
+			inner := rest[:k]
+			if bytes.Contains(inner, []byte("<!")) || bytes.Contains(inner, []byte("<?")) || s.opens(inner, name) {
+				return false
+			}
+			for e < len(rest) && isSpace(rest[e]) {
+				e++
+			}
+			if e >= len(rest) || rest[e] != '>' {
+				return false
+			}
+			s.i += e + 1
+			return true
+		}
+		off = k + 2
+	}
+}
+
+// opens reports whether b holds a start tag of name.
+func (s *sweepScanner) opens(b, name []byte) bool {
+	for {
+		k := bytes.IndexByte(b, '<')
+		if k < 0 {
+			return false
+		}
+		b = b[k+1:]
+		if len(b) > len(name) && string(b[:len(name)]) == string(name) && !nameByte[b[len(name)]] && b[len(name)] != ':' {
+			return true
 		}
 	}
 }

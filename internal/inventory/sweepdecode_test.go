@@ -436,3 +436,32 @@ func FuzzSweepDecoder(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkSweepDecoder decodes one page of 100 clusters as the simulator
+// renders it, with the sweep's decoder and with the SDK's.
+//
+//	go test -run '^$' -bench SweepDecoder ./internal/inventory/
+func BenchmarkSweepDecoder(b *testing.B) {
+	seeds := redshiftsim.Generate(400, sweepTestRegions, 1)
+	g, rec, _ := sweepWorld(b, seeds)
+	if _, err := g.clients["us-east-1"].DescribeClusters(context.Background(), &redshift.DescribeClustersInput{MaxRecords: aws.Int32(PageSize)}); err != nil {
+		b.Fatal(err)
+	}
+	page := rec.last()
+	b.Run("sweep", func(b *testing.B) {
+		b.SetBytes(int64(len(page)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := decodeSweepPage(page); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sdk", func(b *testing.B) {
+		b.SetBytes(int64(len(page)))
+		b.ReportAllocs()
+		for b.Loop() {
+			sdkDecode(b, page)
+		}
+	})
+}
