@@ -253,69 +253,34 @@ func (r *region) current() *snapshot {
 
 // sweep lists every cluster of the region, page by page, and replaces the
 // region's snapshot; on error it keeps the old one and records the error.
-//
-// Each page's clusters are read (withSweepDecoder) while the next page is
-// being asked for, since only the Marker is needed to go on.
 func (g *Gateway) sweep(ctx context.Context, r *region) (*snapshot, error) {
 	c := g.clients[r.name]
 	started := g.o.Now()
 	p := redshift.NewDescribeClustersPaginator(c, &redshift.DescribeClustersInput{MaxRecords: aws.Int32(PageSize)})
-	fail := func(err error, pages int) (*snapshot, error) {
-		g.o.Logger.Warn("inventory sweep failed", "region", r.name, "pages", pages, "request_id", RequestIDOf(err), "err", err)
-		r.mu.Lock()
-		r.err, r.errAt, r.stale = err, g.o.Now(), false
-		s := r.snap
-		r.mu.Unlock()
-		return s, err
-	}
-	type page struct {
-		at       time.Time
-		later    *laterPage
-		clusters []types.Cluster
-		err      error
-		done     chan struct{}
-	}
-	var read []*page
-	// However the sweep ends, the pages being read are waited for.
-	wait := func() {
-		for _, pg := range read {
-			<-pg.done
-		}
-	}
+	decoder := withSweepDecoder(g.o.Logger)
+	var list []*Cluster
+	pages := 0
 	for p.HasMorePages() {
-		pg := &page{later: &laterPage{}, done: make(chan struct{})}
 		cctx, cancel := context.WithTimeout(ctx, g.o.Timeout)
-		out, err := p.NextPage(cctx, withSweepDecoder(g.o.Logger, pg.later))
+		out, err := p.NextPage(cctx, decoder)
 		cancel()
 		if err != nil {
-			wait()
-			return fail(fmt.Errorf("DescribeClusters page %d: %w", len(read)+1, err), len(read))
+			err = fmt.Errorf("DescribeClusters page %d: %w", pages+1, err)
+			g.o.Logger.Warn("inventory sweep failed", "region", r.name, "pages", pages, "request_id", RequestIDOf(err), "err", err)
+			r.mu.Lock()
+			r.err, r.errAt, r.stale = err, g.o.Now(), false
+			s := r.snap
+			r.mu.Unlock()
+			return s, err
 		}
-		pg.at = g.o.Now()
-		read = append(read, pg)
-		if pg.later.page == nil { // read already, by the SDK's decoder
-			pg.clusters = out.Clusters
-			close(pg.done)
-			continue
-		}
-		go func() {
-			defer close(pg.done)
-			pg.clusters, pg.err = pg.later.clusters()
-		}()
-	}
-	wait()
-	var list []*Cluster
-	for i, pg := range read {
-		if pg.err != nil {
-			return fail(fmt.Errorf("DescribeClusters page %d: %w", i+1, pg.err), i)
-		}
-		for j := range pg.clusters {
-			c := newCluster(r.name, summary(&pg.clusters[j]), pg.at)
+		pages++
+		now := g.o.Now()
+		for i := range out.Clusters {
+			c := newCluster(r.name, summary(&out.Clusters[i]), now)
 			c.Summary = true
 			list = append(list, c)
 		}
 	}
-	pages := len(read)
 	// Markers make pages disjoint, but a cluster created between two pages
 	// could in principle appear twice: keep one per identifier.
 	slices.SortStableFunc(list, func(a, b *Cluster) int { return strings.Compare(a.ID, b.ID) })

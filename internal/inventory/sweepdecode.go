@@ -33,61 +33,12 @@ import (
 // drops, so a response whose dropped members are malformed (a number that
 // is not one, say) fails the SDK but not this decoder.
 func decodeSweepPage(body []byte) (*redshift.DescribeClustersOutput, string, error) {
-	pg, err := scanSweepPage(body)
-	if err != nil {
-		return nil, "", err
-	}
-	list, err := pg.decode()
-	if err != nil {
-		return nil, "", err
-	}
-	return &redshift.DescribeClustersOutput{Clusters: list, Marker: pg.marker}, pg.reqID, nil
-}
-
-// sweepPage is a response body read up to its clusters: the Marker, the
-// request ID and where the Clusters elements lie. decode reads the
-// clusters; the sweep does that while the next page is on its way.
-type sweepPage struct {
-	body   []byte
-	marker *string
-	reqID  string
-	// spans are the content of each <Clusters> element, from after its
-	// start tag to after its end tag; hasClusters is false when there
-	// was no Clusters element at all (nil, not empty, in the SDK).
-	spans       [][2]int
-	hasClusters bool
-}
-
-// scanSweepPage reads the body around the clusters (the first phase of
-// decodeSweepPage), skipping the Clusters elements to their end tags.
-func scanSweepPage(body []byte) (*sweepPage, error) {
 	s := sweepScanner{b: body}
-	pg := &sweepPage{body: body}
-	if err := s.document(pg); err != nil {
-		return nil, err
+	out, reqID, err := s.document()
+	if err != nil {
+		return nil, "", err
 	}
-	return pg, nil
-}
-
-var clustersName = []byte("Clusters")
-
-// decode reads the clusters of the page, checking them fully.
-func (pg *sweepPage) decode() ([]types.Cluster, error) {
-	if !pg.hasClusters {
-		return nil, nil
-	}
-	list := make([]types.Cluster, 0, PageSize)
-	s := sweepScanner{b: pg.body}
-	for _, sp := range pg.spans {
-		s.i = sp[0]
-		if err := s.clusters(&list, clustersName); err != nil {
-			return nil, err
-		}
-		if s.i != sp[1] {
-			return nil, s.fail("Clusters ends elsewhere than its end tag")
-		}
-	}
-	return list, nil
+	return out, reqID, nil
 }
 
 // scanError is why the scanner gave up, with the byte offset.
@@ -173,7 +124,7 @@ func (s *sweepScanner) spaces() {
 // document reads the whole response: the root element, within it
 // DescribeClustersResult, and after that the RequestId of
 // ResponseMetadata if it can.
-func (s *sweepScanner) document(pg *sweepPage) error {
+func (s *sweepScanner) document() (*redshift.DescribeClustersOutput, string, error) {
 	s.spaces()
 	if s.i < len(s.b) && s.b[s.i] == '<' && len(s.b) > s.i+1 && s.b[s.i+1] == '?' {
 		ok := false
@@ -185,47 +136,47 @@ func (s *sweepScanner) document(pg *sweepPage) error {
 			}
 		}
 		if !ok {
-			return s.fail("unexpected XML declaration")
+			return nil, "", s.fail("unexpected XML declaration")
 		}
 		s.spaces()
 	}
 	if s.i >= len(s.b) || s.b[s.i] != '<' {
-		return s.fail("no root element")
+		return nil, "", s.fail("no root element")
 	}
 	tok, root, err := s.next()
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	if tok != tokStart {
-		return s.fail("root element expected")
+		return nil, "", s.fail("root element expected")
 	}
+	out := &redshift.DescribeClustersOutput{}
 	for {
 		tok, name, err := s.next()
 		if err != nil {
-			return err
+			return nil, "", err
 		}
 		if tok == tokEnd {
 			if string(name) != string(root) {
-				return s.fail("mismatched end tag")
+				return nil, "", s.fail("mismatched end tag")
 			}
-			return s.fail("DescribeClustersResult not found")
+			return nil, "", s.fail("DescribeClustersResult not found")
 		}
 		if string(name) == "DescribeClustersResult" {
 			if tok == tokStart {
-				if err := s.result(pg, name); err != nil {
-					return err
+				if err := s.result(out, name); err != nil {
+					return nil, "", err
 				}
 			}
 			break
 		}
 		if err := s.other(tok, name, "DescribeClustersResult"); err != nil {
-			return err
+			return nil, "", err
 		}
 	}
 	// The SDK stops reading here; the request ID is read if the rest is
 	// in order, and the HTTP header carries it anyway.
-	pg.reqID = s.requestID(root)
-	return nil
+	return out, s.requestID(root), nil
 }
 
 // requestID looks for ResponseMetadata/RequestId among the root's
@@ -289,7 +240,7 @@ func asciiEqualFold(k string, name []byte) bool {
 	return true
 }
 
-func (s *sweepScanner) result(pg *sweepPage, parent []byte) error {
+func (s *sweepScanner) result(out *redshift.DescribeClustersOutput, parent []byte) error {
 	for {
 		tok, name, err := s.next()
 		if err != nil {
@@ -300,20 +251,20 @@ func (s *sweepScanner) result(pg *sweepPage, parent []byte) error {
 		}
 		switch string(name) {
 		case "Clusters":
-			pg.hasClusters = true
+			if out.Clusters == nil {
+				out.Clusters = make([]types.Cluster, 0, PageSize)
+			}
 			if tok == tokStart {
-				start := s.i
-				if !s.jump(name) {
-					return s.fail("Clusters element not skippable")
+				if err := s.clusters(&out.Clusters, name); err != nil {
+					return err
 				}
-				pg.spans = append(pg.spans, [2]int{start, s.i})
 			}
 		case "Marker":
 			v, err := s.value(tok, name, false)
 			if err != nil {
 				return err
 			}
-			pg.marker = &v
+			out.Marker = s.str(v)
 		default:
 			if err := s.other(tok, name, "Clusters", "Marker"); err != nil {
 				return err
@@ -713,23 +664,18 @@ func (s *sweepScanner) skip(tok token, name []byte) error {
 // nesting in between, so a malformed member the sweep drops is not
 // noticed (as a malformed number there is not).
 func (s *sweepScanner) jump(name []byte) bool {
-	var nb [72]byte
-	if len(name) > len(nb)-2 {
-		return false
-	}
-	needle := append(append(nb[:0], '<', '/'), name...)
 	rest := s.b[s.i:]
 	off := 0
 	for {
-		k := bytes.Index(rest[off:], needle)
+		k := bytes.Index(rest[off:], []byte("</"))
 		if k < 0 {
 			return false
 		}
 		k += off
-		e := k + len(needle)
-		if e < len(rest) && (rest[e] == '>' || isSpace(rest[e])) {
+		e := k + 2 + len(name)
+		if e < len(rest) && string(rest[k+2:e]) == string(name) && (rest[e] == '>' || isSpace(rest[e])) {
 			inner := rest[:k]
-			if bytes.Contains(inner, []byte("<!")) || bytes.Contains(inner, []byte("<?")) || opens(inner, needle[1:]) {
+			if bytes.Contains(inner, []byte("<!")) || bytes.Contains(inner, []byte("<?")) || s.opens(inner, name) {
 				return false
 			}
 			for e < len(rest) && isSpace(rest[e]) {
@@ -741,20 +687,19 @@ func (s *sweepScanner) jump(name []byte) bool {
 			s.i += e + 1
 			return true
 		}
-		off = k + len(needle)
+		off = k + 2
 	}
 }
 
-// opens reports whether b holds a start tag of name; lt is "<name".
-func opens(b, lt []byte) bool {
-	lt[0] = '<'
+// opens reports whether b holds a start tag of name.
+func (s *sweepScanner) opens(b, name []byte) bool {
 	for {
-		k := bytes.Index(b, lt)
+		k := bytes.IndexByte(b, '<')
 		if k < 0 {
 			return false
 		}
-		b = b[k+len(lt):]
-		if len(b) == 0 || !nameByte[b[0]] && b[0] != ':' {
+		b = b[k+1:]
+		if len(b) > len(name) && string(b[:len(name)]) == string(name) && !nameByte[b[len(name)]] && b[len(name)] != ':' {
 			return true
 		}
 	}
