@@ -664,18 +664,23 @@ func (s *sweepScanner) skip(tok token, name []byte) error {
 // nesting in between, so a malformed member the sweep drops is not
 // noticed (as a malformed number there is not).
 func (s *sweepScanner) jump(name []byte) bool {
+	var nb [72]byte
+	if len(name) > len(nb)-2 {
+		return false
+	}
+	needle := append(append(nb[:0], '<', '/'), name...)
 	rest := s.b[s.i:]
 	off := 0
 	for {
-		k := bytes.Index(rest[off:], []byte("</"))
+		k := bytes.Index(rest[off:], needle)
 		if k < 0 {
 			return false
 		}
 		k += off
-		e := k + 2 + len(name)
-		if e < len(rest) && string(rest[k+2:e]) == string(name) && (rest[e] == '>' || isSpace(rest[e])) {
+		e := k + len(needle)
+		if e < len(rest) && (rest[e] == '>' || isSpace(rest[e])) {
 			inner := rest[:k]
-			if bytes.Contains(inner, []byte("<!")) || bytes.Contains(inner, []byte("<?")) || s.opens(inner, name) {
+			if bytes.Contains(inner, []byte("<!")) || bytes.Contains(inner, []byte("<?")) || opens(inner, needle[1:]) {
 				return false
 			}
 			for e < len(rest) && isSpace(rest[e]) {
@@ -687,19 +692,20 @@ func (s *sweepScanner) jump(name []byte) bool {
 			s.i += e + 1
 			return true
 		}
-		off = k + 2
+		off = k + len(needle)
 	}
 }
 
-// opens reports whether b holds a start tag of name.
-func (s *sweepScanner) opens(b, name []byte) bool {
+// opens reports whether b holds a start tag of name; lt is "<name".
+func opens(b, lt []byte) bool {
+	lt[0] = '<'
 	for {
-		k := bytes.IndexByte(b, '<')
+		k := bytes.Index(b, lt)
 		if k < 0 {
 			return false
 		}
-		b = b[k+1:]
-		if len(b) > len(name) && string(b[:len(name)]) == string(name) && !nameByte[b[len(name)]] && b[len(name)] != ':' {
+		b = b[k+len(lt):]
+		if len(b) == 0 || !nameByte[b[0]] && b[0] != ':' {
 			return true
 		}
 	}
