@@ -3,6 +3,7 @@ package inventory
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,8 +16,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/redshift"
 	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
+	"github.com/aws/smithy-go"
 
 	"rolegate/redshiftsim"
 )
@@ -464,4 +467,61 @@ func BenchmarkSweepDecoder(b *testing.B) {
 			sdkDecode(b, page)
 		}
 	})
+}
+
+// TestSweepErrorsStayTypedAndRetried: with the sweep's decoder installed,
+// error responses still go through the SDK's error decoder (typed API
+// errors with their request IDs) and its retryer.
+func TestSweepErrorsStayTypedAndRetried(t *testing.T) {
+	ctx := context.Background()
+	seeds := redshiftsim.Generate(300, sweepTestRegions, 3)
+	sim := redshiftsim.New(redshiftsim.Options{})
+	if err := sim.Load(seeds); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	g, err := New(ctx, Options{Regions: sweepTestRegions, Endpoint: srv.URL, Timeout: time.Minute, MaxBackoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Two throttled calls and a 500 in one region: retried, the sweep completes.
+	sim.SetFaults(
+		redshiftsim.Fault{Op: "DescribeClusters", Region: "eu-west-1", Kind: "throttle", Next: 2},
+		redshiftsim.Fault{Op: "DescribeClusters", Region: "us-east-1", Kind: "internal", Next: 1},
+	)
+	sim.ResetStats()
+	inv, err := g.List(ctx)
+	if err != nil || len(inv.Clusters) != len(seeds) {
+		t.Fatalf("%d clusters, %v", len(inv.Clusters), err)
+	}
+	st := sim.Stats()
+	if e := st.Errors("DescribeClusters", "eu-west-1"); e != 2 {
+		t.Errorf("eu-west-1: %d errors answered, want the 2 throttled", e)
+	}
+	if e := st.Errors("DescribeClusters", "us-east-1"); e != 1 {
+		t.Errorf("us-east-1: %d errors answered, want 1", e)
+	}
+
+	// A region answering 503 throughout: every attempt made, the error typed.
+	sim.SetFaults(redshiftsim.Fault{Op: "DescribeClusters", Region: "ap-southeast-2", Kind: "unavailable", Rate: 1})
+	sim.ResetStats()
+	g.Refresh("")
+	_, err = g.List(ctx)
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "ServiceUnavailable" {
+		t.Fatalf("error %v, want a typed ServiceUnavailable", err)
+	}
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusServiceUnavailable || RequestIDOf(err) == "" {
+		t.Errorf("error %v: no 503 response error with a request ID", err)
+	}
+	if n := sim.Stats().Calls("DescribeClusters", "ap-southeast-2"); n != ReadAttempts {
+		t.Errorf("%d attempts, want %d", n, ReadAttempts)
+	}
+	var rerr *RegionError
+	if !errors.As(err, &rerr) || rerr.Region != "ap-southeast-2" {
+		t.Errorf("error %v names no region", err)
+	}
 }
