@@ -76,7 +76,9 @@ func (m *sweepDeserializer) HandleDeserialize(ctx context.Context, in middleware
 	if rerr == nil {
 		res, reqID, derr := decodeSweepPage(buf.Bytes())
 		if derr == nil {
-			bodyPool.Put(buf)
+			if buf.Cap() <= 4<<20 {
+				bodyPool.Put(buf)
+			}
 			if reqID != "" {
 				// The RequestIDRetriever, outside this, replaces it with
 				// the header's where there is one.
