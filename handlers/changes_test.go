@@ -613,3 +613,41 @@ func TestChangeExpiresAndCanBeResubmitted(t *testing.T) {
 		t.Fatalf("resubmitting an expired request: %d %q", res.StatusCode, res.Header.Get("Location"))
 	}
 }
+
+// What a page offers follows the same rules the server enforces: the
+// requester sees no approve form on their own request, a viewer no way to
+// propose, and a request ID that does not exist is 404 for every action.
+func TestChangePagesOfferOnlyWhatTheUserMayDo(t *testing.T) {
+	app := newTestApp(t)
+	app.seedCluster(t, "offers")
+	rita := app.signIn(t, "rita", auth.RoleRequester)
+	vera := app.signIn(t, "vera", auth.RoleViewer)
+	arno := app.signIn(t, "arno", auth.RoleApprover)
+
+	page := "/clusters/" + testRegion + "/offers"
+	if body := readBody(t, rita.get(t, page)); !strings.Contains(body, page+"/changes/new") {
+		t.Fatal("a requester is not offered to propose a change")
+	}
+	if body := readBody(t, vera.get(t, page)); strings.Contains(body, page+"/changes/new") {
+		t.Fatal("a viewer is offered to propose a change")
+	}
+	id := rita.submit(t, "offers", changeForm([]string{roleA}, nil, "", "Offer only what is allowed"))
+	own := readBody(t, rita.get(t, fmt.Sprintf("/changes/%d", id)))
+	if strings.Contains(own, `data-testid="approve-form"`) || strings.Contains(own, `data-testid="reject-form"`) || !strings.Contains(own, `data-testid="cancel-form"`) {
+		t.Fatal("the requester's own request offers approve/reject, or no cancel")
+	}
+	theirs := readBody(t, arno.get(t, fmt.Sprintf("/changes/%d", id)))
+	if !strings.Contains(theirs, `data-testid="approve-form"`) || strings.Contains(theirs, `data-testid="cancel-form"`) {
+		t.Fatal("the approver is not offered to approve, or is offered to cancel")
+	}
+	for _, action := range []string{"approve", "reject", "cancel", "resubmit"} {
+		b := arno
+		if action == "cancel" || action == "resubmit" {
+			b = rita
+		}
+		res := b.postForm(t, "/changes/999999/"+action, url.Values{"change_hash": {strings.Repeat("0", 64)}, "comment": {"x"}})
+		if res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s of a request that does not exist: %d", action, res.StatusCode)
+		}
+	}
+}
