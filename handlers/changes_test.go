@@ -203,7 +203,7 @@ func TestChangeSelfApprovalRefusedEvenForAdmin(t *testing.T) {
 	ada := app.signIn(t, "ada", auth.RoleAdmin)
 	id := ada.submit(t, "finance", changeForm([]string{roleA}, nil, "", "Grant the finance loader its role"))
 	res := ada.approve(t, id)
-	if body := readBody(t, res); res.StatusCode != http.StatusForbidden || !strings.Contains(body, "your own request") {
+	if body := readBody(t, res); res.StatusCode != http.StatusForbidden || !strings.Contains(body, "your own request") || !strings.Contains(body, `data-testid="action-error"`) {
 		t.Fatalf("self-approval: %d\n%s", res.StatusCode, body)
 	}
 	// A requester cannot approve anyone's request either.
@@ -292,7 +292,7 @@ func TestChangeStaleRefusedThenResubmitted(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := arno.postForm(t, fmt.Sprintf("/changes/%d/approve", id), url.Values{"change_hash": {hash}})
-	if body := readBody(t, res); res.StatusCode != http.StatusConflict || !strings.Contains(body, "stale") {
+	if body := readBody(t, res); res.StatusCode != http.StatusConflict || !strings.Contains(body, "stale") || !strings.Contains(body, `data-testid="action-error"`) {
 		t.Fatalf("approval of a drifted request: %d\n%s", res.StatusCode, body)
 	}
 	app.waitState(t, id, change.Stale)
