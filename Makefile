@@ -3,7 +3,10 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.buildVersion=$(VERSION)
 
-.PHONY: generate fmt lint test build run demo bench
+.PHONY: help generate fmt lint test build run bench
+
+help: ## list the tasks
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 generate: ## regenerate templ components (commit the *_templ.go files)
 	$(GO) tool templ generate
@@ -26,5 +29,5 @@ build: ## static binaries in bin/
 run: ## the dashboard in demo mode
 	$(GO) run ./cmd/web -demo
 
-bench: ## the benchmarks behind BENCHMARKS.md
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+bench: ## the quick benchmarks behind BENCHMARKS.md (see it for the long ones)
+	$(GO) test -run '^$$' -bench . -benchmem -short ./redshiftsim ./internal/change ./internal/inventory

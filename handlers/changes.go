@@ -39,10 +39,14 @@ func (h *Handler) setupChanges(o Options) error {
 // AWS call. Creating and approving always read it from AWS.
 func (h *Handler) cachedCluster(ctx context.Context, region, id string) (*types.Cluster, error) {
 	c, err := h.inv.Cluster(ctx, region, id, false)
-	if err != nil {
+	switch {
+	case err == nil:
+		return c.API, nil
+	case errors.Is(err, inventory.ErrNotFound), errors.Is(err, inventory.ErrUnknownRegion):
 		return nil, err
+	default:
+		return nil, httpError(http.StatusServiceUnavailable, awsSafeMessage(err), err)
 	}
-	return c.API, nil
 }
 
 // routesChanges: reading requests needs a sign-in; proposing needs the
@@ -249,6 +253,22 @@ func (h *Handler) afterDecision(c echo.Context, id int64, err error, comment str
 			p.Errors = map[string]string{"reject": verr.Fields["comment"]}
 		}
 		return h.render(c, http.StatusUnprocessableEntity, pages.Change(*p))
+	}
+	// A refusal (not yours to decide, or the request moved on) is shown on
+	// the request page itself, as it is now, above what blocks it.
+	var ref *change.Refusal
+	if errors.As(err, &ref) && !errors.Is(err, change.ErrNotFound) {
+		p, perr := h.changePage(c)
+		if perr != nil {
+			return perr
+		}
+		p.Errors = map[string]string{"action": ref.Message}
+		status := http.StatusConflict
+		if errors.Is(err, change.ErrForbidden) {
+			status = http.StatusForbidden
+		}
+		h.log.Info("change request action refused", "request_id", requestIDOf(c), "change", id, "path", c.Path(), "reason", ref.Message)
+		return h.render(c, status, pages.Change(*p))
 	}
 	if err != nil {
 		return changeError(err)

@@ -203,7 +203,7 @@ func TestChangeSelfApprovalRefusedEvenForAdmin(t *testing.T) {
 	ada := app.signIn(t, "ada", auth.RoleAdmin)
 	id := ada.submit(t, "finance", changeForm([]string{roleA}, nil, "", "Grant the finance loader its role"))
 	res := ada.approve(t, id)
-	if body := readBody(t, res); res.StatusCode != http.StatusForbidden || !strings.Contains(body, "your own request") {
+	if body := readBody(t, res); res.StatusCode != http.StatusForbidden || !strings.Contains(body, "your own request") || !strings.Contains(body, `data-testid="action-error"`) {
 		t.Fatalf("self-approval: %d\n%s", res.StatusCode, body)
 	}
 	// A requester cannot approve anyone's request either.
@@ -292,7 +292,7 @@ func TestChangeStaleRefusedThenResubmitted(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := arno.postForm(t, fmt.Sprintf("/changes/%d/approve", id), url.Values{"change_hash": {hash}})
-	if body := readBody(t, res); res.StatusCode != http.StatusConflict || !strings.Contains(body, "stale") {
+	if body := readBody(t, res); res.StatusCode != http.StatusConflict || !strings.Contains(body, "stale") || !strings.Contains(body, `data-testid="action-error"`) {
 		t.Fatalf("approval of a drifted request: %d\n%s", res.StatusCode, body)
 	}
 	app.waitState(t, id, change.Stale)
@@ -611,5 +611,43 @@ func TestChangeExpiresAndCanBeResubmitted(t *testing.T) {
 	res := rita.postForm(t, fmt.Sprintf("/changes/%d/resubmit", id), nil)
 	if res.StatusCode != http.StatusSeeOther || !changeLocation.MatchString(res.Header.Get("Location")) {
 		t.Fatalf("resubmitting an expired request: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+// What a page offers follows the same rules the server enforces: the
+// requester sees no approve form on their own request, a viewer no way to
+// propose, and a request ID that does not exist is 404 for every action.
+func TestChangePagesOfferOnlyWhatTheUserMayDo(t *testing.T) {
+	app := newTestApp(t)
+	app.seedCluster(t, "offers")
+	rita := app.signIn(t, "rita", auth.RoleRequester)
+	vera := app.signIn(t, "vera", auth.RoleViewer)
+	arno := app.signIn(t, "arno", auth.RoleApprover)
+
+	page := "/clusters/" + testRegion + "/offers"
+	if body := readBody(t, rita.get(t, page)); !strings.Contains(body, page+"/changes/new") {
+		t.Fatal("a requester is not offered to propose a change")
+	}
+	if body := readBody(t, vera.get(t, page)); strings.Contains(body, page+"/changes/new") {
+		t.Fatal("a viewer is offered to propose a change")
+	}
+	id := rita.submit(t, "offers", changeForm([]string{roleA}, nil, "", "Offer only what is allowed"))
+	own := readBody(t, rita.get(t, fmt.Sprintf("/changes/%d", id)))
+	if strings.Contains(own, `data-testid="approve-form"`) || strings.Contains(own, `data-testid="reject-form"`) || !strings.Contains(own, `data-testid="cancel-form"`) {
+		t.Fatal("the requester's own request offers approve/reject, or no cancel")
+	}
+	theirs := readBody(t, arno.get(t, fmt.Sprintf("/changes/%d", id)))
+	if !strings.Contains(theirs, `data-testid="approve-form"`) || strings.Contains(theirs, `data-testid="cancel-form"`) {
+		t.Fatal("the approver is not offered to approve, or is offered to cancel")
+	}
+	for _, action := range []string{"approve", "reject", "cancel", "resubmit"} {
+		b := arno
+		if action == "cancel" || action == "resubmit" {
+			b = rita
+		}
+		res := b.postForm(t, "/changes/999999/"+action, url.Values{"change_hash": {strings.Repeat("0", 64)}, "comment": {"x"}})
+		if res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s of a request that does not exist: %d", action, res.StatusCode)
+		}
 	}
 }

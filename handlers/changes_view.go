@@ -214,7 +214,7 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 		h.log.Warn("reading the cluster for a change request page", "request_id", requestIDOf(c), "change", r.ID, "err", err)
 		p.Blockers = append(p.Blockers, "The cluster could not be read from AWS just now; the roles shown may be out of date.")
 	}
-	p.Blockers = append(blockers(r, u), p.Blockers...)
+	p.Blockers = append(blockers(r), p.Blockers...)
 	p.Timeline = h.changeTimeline(c, r.ID)
 
 	me := actorOf(c)
@@ -239,7 +239,7 @@ func joinLines(s []string) string {
 
 // blockers says, for every state, what the request waits for and who can
 // move it on.
-func blockers(r *change.Request, u interface{ CanApprove() bool }) []string {
+func blockers(r *change.Request) []string {
 	switch r.State {
 	case change.Pending:
 		need := r.ApprovalsRequired - r.ValidApprovals()

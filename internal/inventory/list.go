@@ -257,11 +257,12 @@ func (g *Gateway) sweep(ctx context.Context, r *region) (*snapshot, error) {
 	c := g.clients[r.name]
 	started := g.o.Now()
 	p := redshift.NewDescribeClustersPaginator(c, &redshift.DescribeClustersInput{MaxRecords: aws.Int32(PageSize)})
+	decoder := withSweepDecoder(g.o.Logger)
 	var list []*Cluster
 	pages := 0
 	for p.HasMorePages() {
 		cctx, cancel := context.WithTimeout(ctx, g.o.Timeout)
-		out, err := p.NextPage(cctx)
+		out, err := p.NextPage(cctx, decoder)
 		cancel()
 		if err != nil {
 			err = fmt.Errorf("DescribeClusters page %d: %w", pages+1, err)

@@ -8,6 +8,10 @@ import "github.com/aws/aws-sdk-go-v2/service/redshift/types"
 // groups and the other bulky members are dropped; the full snapshot is
 // always read live (DescribeCluster), and the cache marks these entries as
 // summaries.
+//
+// The sweep's decoder (sweepdecode.go) reads exactly these members from
+// the wire: a member added here must be added there too
+// (TestSweepDecoderMatchesSDK compares the two).
 func summary(c *types.Cluster) *types.Cluster {
 	s := &types.Cluster{
 		ClusterIdentifier:          c.ClusterIdentifier,
