@@ -63,6 +63,9 @@ func TestNoSelfApproval(t *testing.T) {
 				document.body.appendChild(f);
 				f.submit();
 			})()`), 403)
+			if why := b.text(chromedp.CSS(`[data-testid="action-error"], [data-testid="error-message"]`)); why == "" {
+				b.fail("the refused approval does not say why")
+			}
 
 			b.open(path, 200)
 			b.wantState("pending")

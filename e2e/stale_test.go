@@ -13,9 +13,9 @@ import (
 // and needs two approvers; after the first approval the page still says
 // what it waits for, and the second approval applies it. A second request,
 // made against the roles before that change, can then not be approved: the
-// approver gets 409 saying why, the request turns stale, and its requester
-// resubmits it in one click against the current roles; the new request
-// supersedes it.
+// approver gets 409 and the request page saying why, the request turns
+// stale, and its requester resubmits it in one click against the current
+// roles; the new request supersedes it.
 func TestTwoApproversThenStale(t *testing.T) {
 	needSuite(t)
 	const region, cluster = "eu-west-1", "eu-customer-360"
@@ -54,9 +54,11 @@ func TestTwoApproversThenStale(t *testing.T) {
 	arno.open(second, 200)
 	arno.allowStatus(409)
 	arno.submit(chromedp.Click(tid("approve"), chromedp.NodeVisible), 409)
-	if msg := arno.text(tid("error-message")); !strings.Contains(msg, "stale") {
+	// The answer is the request page itself, saying why above its state.
+	if msg := arno.text(tid("action-error")); !strings.Contains(msg, "stale") {
 		arno.fail("the refused approval says %q; it should say the request is stale", msg)
 	}
+	arno.wantState("stale")
 	arno.open(second, 200)
 	arno.wantState("stale")
 	if arno.count(`[data-testid="approve"], [data-testid="resubmit"]`) != 0 {
