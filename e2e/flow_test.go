@@ -75,7 +75,7 @@ func TestChangeApprovedToInSync(t *testing.T) {
 		arno.fail("the queue's link led to %s, want %s", arno.location(), path)
 	}
 	arno.do(chromedp.SendKeys(chromedp.CSS("#approve-comment"), "Checked the trust policies", chromedp.NodeVisible))
-	arno.click(tid("approve"))
+	arno.activate(tid("approve"), 200)
 
 	// Once AWS has accepted the call, a viewer opens the cluster page: its
 	// roles table follows the roles live while they are adding.

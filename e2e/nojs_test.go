@@ -33,7 +33,7 @@ func TestWithoutJavaScript(t *testing.T) {
 	arno := newTab(t, "arno", withoutJS())
 	arno.signIn("arno")
 	arno.open(path, 200)
-	arno.click(tid("approve"))
+	arno.activate(tid("approve"), 200)
 	arno.reloadUntilInSync(path)
 	if got := arno.liveRoleStatus(etl); got != "in-sync" {
 		arno.fail("the request page shows %s as %q, want in-sync", etl, got)

@@ -32,7 +32,7 @@ func TestTwoApproversThenStale(t *testing.T) {
 	arno := newTab(t, "arno")
 	arno.signIn("arno")
 	arno.open(first, 200)
-	arno.click(tid("approve"))
+	arno.activate(tid("approve"), 200)
 	arno.wantState("pending")
 	if got := arno.text(tid("approval-count")); !strings.HasPrefix(got, "1 of 2") {
 		arno.fail("after one approval of two the page counts %q", got)
@@ -47,13 +47,13 @@ func TestTwoApproversThenStale(t *testing.T) {
 	anna := newTab(t, "anna")
 	anna.signIn("anna")
 	anna.open(first, 200)
-	anna.click(tid("approve"))
+	anna.activate(tid("approve"), 200)
 	anna.waitFor(chromedp.CSS(inSyncSel), inSyncLimit)
 
 	// The second request saw the roles before the first one changed them.
 	arno.open(second, 200)
 	arno.allowStatus(409)
-	arno.submit(chromedp.Click(tid("approve"), chromedp.NodeVisible), 409)
+	arno.activate(tid("approve"), 409)
 	// The answer is the request page itself, saying why above its state.
 	if msg := arno.text(tid("action-error")); !strings.Contains(msg, "stale") {
 		arno.fail("the refused approval says %q; it should say the request is stale", msg)
@@ -70,7 +70,7 @@ func TestTwoApproversThenStale(t *testing.T) {
 	if got := rita.text(tid("state-reason")); !strings.Contains(got, spectrum) && !strings.Contains(got, "RedshiftSpectrum") {
 		rita.fail("the stale request does not say what changed: %q", got)
 	}
-	rita.click(tid("resubmit"))
+	rita.activate(tid("resubmit"), 200)
 	third := strings.TrimPrefix(rita.location(), suite.baseURL)
 	if third == second {
 		rita.fail("resubmitting stayed on the stale request")
