@@ -169,7 +169,23 @@ func (b *tab) isAllowed(e string) bool {
 func (b *tab) fail(format string, a ...any) {
 	b.t.Helper()
 	url, _ := b.runLocation()
-	b.t.Fatalf("%s's browser on %s: %s\n---- rolegate log (end) ----\n%s", b.name, url, fmt.Sprintf(format, a...), suite.srv.logTail(3000))
+	b.t.Fatalf("%s's browser on %s: %s\n---- the page's text ----\n%s\n---- rolegate log (end) ----\n%s",
+		b.name, url, fmt.Sprintf(format, a...), b.pageText(1500), suite.srv.logTail(3000))
+}
+
+// pageText is the start of the visible text of the page, for failure
+// messages.
+func (b *tab) pageText(max int) string {
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	if err != nil {
+		return "(unavailable: " + err.Error() + ")"
+	}
+	if len(text) > max {
+		text = text[:max] + "…"
+	}
+	return text
 }
 
 func (b *tab) runLocation() (string, error) {
