@@ -63,6 +63,7 @@ func startServer(tmp string) (*server, error) {
 	s.cmd.Dir = tmp
 	s.cmd.Env = serverEnv()
 	s.cmd.Stdout, s.cmd.Stderr = outf, errf
+	dieWithParent(s.cmd)
 	if err := s.cmd.Start(); err != nil {
 		outf.Close()
 		errf.Close()
