@@ -56,7 +56,8 @@ func (a *Anchors) key() ([]byte, error) {
 		if _, err := rand.Read(k); err != nil {
 			return nil, err
 		}
-		f, err := os.OpenFile(a.keyFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		var f *os.File
+		f, err = os.OpenFile(a.keyFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err == nil {
 			_, err = f.Write([]byte(hex.EncodeToString(k) + "\n"))
 			if cerr := f.Close(); err == nil {

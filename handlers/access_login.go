@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
@@ -174,6 +173,3 @@ func (h *Handler) reauthSubmit(c echo.Context) error {
 	h.record(c, audit.Reauthenticated, audit.Success, map[string]any{"username": u.Username})
 	return seeOther(c, next)
 }
-
-// loginURL is the sign-in page that comes back to next.
-func loginURL(next string) string { return "/login?next=" + url.QueryEscape(next) }

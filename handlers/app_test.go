@@ -42,7 +42,6 @@ type testOptions struct {
 	extra func(e *echo.Echo)
 
 	accessTestOptions
-	auditTestOptions
 	inventoryTestOptions
 	changeTestOptions
 }

@@ -10,8 +10,6 @@ import (
 // itself is Options.Audit.
 type AuditOptions struct{}
 
-type auditDeps struct{}
-
 func (h *Handler) setupAudit(o Options) error { return nil }
 
 // routesAudit: the audit history is readable by every role, since

@@ -14,8 +14,6 @@ type auditTest struct {
 	anchors *audit.Anchors
 }
 
-type auditTestOptions struct{}
-
 // setupAuditTest gives the test app's audit log anchors in a directory of
 // their own, as in production.
 func (a *testApp) setupAuditTest(t *testing.T, o *testOptions, ho *handlers.Options, log *slog.Logger) {

@@ -48,7 +48,6 @@ type Handler struct {
 	audit   *audit.Log
 
 	accessDeps
-	auditDeps
 	inventoryDeps
 	changeDeps
 }

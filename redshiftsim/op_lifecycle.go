@@ -120,9 +120,7 @@ func (s *Sim) createCluster(region string, p params, w *xw) *apiError {
 		c.roles = append(c.roles, role{arn: arn, status: RoleInSync})
 	}
 	c.defaultRole = def
-	for _, t := range tags {
-		c.tags = append(c.tags, t)
-	}
+	c.tags = append(c.tags, tags...)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -31,12 +31,6 @@ func parseQuery(raw string) (params, error) {
 	return params{v: v}, nil
 }
 
-// has reports whether the key is present, even with an empty value.
-func (p params) has(key string) bool {
-	_, ok := p.v[key]
-	return ok
-}
-
 // str returns the value of key ("" when absent).
 func (p params) str(key string) string { return p.v.Get(key) }
 

@@ -34,7 +34,7 @@ func TestDemoResetStartsAfresh(t *testing.T) {
 	}
 	dbPath := filepath.Join(t.TempDir(), "data", "demo.db")
 	_, stop := startServer(t, []string{"-demo", "-db", dbPath}, nil)
-	if err, logs := stop(); err != nil {
+	if logs, err := stop(); err != nil {
 		t.Fatalf("demo run: %v\n%s", err, logs)
 	}
 	if n := countActions(t, dbPath, audit.UserCreated); n == 0 {
@@ -50,7 +50,7 @@ func TestDemoResetStartsAfresh(t *testing.T) {
 	db.Close()
 
 	_, stop = startServer(t, []string{"-demo", "-demo-reset", "-db", dbPath}, nil)
-	if err, logs := stop(); err != nil {
+	if logs, err := stop(); err != nil {
 		t.Fatalf("demo reset run: %v\n%s", err, logs)
 	}
 	if n := countActions(t, dbPath, audit.AuditVerified); n != 0 {

@@ -35,7 +35,7 @@ var addrRE = regexp.MustCompile(`listening on (http://\S+)`)
 
 // startServer runs the whole program on a free port and returns its URL and
 // a function that stops it and returns run's error and the log.
-func startServer(t *testing.T, args []string, env map[string]string) (string, func() (error, string)) {
+func startServer(t *testing.T, args []string, env map[string]string) (string, func() (string, error)) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
@@ -47,14 +47,14 @@ func startServer(t *testing.T, args []string, env map[string]string) (string, fu
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if m := addrRE.FindStringSubmatch(stdout.String()); m != nil {
-			return m[1], func() (error, string) {
+			return m[1], func() (string, error) {
 				cancel()
 				select {
 				case err := <-done:
-					return err, stderr.String()
+					return stderr.String(), err
 				case <-time.After(20 * time.Second):
 					t.Fatal("server did not stop")
-					return nil, ""
+					return "", nil
 				}
 			}
 		}
@@ -84,7 +84,7 @@ func TestServerCreatesDatabaseThenReusesIt(t *testing.T) {
 		t.Fatalf("GET / = %d", res.StatusCode)
 	}
 	_ = body
-	err, logs := stop()
+	logs, err := stop()
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -98,7 +98,7 @@ func TestServerCreatesDatabaseThenReusesIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	err, logs = stop()
+	logs, err = stop()
 	if err != nil {
 		t.Fatalf("second run: %v", err)
 	}

@@ -20,7 +20,7 @@ func TestDemoModeListsDemoUsersAndShowsBanner(t *testing.T) {
 	b, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	body := string(b)
-	if err, log := stop(); err != nil {
+	if log, err := stop(); err != nil {
 		t.Fatalf("%v\n%s", err, log)
 	}
 	if n := strings.Count(body, `data-testid="demo-user"`); n != 5 {
@@ -38,7 +38,7 @@ func TestSessionKeyFileCreatedPrivateAndReused(t *testing.T) {
 	db := filepath.Join(dir, "data", "rolegate.db")
 	args := []string{"-db", db, "-audit-anchor-file", filepath.Join(dir, "anchors", "a.anchors")}
 	_, stop := startServer(t, args, nil)
-	if err, log := stop(); err != nil {
+	if log, err := stop(); err != nil {
 		t.Fatalf("%v\n%s", err, log)
 	}
 	keyFile := filepath.Join(dir, "data", "session.keys")
@@ -51,7 +51,7 @@ func TestSessionKeyFileCreatedPrivateAndReused(t *testing.T) {
 	}
 	first, _ := os.ReadFile(keyFile)
 	_, stop = startServer(t, args, nil)
-	if err, log := stop(); err != nil {
+	if log, err := stop(); err != nil {
 		t.Fatalf("%v\n%s", err, log)
 	}
 	again, _ := os.ReadFile(keyFile)

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,7 +23,6 @@ import (
 // callClock notes when each ModifyClusterIamRoles reaches the simulator.
 type callClock struct {
 	next    http.Handler
-	mu      sync.Mutex
 	arrived chan time.Time
 }
 
