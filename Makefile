@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.buildVersion=$(VERSION)
 
-.PHONY: help generate fmt lint test build run bench
+.PHONY: help generate fmt lint test build run bench screenshots
 
 help: ## list the tasks
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -32,3 +32,6 @@ run: ## the dashboard in demo mode
 
 bench: ## the quick benchmarks behind BENCHMARKS.md (see it for the long ones)
 	$(GO) test -run '^$$' -bench . -benchmem -short ./redshiftsim ./internal/change ./internal/inventory
+
+screenshots: ## retake docs/screenshots with the browser tests (needs chromium)
+	ROLEGATE_SCREENSHOTS=1 $(GO) test -count=1 -tags e2e ./e2e/

@@ -172,8 +172,12 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 	u := userOf(c)
 	p := &pages.ChangePage{
 		ID: r.ID, State: r.State.Label(), StateTone: stateTone(r.State),
-		Live: !r.State.Done() && r.State != change.Stale, StatusURL: changeURL(r.ID) + "/status",
-		Region: r.Region, Cluster: r.Cluster, ClusterURL: clusterURL(r.Region, r.Cluster),
+		// The panel follows the request while it moves on its own (after
+		// approval); a pending request waits for people and does not poll,
+		// so the decision forms below it stay put.
+		Live:      r.State == change.Approved || r.State == change.Applying || r.State == change.Applied,
+		StatusURL: changeURL(r.ID) + "/status",
+		Region:    r.Region, Cluster: r.Cluster, ClusterURL: clusterURL(r.Region, r.Cluster),
 		Requester: r.RequesterUsername, Created: fmtWhen(r.CreatedAt),
 		Reason: r.Reason, Ticket: r.Ticket, Hash: r.Hash, Risk: string(r.Risk), RiskReasons: r.RiskReasons,
 		Required: r.ApprovalsRequired, Valid: r.ValidApprovals(),
