@@ -121,10 +121,10 @@ func (p Policy) validate(in Input, live Live) (Plan, FieldErrors) {
 
 	add := splitARNs(in.Add)
 	for _, a := range add {
-		if _, msg := parseARN(a); msg != "" {
-			continue
+		parsed, msg := parseARN(a)
+		if msg != "" {
+			continue // CheckInput named it
 		}
-		parsed, _ := parseARN(a)
 		switch {
 		case live.Account != "" && parsed.Account != live.Account:
 			errs.add(FieldAdd, fmt.Sprintf("%s belongs to account %s; the cluster is in account %s", quote(a), parsed.Account, live.Account))
