@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -68,7 +70,8 @@ type crashRig struct {
 	sim    *redshiftsim.Sim
 	simURL string
 	dbPath string
-	id     int64
+	id     int64   // the request of a one-cluster rig
+	ids    []int64 // one request per cluster
 	// modifies counts ModifyClusterIamRoles requests as they arrive, before
 	// the simulator (and its faults) see them.
 	modifies atomic.Int32
@@ -87,12 +90,22 @@ func (rig *crashRig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // way the dashboard would, so that the process started next applies it.
 func newCrashRig(t *testing.T) *crashRig {
 	t.Helper()
+	rig := newCrashRigFor(t, "crashy")
+	rig.id = rig.ids[0]
+	return rig
+}
+
+// newCrashRigFor does the same for several clusters, one request each.
+func newCrashRigFor(t *testing.T, clusters ...string) *crashRig {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts and kills the rolegate binary")
 	}
 	sim := redshiftsim.New(redshiftsim.Options{})
-	if err := sim.AddCluster(crashRegion, redshiftsim.ClusterSpec{ID: "crashy", NodeType: "ra3.xlplus", NumberOfNodes: 2, Status: "available"}); err != nil {
-		t.Fatal(err)
+	for _, id := range clusters {
+		if err := sim.AddCluster(crashRegion, redshiftsim.ClusterSpec{ID: id, NodeType: "ra3.xlplus", NumberOfNodes: 2, Status: "available"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	rig := &crashRig{sim: sim, dbPath: filepath.Join(t.TempDir(), "data", "rolegate.db")}
 	srv := httptest.NewServer(rig)
@@ -110,27 +123,29 @@ func newCrashRig(t *testing.T) *crashRig {
 		t.Fatal(err)
 	}
 	svc := change.New(change.Options{DB: db, Audit: audit.New(db), Redshift: gw})
-	r, err := svc.Create(ctx, change.Actor{ID: 1, Username: "rita", Role: "requester"}, audit.Origin{}, change.Input{
-		Region: crashRegion, Cluster: "crashy", Add: crashRole, Reason: "Load the nightly batch",
-	})
-	if err != nil {
-		t.Fatal(err)
+	for _, id := range clusters {
+		r, err := svc.Create(ctx, change.Actor{ID: 1, Username: "rita", Role: "requester"}, audit.Origin{}, change.Input{
+			Region: crashRegion, Cluster: id, Add: crashRole, Reason: "Load the nightly batch",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Approve(ctx, change.Actor{ID: 2, Username: "arno", Role: "approver"}, audit.Origin{}, r.ID, r.Hash, ""); err != nil {
+			t.Fatal(err)
+		}
+		rig.ids = append(rig.ids, r.ID)
 	}
-	if _, err := svc.Approve(ctx, change.Actor{ID: 2, Username: "arno", Role: "approver"}, audit.Origin{}, r.ID, r.Hash, ""); err != nil {
-		t.Fatal(err)
-	}
-	rig.id = r.ID
 	return rig
 }
 
 // start runs the dashboard on the rig's database and simulator.
-func (rig *crashRig) start(t *testing.T) (*exec.Cmd, *bytes.Buffer) {
+func (rig *crashRig) start(t *testing.T) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
 	cmd := exec.Command(rolegateBinary(t),
 		"-db", rig.dbPath, "-listen", "127.0.0.1:0", "-regions", crashRegion,
 		"-aws-endpoint", rig.simURL, "-worker-every", "20ms", "-apply-backoff", "20ms", "-aws-timeout", "30s")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +155,18 @@ func (rig *crashRig) start(t *testing.T) (*exec.Cmd, *bytes.Buffer) {
 			cmd.Wait()
 		}
 	})
-	return cmd, &logs
+	return cmd, logs
+}
+
+// stopGracefully ends the process once it is serving (a SIGTERM before
+// it installs its handler would simply kill it).
+func stopGracefully(t *testing.T, cmd *exec.Cmd, logs *syncBuffer) {
+	t.Helper()
+	waitFor(t, "the server to listen", logs, func() bool { return addrRE.MatchString(logs.String()) })
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("rolegate after SIGTERM: %v\n%s", err, logs)
+	}
 }
 
 func (rig *crashRig) state(t *testing.T) (state, phase string) {
@@ -180,7 +206,7 @@ func (rig *crashRig) open(t *testing.T) *sql.DB {
 	return db
 }
 
-func waitFor(t *testing.T, what string, logs *bytes.Buffer, ok func() bool) {
+func waitFor(t *testing.T, what string, logs *syncBuffer, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !ok() {
@@ -205,13 +231,10 @@ func (rig *crashRig) roleOnCluster() bool {
 }
 
 // finish checks the settled request, the chain and the database.
-func (rig *crashRig) finish(t *testing.T, cmd *exec.Cmd, logs *bytes.Buffer, wantActions []string) {
+func (rig *crashRig) finish(t *testing.T, cmd *exec.Cmd, logs *syncBuffer, wantActions []string) {
 	t.Helper()
 	waitFor(t, "the request to reach in_sync", logs, func() bool { s, _ := rig.state(t); return s == "in_sync" })
-	cmd.Process.Signal(syscall.SIGTERM)
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("rolegate after SIGTERM: %v\n%s", err, logs)
-	}
+	stopGracefully(t, cmd, logs)
 	if got := rig.actions(t); strings.Join(got, ",") != strings.Join(wantActions, ",") {
 		t.Fatalf("audit actions\n got %v\nwant %v", got, wantActions)
 	}
@@ -277,4 +300,92 @@ func TestSIGKILLBeforeCallIsProcessedIsReissuedOnce(t *testing.T) {
 	if n := rig.modifies.Load(); n != 2 {
 		t.Fatalf("ModifyClusterIamRoles requests %d, want 2 (the lost one and the re-issue)", n)
 	}
+}
+
+// Killed at 20 random moments while ten approved requests are applied,
+// with the simulator slow to read and to answer: no request is lost or
+// applied twice, every started call is settled in the audit log, and the
+// chain and the database stay intact.
+func TestSIGKILLAtRandomPointsLosesNothing(t *testing.T) {
+	var clusters []string
+	for i := range 10 {
+		clusters = append(clusters, fmt.Sprintf("rk-%02d", i))
+	}
+	rig := newCrashRigFor(t, clusters...)
+	rig.sim.SetFaults(
+		redshiftsim.Fault{Op: "DescribeClusters", Kind: "latency", Latency: 30 * time.Millisecond},
+		redshiftsim.Fault{Op: "ModifyClusterIamRoles", Kind: "latency", Latency: 40 * time.Millisecond, Rate: 0.5},
+		redshiftsim.Fault{Op: "ModifyClusterIamRoles", Kind: "latency-after", Latency: 500 * time.Millisecond},
+	)
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 20 {
+		cmd, logs := rig.start(t)
+		waitFor(t, "the server to listen", logs, func() bool { return addrRE.MatchString(logs.String()) })
+		time.Sleep(time.Duration(rnd.IntN(600)) * time.Millisecond)
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	rig.sim.ClearFaults()
+	cmd, logs := rig.start(t)
+	done := func() bool {
+		db := rig.open(t)
+		defer db.Close()
+		var open int
+		db.QueryRow(`SELECT count(*) FROM change_requests WHERE state <> 'in_sync'`).Scan(&open)
+		return open == 0
+	}
+	waitFor(t, "every request to reach in_sync", logs, done)
+	stopGracefully(t, cmd, logs)
+	for _, id := range clusters {
+		if !rig.hasRole(id) {
+			t.Fatalf("cluster %s lacks the role", id)
+		}
+	}
+	for _, id := range rig.ids {
+		rig.id = id
+		acts := rig.actions(t)
+		t.Logf("request %d: %v", id, acts)
+		started, settled := 0, 0
+		for _, a := range acts {
+			switch a {
+			case "apply.started":
+				started++
+			case "apply.succeeded", "apply.reconciled", "apply.waiting", "apply.failed", "apply.unknown":
+				settled++
+			}
+		}
+		if started == 0 || settled < started || acts[len(acts)-1] != "apply.in_sync" {
+			t.Fatalf("request %d: %d calls started, %d settled: %v", id, started, settled, acts)
+		}
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, rig.dbPath, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var integrity string
+	if err := db.Reader().QueryRow(`PRAGMA integrity_check`).Scan(&integrity); err != nil || integrity != "ok" {
+		t.Fatalf("integrity_check: %q %v", integrity, err)
+	}
+	if rep, err := audit.New(db).Verify(ctx); err != nil || !rep.OK() {
+		t.Fatalf("audit chain: %+v %v", rep, err)
+	}
+	if n := int(rig.modifies.Load()); n < len(clusters) {
+		t.Fatalf("only %d ModifyClusterIamRoles requests for %d clusters", n, len(clusters))
+	}
+}
+
+func (rig *crashRig) hasRole(cluster string) bool {
+	c, ok := rig.sim.Cluster(crashRegion, cluster)
+	if !ok {
+		return false
+	}
+	n := 0
+	for _, r := range c.IamRoles {
+		if aws.ToString(r.IamRoleArn) == crashRole {
+			n++
+		}
+	}
+	return n == 1
 }
