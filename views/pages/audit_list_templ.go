@@ -49,7 +49,7 @@ func AuditList(p AuditListPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = auditInput("from", "From (UTC)", "text", p.Form.From, p.Errors, "2026-11-26 or 2026-11-26T09:30").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = auditInput("from", "From (UTC)", "text", p.Form.From, p.Errors, "2026-11-26T09:30").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
