@@ -3,8 +3,9 @@ package handlers
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
-	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -290,7 +291,7 @@ func (h *Handler) changeList(c echo.Context) error {
 	f := change.ListFilter{Cluster: strings.TrimSpace(p.Cluster), RequesterUsername: strings.TrimSpace(p.Requester), Limit: 50}
 	if p.State != "" {
 		st := change.State(p.State)
-		if !validState(st) {
+		if !slices.Contains(change.AllStates, st) {
 			p.Errors["state"] = strconv.Quote(p.State) + " is not a state; pick one of the listed states"
 		}
 		f.States = []change.State{st}
@@ -316,29 +317,14 @@ func (h *Handler) changeList(c echo.Context) error {
 		p.Rows = append(p.Rows, changeRow(r))
 	}
 	if len(rows) == f.Limit {
-		next := url.Values{}
-		for k, v := range q {
-			next[k] = v
-		}
+		next := maps.Clone(q)
 		next.Set("before", strconv.FormatInt(rows[len(rows)-1].ID, 10))
 		p.OlderURL = "/changes?" + next.Encode()
 	}
 	if f.Before > 0 {
-		first := url.Values{}
-		for k, v := range q {
-			first[k] = v
-		}
+		first := maps.Clone(q)
 		first.Del("before")
 		p.NewerURL = "/changes?" + first.Encode()
 	}
 	return h.render(c, http.StatusOK, pages.ChangeList(p))
-}
-
-func validState(s change.State) bool {
-	for _, x := range change.AllStates {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

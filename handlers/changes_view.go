@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -207,10 +208,12 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 		}
 		p.Approvals = append(p.Approvals, pages.ApprovalRow{Approver: name, At: fmtWhen(a.At), Comment: a.Comment, Valid: a.Hash == r.Hash})
 	}
-	if cl, err := h.changes.Cluster(ctx, r.Region, r.Cluster); err == nil {
+	// The inventory's copy: the apply worker's own reads keep it current
+	// while the request moves, so the page polled every 2 s adds no AWS call.
+	if cl, err := h.cachedCluster(ctx, r.Region, r.Cluster); err == nil {
 		live := change.LiveFrom(r.Region, cl)
 		p.LiveRoles, p.LiveDefault = roleRows(live), live.Default
-		plan, _ := h.changes.Preview(change.Input{Region: r.Region, Cluster: r.Cluster, Add: joinLines(r.Add), Remove: r.Remove, Default: r.Default, Reason: r.Reason}, cl)
+		plan, _ := h.changes.Preview(change.Input{Region: r.Region, Cluster: r.Cluster, Add: strings.Join(r.Add, "\n"), Remove: r.Remove, Default: r.Default, Reason: r.Reason}, cl)
 		if r.State == change.Pending {
 			p.Checks = checkRows(plan.Checks)
 		}
@@ -228,17 +231,6 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 	p.CanCancel = mine && (r.State == change.Pending || r.State == change.Approved)
 	p.CanResubmit = mine && r.State.Resubmittable()
 	return p, nil
-}
-
-func joinLines(s []string) string {
-	out := ""
-	for i, a := range s {
-		if i > 0 {
-			out += "\n"
-		}
-		out += a
-	}
-	return out
 }
 
 // blockers says, for every state, what the request waits for and who can

@@ -151,13 +151,6 @@ func (s *Service) Preview(in Input, c *types.Cluster) (Plan, FieldErrors) {
 	return s.o.Policy.validate(in, LiveFrom(in.Region, c))
 }
 
-// Cluster reads the cluster from AWS now (never from a cache), for the
-// new-change form, its preview and a request's live status.
-func (s *Service) Cluster(ctx context.Context, region, id string) (*types.Cluster, error) {
-	c, _, err := s.describe(ctx, region, id)
-	return c, err
-}
-
 // describe reads the cluster from AWS now.
 func (s *Service) describe(ctx context.Context, region, id string) (*types.Cluster, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.o.CallTimeout)
