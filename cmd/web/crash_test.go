@@ -70,7 +70,6 @@ type crashRig struct {
 	sim    *redshiftsim.Sim
 	simURL string
 	dbPath string
-	id     int64   // the request of a one-cluster rig
 	ids    []int64 // one request per cluster
 	// modifies counts ModifyClusterIamRoles requests as they arrive, before
 	// the simulator (and its faults) see them.
@@ -90,9 +89,7 @@ func (rig *crashRig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // way the dashboard would, so that the process started next applies it.
 func newCrashRig(t *testing.T) *crashRig {
 	t.Helper()
-	rig := newCrashRigFor(t, "crashy")
-	rig.id = rig.ids[0]
-	return rig
+	return newCrashRigFor(t, "crashy")
 }
 
 // newCrashRigFor does the same for several clusters, one request each.
@@ -169,21 +166,23 @@ func stopGracefully(t *testing.T, cmd *exec.Cmd, logs *syncBuffer) {
 	}
 }
 
+// state is the first request's state and phase.
 func (rig *crashRig) state(t *testing.T) (state, phase string) {
 	t.Helper()
 	db := rig.open(t)
 	defer db.Close()
-	if err := db.QueryRow(`SELECT state, phase FROM change_requests WHERE id = ?`, rig.id).Scan(&state, &phase); err != nil {
+	if err := db.QueryRow(`SELECT state, phase FROM change_requests WHERE id = ?`, rig.ids[0]).Scan(&state, &phase); err != nil {
 		t.Fatal(err)
 	}
 	return state, phase
 }
 
-func (rig *crashRig) actions(t *testing.T) []string {
+// actions lists the audit actions of request id, in order.
+func (rig *crashRig) actions(t *testing.T, id int64) []string {
 	t.Helper()
 	db := rig.open(t)
 	defer db.Close()
-	rows, err := db.Query(`SELECT action FROM audit_events WHERE change_id = ? ORDER BY seq`, rig.id)
+	rows, err := db.Query(`SELECT action FROM audit_events WHERE change_id = ? ORDER BY seq`, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,27 +216,21 @@ func waitFor(t *testing.T, what string, logs *syncBuffer, ok func() bool) {
 	}
 }
 
-func (rig *crashRig) roleOnCluster() bool {
-	c, ok := rig.sim.Cluster(crashRegion, "crashy")
-	if !ok {
-		return false
-	}
-	for _, r := range c.IamRoles {
-		if aws.ToString(r.IamRoleArn) == crashRole {
-			return true
-		}
-	}
-	return false
-}
-
 // finish checks the settled request, the chain and the database.
 func (rig *crashRig) finish(t *testing.T, cmd *exec.Cmd, logs *syncBuffer, wantActions []string) {
 	t.Helper()
 	waitFor(t, "the request to reach in_sync", logs, func() bool { s, _ := rig.state(t); return s == "in_sync" })
 	stopGracefully(t, cmd, logs)
-	if got := rig.actions(t); strings.Join(got, ",") != strings.Join(wantActions, ",") {
+	if got := rig.actions(t, rig.ids[0]); strings.Join(got, ",") != strings.Join(wantActions, ",") {
 		t.Fatalf("audit actions\n got %v\nwant %v", got, wantActions)
 	}
+	rig.checkIntact(t)
+}
+
+// checkIntact checks, after the process has stopped, that the database
+// and the audit chain are whole and that no request is left applying.
+func (rig *crashRig) checkIntact(t *testing.T) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, rig.dbPath, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -266,7 +259,7 @@ func TestSIGKILLAfterCallIsReconciledWithoutSecondCall(t *testing.T) {
 	rig := newCrashRig(t)
 	rig.sim.SetFaults(redshiftsim.Fault{Op: "ModifyClusterIamRoles", Kind: "latency-after", Latency: time.Minute, Next: 1})
 	cmd, logs := rig.start(t)
-	waitFor(t, "the call to be processed by the simulator", logs, rig.roleOnCluster)
+	waitFor(t, "the call to be processed by the simulator", logs, func() bool { return rig.hasRole("crashy") })
 	if s, p := rig.state(t); s != "applying" || p != "calling" {
 		t.Fatalf("before the kill the request is %s/%s, want applying/calling", s, p)
 	}
@@ -290,7 +283,7 @@ func TestSIGKILLBeforeCallIsProcessedIsReissuedOnce(t *testing.T) {
 	waitFor(t, "the call to reach the simulator", logs, func() bool { return rig.modifies.Load() >= 1 })
 	cmd.Process.Kill()
 	cmd.Wait()
-	if rig.roleOnCluster() {
+	if rig.hasRole("crashy") {
 		t.Fatal("the delayed call was applied although its client died")
 	}
 	rig.sim.ClearFaults()
@@ -342,8 +335,7 @@ func TestSIGKILLAtRandomPointsLosesNothing(t *testing.T) {
 		}
 	}
 	for _, id := range rig.ids {
-		rig.id = id
-		acts := rig.actions(t)
+		acts := rig.actions(t, id)
 		t.Logf("request %d: %v", id, acts)
 		started, settled := 0, 0
 		for _, a := range acts {
@@ -358,19 +350,7 @@ func TestSIGKILLAtRandomPointsLosesNothing(t *testing.T) {
 			t.Fatalf("request %d: %d calls started, %d settled: %v", id, started, settled, acts)
 		}
 	}
-	ctx := context.Background()
-	db, err := store.Open(ctx, rig.dbPath, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var integrity string
-	if err := db.Reader().QueryRow(`PRAGMA integrity_check`).Scan(&integrity); err != nil || integrity != "ok" {
-		t.Fatalf("integrity_check: %q %v", integrity, err)
-	}
-	if rep, err := audit.New(db).Verify(ctx); err != nil || !rep.OK() {
-		t.Fatalf("audit chain: %+v %v", rep, err)
-	}
+	rig.checkIntact(t)
 	if n := int(rig.modifies.Load()); n < len(clusters) {
 		t.Fatalf("only %d ModifyClusterIamRoles requests for %d clusters", n, len(clusters))
 	}
