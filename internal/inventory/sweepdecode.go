@@ -405,7 +405,7 @@ func (s *sweepScanner) cluster(c *types.Cluster, parent []byte) error {
 				c.Tags = make([]types.Tag, 0, 4)
 			}
 			if tok == tokStart {
-				if err := s.tags(&c.Tags, name); err != nil {
+				if err := pairList(s, &c.Tags, name, "Tag", "Key", "Value", func(t *types.Tag) (**string, **string) { return &t.Key, &t.Value }); err != nil {
 					return err
 				}
 			}
@@ -414,7 +414,7 @@ func (s *sweepScanner) cluster(c *types.Cluster, parent []byte) error {
 				c.IamRoles = make([]types.ClusterIamRole, 0, 4)
 			}
 			if tok == tokStart {
-				if err := s.roles(&c.IamRoles, name); err != nil {
+				if err := pairList(s, &c.IamRoles, name, "ClusterIamRole", "IamRoleArn", "ApplyStatus", func(r *types.ClusterIamRole) (**string, **string) { return &r.IamRoleArn, &r.ApplyStatus }); err != nil {
 					return err
 				}
 			}
@@ -476,7 +476,9 @@ func (s *sweepScanner) endpoint(e *types.Endpoint, parent []byte) error {
 	}
 }
 
-func (s *sweepScanner) tags(list *[]types.Tag, parent []byte) error {
+// pairList reads a list of two-string structures (Tags of Tag, IamRoles of
+// ClusterIamRole); fields names where the two members of one item go.
+func pairList[T any](s *sweepScanner, list *[]T, parent []byte, member, an, bn string, fields func(*T) (a, b **string)) error {
 	for {
 		tok, name, err := s.next()
 		if err != nil {
@@ -485,44 +487,20 @@ func (s *sweepScanner) tags(list *[]types.Tag, parent []byte) error {
 		if tok == tokEnd {
 			return s.closes(name, parent)
 		}
-		if string(name) != "Tag" {
-			if err := s.other(tok, name, "Tag"); err != nil {
+		if string(name) != member {
+			if err := s.other(tok, name, member); err != nil {
 				return err
 			}
 			continue
 		}
-		var t types.Tag
+		var item T
 		if tok == tokStart {
-			if err := s.pair(name, "Key", "Value", &t.Key, &t.Value); err != nil {
+			a, b := fields(&item)
+			if err := s.pair(name, an, bn, a, b); err != nil {
 				return err
 			}
 		}
-		*list = append(*list, t)
-	}
-}
-
-func (s *sweepScanner) roles(list *[]types.ClusterIamRole, parent []byte) error {
-	for {
-		tok, name, err := s.next()
-		if err != nil {
-			return err
-		}
-		if tok == tokEnd {
-			return s.closes(name, parent)
-		}
-		if string(name) != "ClusterIamRole" {
-			if err := s.other(tok, name, "ClusterIamRole"); err != nil {
-				return err
-			}
-			continue
-		}
-		var r types.ClusterIamRole
-		if tok == tokStart {
-			if err := s.pair(name, "IamRoleArn", "ApplyStatus", &r.IamRoleArn, &r.ApplyStatus); err != nil {
-				return err
-			}
-		}
-		*list = append(*list, r)
+		*list = append(*list, item)
 	}
 }
 
