@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -44,7 +45,15 @@ type SessionStore struct {
 	idle    time.Duration
 	max     time.Duration
 	now     func() time.Time
+	// seen remembers each session's last_seen (by ID hash) as last read or
+	// written, so that Touch writes at most once per touchEvery instead of
+	// on every request through the single writer connection.
+	seen sync.Map
 }
+
+// touchEvery is how stale last_seen may get: the idle timeout is enforced
+// to within this much.
+func (s *SessionStore) touchEvery() time.Duration { return min(time.Minute, s.idle/30) }
 
 // SessionConfig sets the store's limits and cookie.
 type SessionConfig struct {
@@ -149,6 +158,7 @@ func (s *SessionStore) load(ctx context.Context, id string) (map[any]any, error)
 		return nil, fmt.Errorf("load session: %w", err)
 	}
 	now := s.now().Unix()
+	s.seen.Store(HashID(id), lastSeen)
 	if now >= expires || now-lastSeen >= int64(s.idle/time.Second) {
 		if err := s.deleteHash(ctx, HashID(id)); err != nil {
 			return nil, err
@@ -221,13 +231,18 @@ func (s *SessionStore) Touch(ctx context.Context, sess *sessions.Session) error 
 	if sess.ID == "" {
 		return nil
 	}
+	hash, now := HashID(sess.ID), s.now().Unix()
+	if last, ok := s.seen.Load(hash); ok && now-last.(int64) < int64(s.touchEvery()/time.Second) {
+		return nil
+	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen = ? WHERE id_hash = ?`, s.now().Unix(), HashID(sess.ID))
+		_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen = ? WHERE id_hash = ?`, now, hash)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("touch session: %w", err)
 	}
+	s.seen.Store(hash, now)
 	return nil
 }
 
@@ -243,6 +258,7 @@ func (s *SessionStore) Destroy(ctx context.Context, sess *sessions.Session) erro
 }
 
 func (s *SessionStore) deleteHash(ctx context.Context, hash string) error {
+	s.seen.Delete(hash)
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hash)
 		return err
@@ -255,6 +271,7 @@ func (s *SessionStore) deleteHash(ctx context.Context, hash string) error {
 
 // Sweep deletes expired and idle sessions and returns how many.
 func (s *SessionStore) Sweep(ctx context.Context) (int64, error) {
+	s.seen.Clear() // forget swept sessions; the next Touch of a live one writes
 	now := s.now().Unix()
 	var n int64
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
