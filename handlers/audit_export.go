@@ -40,7 +40,7 @@ func (h *Handler) auditExport(c echo.Context, format audit.Format, contentType s
 	hd.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	hd.Set(echo.HeaderCacheControl, "no-store")
 	c.Response().WriteHeader(http.StatusOK)
-	n, err := h.audit.Export(c.Request().Context(), c.Response(), format, f, auditActor(c), auditOrigin(c))
+	n, err := h.audit.Export(c.Request().Context(), c.Response(), format, f, h.auditActor(c), h.auditOrigin(c))
 	if err != nil {
 		// The download has started: the status cannot change any more, so
 		// the log says why it broke off (and the exported event says so).
@@ -52,18 +52,4 @@ func (h *Handler) auditExport(c echo.Context, format audit.Format, contentType s
 // auditListRefused shows the audit page with the filter's errors.
 func (h *Handler) auditListRefused(c echo.Context, form pages.AuditFilterForm, errs map[string]string) error {
 	return h.render(c, http.StatusUnprocessableEntity, pages.AuditList(auditListPage(form, errs)))
-}
-
-// auditActor is the signed-in user as an audit actor.
-func auditActor(c echo.Context) audit.Actor {
-	u := userOf(c)
-	if u == nil {
-		return audit.Actor{Username: "anonymous"}
-	}
-	return audit.Actor{UserID: u.ID, Username: u.Username, Role: u.Role}
-}
-
-// auditOrigin is where the request came from.
-func auditOrigin(c echo.Context) audit.Origin {
-	return audit.Origin{ClientIP: c.RealIP(), UserAgent: c.Request().UserAgent(), RequestID: requestIDOf(c)}
 }

@@ -237,6 +237,9 @@ func TestAuditExportDownloadsAndIsAudited(t *testing.T) {
 	}
 	n := 0
 	for _, e := range p.Events {
+		if e.Origin.SessionHash == "" || e.Actor.UserID == 0 {
+			t.Fatalf("the export event does not name the session and user: %+v %+v", e.Actor, e.Origin)
+		}
 		if strings.Contains(string(e.Params), `"cluster":"analytics-03"`) && strings.Contains(string(e.Params), `"events":`+strconv.Itoa(len(want.Events))) {
 			n++
 		}

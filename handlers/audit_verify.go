@@ -49,13 +49,13 @@ func (h *Handler) auditVerify(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := h.audit.Record(ctx, audit.VerifiedEvent(r, auditActor(c), auditOrigin(c)))
+	e, err := h.audit.Record(ctx, audit.VerifiedEvent(r, h.auditActor(c), h.auditOrigin(c)))
 	if err != nil {
 		return err
 	}
 	p := auditVerifyView(r)
 	p.JustRan = true
-	p.By = auditActor(c).Username
+	p.By = h.auditActor(c).Username
 	p.EventURL = auditEventURL(e.Seq)
 	return h.render(c, http.StatusOK, pages.AuditVerify(p))
 }

@@ -38,15 +38,6 @@ const userUsage = `usage: rolegate user [-db FILE] COMMAND ...
 
 -db defaults to $ROLEGATE_DB or data/rolegate.db.`
 
-// cliActor is the actor of changes made from the shell.
-func cliActor() audit.Actor {
-	name := os.Getenv("USER")
-	if name == "" {
-		name = "unknown"
-	}
-	return audit.Actor{Username: "cli:" + name}
-}
-
 // runUser administers users from the shell: rolegate user add|set-role|...
 func runUser(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("user", flag.ContinueOnError)
@@ -71,7 +62,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer db.Close()
-	c := &userCmd{db: db, users: auth.NewUsers(db), audit: audit.New(db), stdout: stdout}
+	c := &userCmd{actor: shellActor(getenv), db: db, users: auth.NewUsers(db), audit: audit.New(db), stdout: stdout}
 	cmd, cargs := rest[0], rest[1:]
 	switch cmd {
 	case "add":
@@ -139,6 +130,7 @@ func usageErr(stderr io.Writer, usage string) error {
 }
 
 type userCmd struct {
+	actor  audit.Actor // the shell user, as for rolegate audit
 	db     *store.DB
 	users  *auth.Users
 	audit  *audit.Log
@@ -202,7 +194,7 @@ func (c *userCmd) add(ctx context.Context, args []string, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		_, err = c.audit.Append(ctx, tx, audit.Event{Actor: cliActor(), Origin: audit.Origin{UserAgent: "rolegate user add"},
+		_, err = c.audit.Append(ctx, tx, audit.Event{Actor: c.actor, Origin: audit.Origin{UserAgent: "rolegate user add"},
 			Action: audit.UserCreated, Outcome: audit.Success,
 			Params: audit.Params(map[string]any{"user_id": u.ID, "username": u.Username, "role": string(role)})})
 		return err
@@ -228,7 +220,7 @@ func (c *userCmd) change(ctx context.Context, username string, action audit.Acti
 		for k, v := range extra {
 			params[k] = v
 		}
-		_, err := c.audit.Append(ctx, tx, audit.Event{Actor: cliActor(), Origin: audit.Origin{UserAgent: "rolegate user"},
+		_, err := c.audit.Append(ctx, tx, audit.Event{Actor: c.actor, Origin: audit.Origin{UserAgent: "rolegate user"},
 			Action: action, Outcome: audit.Success, Params: audit.Params(params)})
 		return err
 	})
