@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -86,17 +87,18 @@ func VerifyPassword(hash, pw string) bool {
 }
 
 // dummyHash is verified against for unknown users so that a wrong username
-// takes as long as a wrong password.
-var dummyHash = func() string {
+// takes as long as a wrong password. It is made on first use, not when
+// every rolegate command or test binary starts.
+var dummyHash = sync.OnceValue(func() string {
 	h, err := HashPassword("rolegate dummy password for timing")
 	if err != nil {
 		panic(err)
 	}
 	return h
-}()
+})
 
 func verifyDummy(pw string) bool {
-	VerifyPassword(dummyHash, pw)
+	VerifyPassword(dummyHash(), pw)
 	return false
 }
 
