@@ -18,12 +18,12 @@ import (
 // the cached copy (with a warning) when AWS cannot be read.
 func (h *Handler) loadCluster(c echo.Context) (*inventory.Cluster, string, error) {
 	region, id := c.Param("region"), c.Param("cluster")
-	if !slices.Contains(h.inv.Regions(), region) {
-		return nil, "", httpError(http.StatusNotFound, "Rolegate does not manage the region "+strconv.Quote(region)+".", nil)
-	}
 	cl, err := h.inv.Cluster(c.Request().Context(), region, id, true)
 	if err == nil {
 		return cl, "", nil
+	}
+	if errors.Is(err, inventory.ErrUnknownRegion) {
+		return nil, "", httpError(http.StatusNotFound, "Rolegate does not manage the region "+strconv.Quote(region)+".", err)
 	}
 	if errors.Is(err, inventory.ErrNotFound) {
 		return nil, "", httpError(http.StatusNotFound, "There is no cluster "+strconv.Quote(id)+" in "+region+".", err)

@@ -146,9 +146,6 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 // Regions lists the configured regions in their configured order.
 func (g *Gateway) Regions() []string { return slices.Clone(g.o.Regions) }
 
-// TTL is how long a sweep is served from the cache.
-func (g *Gateway) TTL() time.Duration { return g.o.TTL }
-
 // ErrNotFound means the cluster does not exist in that region.
 var ErrNotFound = errors.New("cluster not found")
 

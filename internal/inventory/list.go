@@ -85,9 +85,6 @@ type RegionStatus struct {
 	Clusters int
 }
 
-// OK reports whether the region's last sweep succeeded.
-func (s RegionStatus) OK() bool { return s.Err == nil && !s.Fetched.IsZero() }
-
 // Inventory is every cluster of every region as last swept. Its slices
 // are shared between callers and must not be modified.
 type Inventory struct {
@@ -276,7 +273,8 @@ func (g *Gateway) sweep(ctx context.Context, r *region) (*snapshot, error) {
 		pages++
 		now := g.o.Now()
 		for i := range out.Clusters {
-			c := newCluster(r.name, summary(&out.Clusters[i]), now)
+			// Already cut down to the summary by the sweep's decoder.
+			c := newCluster(r.name, &out.Clusters[i], now)
 			c.Summary = true
 			list = append(list, c)
 		}
@@ -304,13 +302,4 @@ func (g *Gateway) Refresh(name string) {
 			r.mu.Unlock()
 		}
 	}
-}
-
-// Status reports each region's last sweep, in the configured order.
-func (g *Gateway) Status() []RegionStatus {
-	out := make([]RegionStatus, 0, len(g.o.Regions))
-	for _, name := range g.o.Regions {
-		out = append(out, g.regions[name].status())
-	}
-	return out
 }
