@@ -225,8 +225,7 @@ func BenchmarkVerify(b *testing.B) {
 }
 
 // BenchmarkAppend: one event per transaction (Record), with the store's
-// synchronous FULL, so each event is one fsync'd commit; and 100 events per
-// transaction.
+// synchronous FULL, so each event is one fsync'd commit.
 func BenchmarkAppend(b *testing.B) {
 	if testing.Short() {
 		b.Skip("not with -short")
