@@ -102,10 +102,9 @@ func diffRows(base, add, remove []string, newDef, oldDef string) []pages.ResultR
 			rows = append(rows, pages.ResultRole{ARN: a, Change: "added", IsDefault: a == newDef})
 		}
 	}
-	slices.SortStableFunc(rows, func(x, y pages.ResultRole) int {
-		order := map[string]int{"added": 0, "removed": 1, "kept": 2}
-		return order[x.Change] - order[y.Change]
-	})
+	// Added first, then removed, then kept.
+	rank := map[string]int{"added": 0, "removed": 1, "kept": 2}
+	slices.SortStableFunc(rows, func(x, y pages.ResultRole) int { return rank[x.Change] - rank[y.Change] })
 	return rows
 }
 
