@@ -347,8 +347,13 @@ func (s *Service) markStale(ctx context.Context, actor audit.Actor, origin audit
 		if err != nil {
 			return err
 		}
-		if cur.State.Done() || cur.State == Stale {
+		if cur.State == Stale {
 			return nil
+		}
+		// Only the request as the caller read it may go stale: a late
+		// approval must not mark a request the worker has since applied.
+		if cur.Version != r.Version {
+			return refuse(ErrConflict, "the request moved on while the cluster was being checked; reload it")
 		}
 		cur.State, cur.Phase, cur.StateReason, cur.UpdatedAt = Stale, PhaseNone, strings.Join(drift, "; "), s.now()
 		if err := update(ctx, tx, cur); err != nil {
