@@ -3,6 +3,8 @@ package witness_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -99,6 +101,18 @@ func TestPutThenListReturnsTheBodies(t *testing.T) {
 	if until := *r.RetainUntilDate; until.Before(lo) || until.After(hi) {
 		t.Fatalf("retained until %s, want between %s and %s", until, lo, hi)
 	}
+
+	// S3 refuses an Object Lock upload that carries neither Content-MD5 nor
+	// a checksum. versitygw does not enforce that, so the test checks that
+	// the SHA-256 checksum was sent, by reading back what the server stored.
+	head, err := srv.Client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: &key, ChecksumMode: types.ChecksumModeEnabled})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(want["head/000001"])
+	if got := aws.ToString(head.ChecksumSHA256); got != base64.StdEncoding.EncodeToString(sum[:]) {
+		t.Fatalf("stored SHA-256 checksum %q, want that of the body", got)
+	}
 }
 
 func TestSecondPutOfTheSameNameFails(t *testing.T) {
@@ -134,16 +148,19 @@ func TestLockedVersionCannotBeDeletedOrWeakened(t *testing.T) {
 	version := onlyVersion(t, srv, bucket, key)
 	soon := time.Now().Add(time.Hour)
 
-	attempts := map[string]func() error{
-		"DeleteObject of the version": func() error {
+	attempts := []struct {
+		name    string
+		attempt func() error
+	}{
+		{"DeleteObject of the version", func() error {
 			_, err := srv.Client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: &key, VersionId: &version})
 			return err
-		},
-		"DeleteObject of the version, bypassing governance": func() error {
+		}},
+		{"DeleteObject of the version, bypassing governance", func() error {
 			_, err := srv.Client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: &key, VersionId: &version, BypassGovernanceRetention: aws.Bool(true)})
 			return err
-		},
-		"DeleteObjects of the version": func() error {
+		}},
+		{"DeleteObjects of the version", func() error {
 			out, err := srv.Client.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &bucket, Delete: &types.Delete{
 				Objects: []types.ObjectIdentifier{{Key: &key, VersionId: &version}},
 			}})
@@ -151,22 +168,22 @@ func TestLockedVersionCannotBeDeletedOrWeakened(t *testing.T) {
 				return &smithy.GenericAPIError{Code: aws.ToString(out.Errors[0].Code), Message: aws.ToString(out.Errors[0].Message)}
 			}
 			return err
-		},
-		"PutObjectRetention to an earlier date": func() error {
+		}},
+		{"PutObjectRetention to an earlier date", func() error {
 			_, err := srv.Client.PutObjectRetention(ctx, &s3.PutObjectRetentionInput{Bucket: &bucket, Key: &key, VersionId: &version,
 				Retention: &types.ObjectLockRetention{Mode: types.ObjectLockRetentionModeCompliance, RetainUntilDate: &soon}})
 			return err
-		},
-		"PutObjectRetention to GOVERNANCE, bypassing governance": func() error {
+		}},
+		{"PutObjectRetention to GOVERNANCE, bypassing governance", func() error {
 			_, err := srv.Client.PutObjectRetention(ctx, &s3.PutObjectRetentionInput{Bucket: &bucket, Key: &key, VersionId: &version,
 				BypassGovernanceRetention: aws.Bool(true),
 				Retention:                 &types.ObjectLockRetention{Mode: types.ObjectLockRetentionModeGovernance, RetainUntilDate: &soon}})
 			return err
-		},
+		}},
 	}
-	for name, attempt := range attempts {
-		t.Run(name, func(t *testing.T) {
-			err := attempt()
+	for _, a := range attempts {
+		t.Run(a.name, func(t *testing.T) {
+			err := a.attempt()
 			if err == nil {
 				t.Fatal("the server allowed it")
 			}
