@@ -54,6 +54,12 @@ type Config struct {
 	ApplyBackoff     time.Duration
 	WorkerEvery      time.Duration
 
+	// The audit witness: a copy of every anchor in an S3 bucket with
+	// Object Lock. An empty bucket means no witness.
+	WitnessBucket    string
+	WitnessPrefix    string
+	WitnessRetention time.Duration
+
 	Version bool
 }
 
@@ -115,6 +121,7 @@ func newFlagSet(c *Config) (*flag.FlagSet, *rawValues) {
 	fs.DurationVar(&c.ApplyBackoff, "apply-backoff", 5*time.Second, "first wait between apply attempts (doubles, capped at 2m)")
 	fs.DurationVar(&c.WorkerEvery, "worker-every", time.Second, "how often the apply worker looks for due work: retries, roles to follow until in-sync, applies a crash left unfinished")
 	fs.BoolVar(&c.Version, "version", false, "print the version and exit")
+	witnessFlags(fs, c)
 
 	return fs, raw
 }
@@ -304,6 +311,7 @@ func (c *Config) Validate() error {
 	if c.WorkerEvery < 10*time.Millisecond || c.WorkerEvery > time.Minute {
 		bad("worker-every", "must be from 10ms to 1m")
 	}
+	errs = append(errs, c.validateWitness())
 	return errors.Join(errs...)
 }
 
