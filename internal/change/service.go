@@ -194,16 +194,16 @@ func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, 
 	// Input that is wrong whatever the cluster holds is refused before
 	// anything is asked of AWS.
 	if errs := CheckInput(in); len(errs) > 0 {
-		return nil, &ValidationError{Fields: errs}
+		return nil, s.refusedSubmission(ctx, actor, origin, in, stageInput, errs, 0, nil, "")
 	}
-	c, _, err := s.describe(ctx, in.Region, in.Cluster)
+	c, descID, err := s.describe(ctx, in.Region, in.Cluster)
 	if err != nil {
 		return nil, err
 	}
 	live := LiveFrom(in.Region, c)
 	plan, errs := s.o.Policy.validate(in, live)
 	if len(errs) > 0 {
-		return nil, &ValidationError{Fields: errs}
+		return nil, s.refusedSubmission(ctx, actor, origin, in, stageLiveChecks, errs, 0, c, descID)
 	}
 	now := s.now()
 	r := &Request{
@@ -469,7 +469,7 @@ func (s *Service) Resubmit(ctx context.Context, actor Actor, origin audit.Origin
 	if !old.State.Resubmittable() {
 		return nil, refuse(ErrConflict, "only stale, failed or expired requests can be resubmitted; this one is %s", old.State.Label())
 	}
-	c, _, err := s.describe(ctx, old.Region, old.Cluster)
+	c, descID, err := s.describe(ctx, old.Region, old.Cluster)
 	if errors.Is(err, ErrClusterGone) {
 		return nil, refuse(ErrConflict, "the cluster %s no longer exists in %s (AWS answered ClusterNotFound); there is nothing to resubmit against", old.Cluster, old.Region)
 	}
@@ -493,10 +493,10 @@ func (s *Service) Resubmit(ctx context.Context, actor Actor, origin audit.Origin
 	in.Default = old.Default
 	plan, errs := s.o.Policy.validate(in, live)
 	if msg, ok := errs[FieldForm]; ok && len(errs) == 1 {
-		return nil, &ValidationError{Fields: FieldErrors{FieldForm: "everything this request asked for is already in place on the cluster (" + msg + ")"}}
+		errs = FieldErrors{FieldForm: "everything this request asked for is already in place on the cluster (" + msg + ")"}
 	}
 	if len(errs) > 0 {
-		return nil, &ValidationError{Fields: errs}
+		return nil, s.refusedSubmission(ctx, actor, origin, in, stageLiveChecks, errs, old.ID, c, descID)
 	}
 	now := s.now()
 	r := &Request{
