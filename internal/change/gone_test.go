@@ -6,12 +6,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/redshift"
+	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
 
 	"rolegate/audit"
 	"rolegate/internal/change"
@@ -34,6 +36,12 @@ type rig struct {
 
 func newRig(t *testing.T, maxAttempts int) *rig {
 	t.Helper()
+	return newRigWith(t, maxAttempts, nil)
+}
+
+// newRigWith lets wrap stand between the service and the real gateway.
+func newRigWith(t *testing.T, maxAttempts int, wrap func(g *rig, gw *inventory.Gateway) change.Redshift) *rig {
+	t.Helper()
 	ctx := context.Background()
 	sim := redshiftsim.New(redshiftsim.Options{})
 	srv := httptest.NewServer(sim)
@@ -47,9 +55,14 @@ func newRig(t *testing.T, maxAttempts int) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := change.New(change.Options{DB: db, Audit: audit.New(db), Redshift: gw, MaxAttempts: maxAttempts,
+	g := &rig{sim: sim, db: db, url: srv.URL}
+	var rs change.Redshift = gw
+	if wrap != nil {
+		rs = wrap(g, gw)
+	}
+	g.svc = change.New(change.Options{DB: db, Audit: audit.New(db), Redshift: rs, MaxAttempts: maxAttempts,
 		Backoff: time.Millisecond, MaxBackoff: time.Millisecond, FollowEvery: time.Millisecond, CallTimeout: 10 * time.Second})
-	return &rig{svc: svc, sim: sim, db: db, url: srv.URL}
+	return g
 }
 
 var (
@@ -148,5 +161,52 @@ func TestReconcilerEndsRequestWhoseClusterWasDeleted(t *testing.T) {
 	}
 	if again, _ := g.svc.Get(ctx, r.ID); again.Version != got.Version {
 		t.Fatalf("a closed request moved on: %s", again.State)
+	}
+}
+
+// deletedFirst is the real gateway, except that the cluster's owner deletes
+// it (through the SDK, at the simulator) just before the worker's
+// ModifyClusterIamRoles leaves.
+type deletedFirst struct {
+	*inventory.Gateway
+	g *rig
+}
+
+func (d deletedFirst) ModifyClusterIamRoles(ctx context.Context, region string, in *redshift.ModifyClusterIamRolesInput) (*types.Cluster, string, error) {
+	if _, err := d.g.client().DeleteCluster(ctx, &redshift.DeleteClusterInput{ClusterIdentifier: in.ClusterIdentifier, SkipFinalClusterSnapshot: aws.Bool(true)}); err != nil {
+		return nil, "", err
+	}
+	return d.Gateway.ModifyClusterIamRoles(ctx, region, in)
+}
+
+// ModifyClusterIamRoles answers ClusterNotFound: the cluster was deleted
+// after the worker read it. The request ends as cluster gone, not failed.
+func TestApplyEndsRequestWhenModifyAnswersClusterNotFound(t *testing.T) {
+	g := newRigWith(t, 5, func(g *rig, gw *inventory.Gateway) change.Redshift { return deletedFirst{Gateway: gw, g: g} })
+	ctx := context.Background()
+	if err := g.sim.AddCluster(rigRegion, redshiftsim.ClusterSpec{ID: "vanishing"}); err != nil {
+		t.Fatal(err)
+	}
+	r := g.approved(t, "vanishing")
+	if err := g.svc.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := g.svc.Get(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != change.ClusterGone || !strings.Contains(got.StateReason, "ModifyClusterIamRoles") || got.Attempts != 1 {
+		t.Fatalf("after the call: %s (%s), %d attempts", got.State, got.StateReason, got.Attempts)
+	}
+	var awsID, call string
+	if err := g.db.Reader().QueryRow(`SELECT aws_request_id, json_extract(params, '$.call') FROM audit_events WHERE change_id = ? AND action = 'change.cluster_gone'`, r.ID).Scan(&awsID, &call); err != nil {
+		t.Fatal(err)
+	}
+	answered := false
+	for _, c := range g.sim.Stats().Log {
+		answered = answered || (c.Op == "ModifyClusterIamRoles" && c.Code == "ClusterNotFound" && c.RequestID == awsID)
+	}
+	if !answered || call != "ModifyClusterIamRoles" {
+		t.Fatalf("cluster_gone event: AWS request ID %q (the ClusterNotFound answer: %t), call %q", awsID, answered, call)
 	}
 }
