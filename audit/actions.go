@@ -46,6 +46,8 @@ const (
 	ChangeExpired     Action = "change.expired"
 	ChangeStale       Action = "change.stale"
 	ChangeResubmitted Action = "change.resubmitted"
+	ChangeRefused     Action = "change.refused"
+	ChangeClusterGone Action = "change.cluster_gone"
 )
 
 // Applying a change through the Redshift API.
@@ -57,6 +59,8 @@ const (
 	ApplyUnknown    Action = "apply.unknown"
 	ApplyReconciled Action = "apply.reconciled"
 	ApplyInSync     Action = "apply.in_sync"
+	ApplyHeld       Action = "apply.held"
+	ApplyServerErr  Action = "apply.server_error"
 )
 
 var descriptions = map[Action]string{
@@ -85,6 +89,8 @@ var descriptions = map[Action]string{
 	ChangeExpired:     "Change request expired without a decision",
 	ChangeStale:       "Change request marked stale: the cluster's roles changed since it was made",
 	ChangeResubmitted: "Change request resubmitted against the cluster's current roles",
+	ChangeRefused:     "Change request refused at submission; nothing was stored or sent",
+	ChangeClusterGone: "Change request closed: AWS answered ClusterNotFound, the cluster no longer exists",
 
 	ApplyStarted:    "ModifyClusterIamRoles about to be sent (intent recorded before the call)",
 	ApplySucceeded:  "ModifyClusterIamRoles accepted; the returned Cluster is recorded",
@@ -93,6 +99,8 @@ var descriptions = map[Action]string{
 	ApplyUnknown:    "ModifyClusterIamRoles sent but no answer came back; the outcome is checked by reading the cluster",
 	ApplyReconciled: "Unfinished apply settled by reading the cluster",
 	ApplyInSync:     "Every role of the change is in-sync; the final Cluster is recorded",
+	ApplyHeld:       "ModifyClusterIamRoles not sent (the cluster was not ready or could not be read, or the SDK held the call back); waiting to try again",
+	ApplyServerErr:  "ModifyClusterIamRoles answered with a server error; the outcome is checked by reading the cluster",
 
 	AuditExported: "Audit log exported",
 	AuditVerified: "Audit chain verified",

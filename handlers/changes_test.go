@@ -332,7 +332,7 @@ func TestChangeWaitsForPausedClusterThenApplies(t *testing.T) {
 		t.Fatalf("approve: %d", res.StatusCode)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for app.countEvents(t, id, "apply.waiting") < 2 {
+	for app.countEvents(t, id, "apply.held") < 2 {
 		if time.Now().After(deadline) {
 			t.Fatalf("no waiting attempts recorded: %v", app.changeActions(t, id))
 		}
@@ -365,8 +365,8 @@ func TestChangeFailsWhenClusterStaysBusyPastTheLimit(t *testing.T) {
 	if !strings.Contains(r.StateReason, "gave up after 3 attempts") {
 		t.Fatalf("failure reason %q", r.StateReason)
 	}
-	if n := app.countEvents(t, id, "apply.waiting"); n != 2 {
-		t.Fatalf("apply.waiting events %d, want 2 (then the failure): %v", n, app.changeActions(t, id))
+	if n := app.countEvents(t, id, "apply.held"); n != 2 {
+		t.Fatalf("apply.held events %d, want 2 (then the failure): %v", n, app.changeActions(t, id))
 	}
 	if n := app.countEvents(t, id, "apply.failed"); n != 1 {
 		t.Fatalf("apply.failed events %d, want 1", n)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rolegate/internal/change"
+	"rolegate/internal/inventory"
 	"rolegate/views/pages"
 )
 
@@ -29,7 +31,7 @@ func stateTone(s change.State) string {
 	switch s {
 	case change.InSync:
 		return "ok"
-	case change.Failed, change.Rejected, change.Stale:
+	case change.Failed, change.Rejected, change.Stale, change.ClusterGone:
 		return "bad"
 	case change.Pending, change.Approved, change.Applying, change.Applied:
 		return "warn"
@@ -216,6 +218,11 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 		if r.State == change.Pending {
 			p.Checks = checkRows(plan.Checks)
 		}
+	} else if errors.Is(err, inventory.ErrNotFound) {
+		// A request already closed as cluster gone says so in its blockers.
+		if r.State != change.ClusterGone {
+			p.Blockers = append(p.Blockers, "AWS reports no cluster "+r.Cluster+" in "+r.Region+": it no longer exists. Nothing can be applied to it.")
+		}
 	} else {
 		h.log.Warn("reading the cluster for a change request page", "request_id", requestIDOf(c), "change", r.ID, "err", err)
 		p.Blockers = append(p.Blockers, "The cluster could not be read from AWS just now; the roles shown may be out of date.")
@@ -250,7 +257,7 @@ func blockers(r *change.Request) []string {
 		return []string{"Approved; Rolegate will send the change to AWS in a moment."}
 	case change.Applying:
 		if r.Phase == change.PhaseWaiting {
-			return []string{"Waiting for the cluster: it is busy, paused or AWS is throttling. Rolegate tries again by itself; the cluster's owner can make it available."}
+			return []string{"Waiting for the cluster or for AWS, for the reason above. Rolegate tries again by itself."}
 		}
 		return []string{"Sending the change to AWS."}
 	case change.Applied:
@@ -259,6 +266,8 @@ func blockers(r *change.Request) []string {
 		return []string{"The cluster's roles changed since the request was made. " + r.RequesterUsername + " can resubmit it against the current roles."}
 	case change.Failed:
 		return []string{r.RequesterUsername + " can resubmit it once the cause is fixed."}
+	case change.ClusterGone:
+		return []string{"AWS reports that the cluster no longer exists, so nothing more will happen to this request. It stays in the history."}
 	case change.Expired:
 		return []string{"Nobody decided in time. " + r.RequesterUsername + " can resubmit it."}
 	}

@@ -72,6 +72,7 @@ type cluster struct {
 	port        int
 	az          string
 	seed        [32]byte // deterministic source of IDs and addresses
+	noNamespace bool     // describe it without ClusterNamespaceArn
 
 	roleDue  time.Time // when adding/removing roles settle
 	stateDue time.Time // when a transitional status settles
@@ -230,6 +231,9 @@ func (c *cluster) snapshot(o *Options) types.Cluster {
 	}
 	if c.defaultRole != "" {
 		out.DefaultIamRoleArn = aws.String(c.defaultRole)
+	}
+	if c.noNamespace {
+		out.ClusterNamespaceArn = nil
 	}
 	return out
 }

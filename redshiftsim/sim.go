@@ -135,6 +135,10 @@ type ClusterSpec struct {
 	Tags           map[string]string `json:"tags,omitempty"`
 	DBName         string            `json:"db_name,omitempty"`
 	MasterUsername string            `json:"master_username,omitempty"`
+	// NoNamespaceARN leaves ClusterNamespaceArn out of the cluster's
+	// descriptions, as moto and some older clusters do, so that its account
+	// cannot be read from it.
+	NoNamespaceARN bool `json:"no_namespace_arn,omitempty"`
 }
 
 // RoleSpec is a role associated with a seeded cluster. Status "" is
@@ -215,6 +219,7 @@ func (s *Sim) AddCluster(region string, spec ClusterSpec) error {
 		return fmt.Errorf("redshiftsim: add cluster %s: default role %s is not among its roles", spec.ID, spec.DefaultRole)
 	}
 	c.defaultRole = spec.DefaultRole
+	c.noNamespace = spec.NoNamespaceARN
 	c.roleDue = now.Add(s.o.RoleDelay)
 	keys := make([]string, 0, len(spec.Tags))
 	for k := range spec.Tags {

@@ -122,7 +122,8 @@ func dedupRoles(rs []RoleSpec) []RoleSpec {
 // {"region": "...", "cluster": {"id": "...", "node_type": "...",
 // "number_of_nodes": 2, "status": "available", "roles": [{"arn": "...",
 // "status": "adding"}], "default_role": "...", "tags": {"k": "v"},
-// "db_name": "...", "master_username": "..."}}. Unknown fields are errors.
+// "db_name": "...", "master_username": "...", "no_namespace_arn": true}}.
+// Unknown fields are errors.
 func LoadWorldFile(path string) ([]Seed, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {

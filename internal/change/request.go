@@ -25,16 +25,21 @@ const (
 	Expired    State = "expired"    // nobody decided within the time to live
 	Stale      State = "stale"      // the cluster's roles changed since the request was made
 	Superseded State = "superseded" // resubmitted as a newer request
+	// ClusterGone: AWS answered ClusterNotFound, so the cluster no longer
+	// exists and nothing more can happen to the request.
+	ClusterGone State = "cluster_gone"
 )
 
 // AllStates lists the states in lifecycle order, for filters.
-var AllStates = []State{Pending, Approved, Applying, Applied, InSync, Failed, Rejected, Cancelled, Expired, Stale, Superseded}
+var AllStates = []State{Pending, Approved, Applying, Applied, InSync, Failed, Rejected, Cancelled, Expired, Stale, Superseded, ClusterGone}
 
 // Label is the state as people read it.
 func (s State) Label() string {
 	switch s {
 	case InSync:
 		return "in-sync"
+	case ClusterGone:
+		return "cluster gone"
 	default:
 		return string(s)
 	}
@@ -46,7 +51,7 @@ func (s State) Open() bool { return s == Pending }
 // Done reports whether nothing more will happen to the request.
 func (s State) Done() bool {
 	switch s {
-	case InSync, Failed, Rejected, Cancelled, Expired, Superseded:
+	case InSync, Failed, Rejected, Cancelled, Expired, Superseded, ClusterGone:
 		return true
 	}
 	return false

@@ -25,6 +25,9 @@ var (
 	ErrConflict    = errors.New("conflict")
 	ErrStale       = errors.New("the cluster changed since the request was made")
 	ErrUnavailable = errors.New("AWS is unavailable")
+	// ErrClusterGone: AWS answered ClusterNotFound. It also matches
+	// ErrNotFound.
+	ErrClusterGone = errors.New("the cluster no longer exists")
 )
 
 // Refusal is a refused action with a message that is safe to show; it wraps
@@ -158,7 +161,10 @@ func (s *Service) describe(ctx context.Context, region, id string) (*types.Clust
 	c, reqID, err := s.o.Redshift.DescribeCluster(ctx, region, id)
 	if err != nil {
 		var nf *types.ClusterNotFoundFault
-		if errors.As(err, &nf) || errors.Is(err, inventory.ErrUnknownRegion) {
+		if errors.As(err, &nf) {
+			return nil, reqID, fmt.Errorf("cluster %s in %s: %w: %w", id, region, ErrClusterGone, ErrNotFound)
+		}
+		if errors.Is(err, inventory.ErrNotFound) || errors.Is(err, inventory.ErrUnknownRegion) {
 			return nil, reqID, fmt.Errorf("cluster %s in %s: %w", id, region, ErrNotFound)
 		}
 		return nil, reqID, fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -188,16 +194,16 @@ func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, 
 	// Input that is wrong whatever the cluster holds is refused before
 	// anything is asked of AWS.
 	if errs := CheckInput(in); len(errs) > 0 {
-		return nil, &ValidationError{Fields: errs}
+		return nil, s.refusedSubmission(ctx, actor, origin, in, stageInput, errs, 0, nil, "")
 	}
-	c, _, err := s.describe(ctx, in.Region, in.Cluster)
+	c, descID, err := s.describe(ctx, in.Region, in.Cluster)
 	if err != nil {
 		return nil, err
 	}
 	live := LiveFrom(in.Region, c)
 	plan, errs := s.o.Policy.validate(in, live)
 	if len(errs) > 0 {
-		return nil, &ValidationError{Fields: errs}
+		return nil, s.refusedSubmission(ctx, actor, origin, in, stageLiveChecks, errs, 0, c, descID)
 	}
 	now := s.now()
 	r := &Request{
@@ -270,6 +276,9 @@ func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin,
 		return nil, &ValidationError{Fields: FieldErrors{"comment": fmt.Sprintf("keep the comment under %d characters", MaxReasonLen)}}
 	}
 	c, reqID, err := s.describe(ctx, r.Region, r.Cluster)
+	if errors.Is(err, ErrClusterGone) {
+		return nil, s.goneRefusal(ctx, r, actor, origin, reqID, "approve")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -460,7 +469,10 @@ func (s *Service) Resubmit(ctx context.Context, actor Actor, origin audit.Origin
 	if !old.State.Resubmittable() {
 		return nil, refuse(ErrConflict, "only stale, failed or expired requests can be resubmitted; this one is %s", old.State.Label())
 	}
-	c, _, err := s.describe(ctx, old.Region, old.Cluster)
+	c, descID, err := s.describe(ctx, old.Region, old.Cluster)
+	if errors.Is(err, ErrClusterGone) {
+		return nil, refuse(ErrConflict, "the cluster %s no longer exists in %s (AWS answered ClusterNotFound); there is nothing to resubmit against", old.Cluster, old.Region)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -481,10 +493,10 @@ func (s *Service) Resubmit(ctx context.Context, actor Actor, origin audit.Origin
 	in.Default = old.Default
 	plan, errs := s.o.Policy.validate(in, live)
 	if msg, ok := errs[FieldForm]; ok && len(errs) == 1 {
-		return nil, &ValidationError{Fields: FieldErrors{FieldForm: "everything this request asked for is already in place on the cluster (" + msg + ")"}}
+		errs = FieldErrors{FieldForm: "everything this request asked for is already in place on the cluster (" + msg + ")"}
 	}
 	if len(errs) > 0 {
-		return nil, &ValidationError{Fields: errs}
+		return nil, s.refusedSubmission(ctx, actor, origin, in, stageLiveChecks, errs, old.ID, c, descID)
 	}
 	now := s.now()
 	r := &Request{

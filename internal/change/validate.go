@@ -120,6 +120,7 @@ func (p Policy) validate(in Input, live Live) (Plan, FieldErrors) {
 	quota := RoleQuota(live.Region)
 
 	add := splitARNs(in.Add)
+	accountErr := ""
 	for _, a := range add {
 		parsed, msg := parseARN(a)
 		if msg != "" {
@@ -127,7 +128,11 @@ func (p Policy) validate(in Input, live Live) (Plan, FieldErrors) {
 		}
 		switch {
 		case live.Account != "" && parsed.Account != live.Account:
-			errs.add(FieldAdd, fmt.Sprintf("%s belongs to account %s; the cluster is in account %s", quote(a), parsed.Account, live.Account))
+			msg := fmt.Sprintf("%s belongs to account %s; the cluster is in account %s", quote(a), parsed.Account, live.Account)
+			if accountErr == "" {
+				accountErr = msg
+			}
+			errs.add(FieldAdd, msg)
 		case live.Has(a):
 			errs.add(FieldAdd, fmt.Sprintf("%s is already associated with the cluster", quote(a)))
 		}
@@ -167,7 +172,10 @@ func (p Policy) validate(in Input, live Live) (Plan, FieldErrors) {
 	plan := Plan{Add: addSorted, Remove: removeSorted, Default: def, Result: result, ResultDef: resultDef}
 	plan.Risk, plan.RiskReasons = p.risk(live, removeSorted, def)
 	plan.Checks = preflight(live, plan, quota)
-	if msg, bad := errs[FieldAdd]; bad {
+	if accountErr != "" {
+		plan.Checks[1].Status, plan.Checks[1].Detail = CheckFail, accountErr
+	}
+	if msg, bad := errs[FieldAdd]; bad && msg != accountErr {
 		plan.Checks[0].Status, plan.Checks[0].Detail = CheckFail, msg
 	}
 	return plan, errs
@@ -281,12 +289,13 @@ func ApprovalsFor(r Risk) int {
 // again before approval.
 func preflight(live Live, plan Plan, quota int) []Check {
 	checks := []Check{
-		{Name: "ARN syntax, partition and account", Status: CheckPass, Detail: "every role ARN is well formed, in partition " + PartitionOf(live.Region) + accountNote(live.Account)},
+		{Name: "ARN syntax and partition", Status: CheckPass, Detail: "every role ARN is well formed, in partition " + PartitionOf(live.Region)},
+		accountCheck(live.Account),
 		{Name: "No service-linked roles", Status: CheckPass, Detail: "AWSServiceRoleForRedshift and other service-linked roles cannot be associated"},
 		{Name: "Role count within quota", Status: CheckPass, Detail: fmt.Sprintf("%d of %d roles after the change", len(plan.Result), quota)},
 	}
 	if len(plan.Result) > quota {
-		checks[2].Status = CheckFail
+		checks[3].Status = CheckFail
 	}
 	def := Check{Name: "Default role in the resulting set", Status: CheckPass, Detail: "default after the change: " + orNone(plan.ResultDef)}
 	if plan.Default != "" && !slices.Contains(plan.Result, plan.Default) {
@@ -307,11 +316,19 @@ func preflight(live Live, plan Plan, quota int) []Check {
 	return checks
 }
 
-func accountNote(account string) string {
+// accountCheck is the check that the roles are in the cluster's account.
+// The account comes from the cluster's ClusterNamespaceArn; an API answer
+// without it (moto, some older clusters) leaves it unknown, and then the
+// check cannot pass: it says it was not done, and why.
+func accountCheck(account string) Check {
+	c := Check{Name: "Roles in the cluster's account"}
 	if account == "" {
-		return ""
+		c.Status = CheckSkipped
+		c.Detail = "the cluster's account is unknown: the API's answer has no ClusterNamespaceArn, so Rolegate cannot compare the roles' account with it; Redshift itself refuses a role it cannot use"
+		return c
 	}
-	return ", account " + account
+	c.Status, c.Detail = CheckPass, "every added role is in account "+account+", the cluster's"
+	return c
 }
 
 // SplitARNs splits the add textarea the way validation does: one ARN per

@@ -73,7 +73,7 @@ func (s *Service) Step(ctx context.Context) error {
 		case r.State == Approved, r.State == Applying && r.Phase == PhaseWaiting:
 			err = s.attempt(ctx, r)
 		case r.State == Applying:
-			err = s.reconcile(ctx, r, true)
+			err = s.reconcile(ctx, r, nil)
 		case r.State == Applied:
 			err = s.follow(ctx, r)
 		}
@@ -141,21 +141,24 @@ func (s *Service) transition(ctx context.Context, r *Request, change func(cur *R
 // one that waits for its cluster.
 func (s *Service) attempt(ctx context.Context, r *Request) error {
 	if r.ComputeHash() != r.Hash || r.ValidApprovals() < r.ApprovalsRequired {
-		return s.fail(ctx, r, "approvals", "the approvals do not cover this exact change (hash or count mismatch); nothing was sent", nil, "")
+		return s.fail(ctx, r, r.Attempts, "approvals", "the approvals do not cover this exact change (hash or count mismatch); nothing was sent", nil, "")
 	}
 	c, reqID, err := s.describe(ctx, r.Region, r.Cluster)
+	if errors.Is(err, ErrClusterGone) {
+		return s.gone(ctx, r, audit.System, audit.Origin{}, "DescribeClusters", reqID, "apply")
+	}
 	if errors.Is(err, ErrNotFound) {
-		return s.fail(ctx, r, "ClusterNotFound", "the cluster no longer exists; nothing was sent", nil, reqID)
+		return s.fail(ctx, r, r.Attempts, "ClusterNotFound", "the cluster could not be found in its region; nothing was sent", nil, reqID)
 	}
 	if err != nil {
-		return s.wait(ctx, r, "DescribeClusters", "could not read the cluster before applying: "+shortError(err), "", nil)
+		return s.wait(ctx, r, held("DescribeClusters", "could not read the cluster before applying ("+shortError(err)+")", reqID), nil)
 	}
 	live := LiveFrom(r.Region, c)
 	if drift := live.DriftFrom(r); len(drift) > 0 {
 		return s.markStale(ctx, audit.System, audit.Origin{}, r, drift, c, reqID)
 	}
 	if !live.Modifiable() {
-		return s.wait(ctx, r, "ClusterBusy", fmt.Sprintf("waiting for cluster: status %s, availability %s, roles in-sync: %t", live.Status, orNone(live.Availability), live.AllInSync()), reqID, c)
+		return s.wait(ctx, r, held("ClusterBusy", fmt.Sprintf("the cluster is not ready (status %s, availability %s, roles in-sync: %t)", live.Status, orNone(live.Availability), live.AllInSync()), reqID), c)
 	}
 	in := &redshift.ModifyClusterIamRolesInput{ClusterIdentifier: aws.String(r.Cluster)}
 	if len(r.Add) > 0 {
@@ -186,25 +189,28 @@ func (s *Service) attempt(ctx context.Context, r *Request) error {
 	if err == nil {
 		return s.applied(ctx, r, audit.ApplySucceeded, out, awsID, map[string]any{"attempt": attempt})
 	}
-	outcome, code, msg := classify(err)
-	switch outcome {
+	kind, o := classify(err, awsID)
+	switch kind {
 	case refusedForNow:
-		return s.wait(ctx, r, code, msg, awsID, nil)
+		return s.wait(ctx, r, o, nil)
 	case refused:
-		return s.fail(ctx, r, code, msg, nil, awsID)
+		return s.fail(ctx, r, r.Attempts, o.code, o.final(), nil, awsID)
+	case clusterGone:
+		return s.gone(ctx, r, audit.System, audit.Origin{}, "ModifyClusterIamRoles", awsID, "apply")
 	default:
 		if ctx.Err() != nil {
 			// Shutting down: leave the calling phase for reconcile.
 			return ctx.Err()
 		}
 		err := s.transition(ctx, r, func(cur *Request) { cur.NextAt = time.Time{} }, audit.Event{
-			Action: audit.ApplyUnknown, Outcome: audit.Unknown, AWSRequestID: awsID, ErrorCode: code, ErrorMessage: msg,
-			Params: audit.Params(map[string]any{"attempt": attempt}),
+			Action: o.action, Outcome: audit.Unknown, AWSRequestID: awsID, ErrorCode: o.code,
+			ErrorMessage: o.cause + "; Rolegate reads the cluster to see whether the change was applied",
+			Params:       audit.Params(map[string]any{"attempt": attempt}),
 		})
 		if err != nil {
 			return err
 		}
-		return s.reconcile(ctx, r, false)
+		return s.reconcile(ctx, r, &o)
 	}
 }
 
@@ -224,43 +230,51 @@ func (s *Service) applied(ctx context.Context, r *Request, action audit.Action, 
 }
 
 // wait puts the request back to wait for its cluster, or fails it when the
-// attempts are used up.
-func (s *Service) wait(ctx context.Context, r *Request, code, msg, awsID string, c *types.Cluster) error {
+// attempts are used up. The event, the stored reason and the attempt count
+// all come from o.
+func (s *Service) wait(ctx context.Context, r *Request, o attemptOutcome, c *types.Cluster) error {
 	attempts := r.Attempts
 	if r.State != Applying || r.Phase != PhaseCalling {
-		attempts++ // a wait without a call still counts against the limit
+		attempts++ // an attempt that was not claimed for a call counts now
 	}
 	if attempts >= s.o.MaxAttempts {
-		return s.fail(ctx, r, code, fmt.Sprintf("gave up after %d attempts: %s", attempts, msg), c, awsID)
+		return s.fail(ctx, r, attempts, o.code, o.exhausted(attempts), c, o.awsID)
 	}
 	next := s.now().Add(s.backoff(attempts))
+	msg := o.retrying(attempts, s.o.MaxAttempts, next)
 	return s.transition(ctx, r, func(cur *Request) {
 		cur.State, cur.Phase, cur.Attempts, cur.NextAt, cur.StateReason = Applying, PhaseWaiting, attempts, next, msg
 	}, audit.Event{
-		Action: audit.ApplyWaiting, Outcome: audit.Failure, AWSRequestID: awsID, ErrorCode: code, ErrorMessage: msg, Snapshot: inventory.SnapshotJSON(c),
-		Params: audit.Params(map[string]any{"attempt": attempts, "max_attempts": s.o.MaxAttempts, "next_attempt_at": fmtTime(next)}),
+		Action: o.action, Outcome: audit.Failure, AWSRequestID: o.awsID, ErrorCode: o.code, ErrorMessage: msg, Snapshot: inventory.SnapshotJSON(c),
+		Params: audit.Params(map[string]any{"attempt": attempts, "max_attempts": s.o.MaxAttempts, "sent": o.sent, "next_attempt_at": fmtTime(next)}),
 	})
 }
 
-func (s *Service) fail(ctx context.Context, r *Request, code, msg string, c *types.Cluster, awsID string) error {
+// fail ends the request as failed after attempts attempts, with msg as
+// both its stored reason and the event's message.
+func (s *Service) fail(ctx context.Context, r *Request, attempts int, code, msg string, c *types.Cluster, awsID string) error {
 	return s.transition(ctx, r, func(cur *Request) {
-		cur.State, cur.Phase, cur.NextAt, cur.StateReason = Failed, PhaseNone, time.Time{}, msg
+		cur.State, cur.Phase, cur.NextAt, cur.Attempts, cur.StateReason = Failed, PhaseNone, time.Time{}, attempts, msg
 	}, audit.Event{
 		Action: audit.ApplyFailed, Outcome: audit.Failure, AWSRequestID: awsID, ErrorCode: code, ErrorMessage: msg, Snapshot: inventory.SnapshotJSON(c),
-		Params: audit.Params(map[string]any{"attempts": r.Attempts}),
+		Params: audit.Params(map[string]any{"attempts": attempts, "max_attempts": s.o.MaxAttempts}),
 	})
 }
 
 // reconcile settles a call whose outcome is unknown by reading the
 // cluster: the change is there (applied), the cluster is still busy (read
 // again later), someone else changed it (stale), or it is not there. A call
-// lost in this process (a timeout, a 5xx) is then retried like a refused
-// one, within the attempt limit; a call interrupted by a crash is re-issued
-// once, and a second miss fails the request for an operator to look at.
-func (s *Service) reconcile(ctx context.Context, r *Request, afterCrash bool) error {
+// lost in this process (prior: a timeout, a 5xx) is then retried like a
+// refused one, within the attempt limit; a call interrupted by a crash
+// (prior nil) is re-issued once, and a second miss fails the request for an
+// operator to look at.
+func (s *Service) reconcile(ctx context.Context, r *Request, prior *attemptOutcome) error {
 	c, reqID, err := s.describe(ctx, r.Region, r.Cluster)
+	if errors.Is(err, ErrClusterGone) {
+		return s.gone(ctx, r, audit.System, audit.Origin{}, "DescribeClusters", reqID, "reconcile")
+	}
 	if errors.Is(err, ErrNotFound) {
-		return s.fail(ctx, r, "ClusterNotFound", "the cluster no longer exists", nil, reqID)
+		return s.fail(ctx, r, r.Attempts, "ClusterNotFound", "the cluster could not be found in its region", nil, reqID)
 	}
 	if err != nil {
 		next := s.now().Add(s.backoff(1))
@@ -281,17 +295,17 @@ func (s *Service) reconcile(ctx context.Context, r *Request, afterCrash bool) er
 			Action: audit.ApplyReconciled, Outcome: audit.Unknown, AWSRequestID: reqID, Snapshot: inventory.SnapshotJSON(c),
 			Params: audit.Params(map[string]any{"result": "cluster busy; reading it again later", "next_at": fmtTime(next)}),
 		})
-	case !afterCrash:
-		return s.wait(ctx, r, "NotApplied", "the change is not on the cluster after a call without an answer; retrying", reqID, c)
+	case prior != nil:
+		return s.wait(ctx, r, prior.notApplied(reqID), c)
 	case !r.Reissued:
 		return s.transition(ctx, r, func(cur *Request) {
-			cur.Phase, cur.NextAt, cur.Reissued, cur.StateReason = PhaseWaiting, time.Time{}, true, "the change is not on the cluster; sending it once more"
+			cur.Phase, cur.NextAt, cur.Reissued, cur.StateReason = PhaseWaiting, time.Time{}, true, "the change is not on the cluster after a call a restart interrupted; sending it once more"
 		}, audit.Event{
 			Action: audit.ApplyReconciled, Outcome: audit.Failure, AWSRequestID: reqID, Snapshot: inventory.SnapshotJSON(c),
 			Params: audit.Params(map[string]any{"result": "not applied; re-issuing once"}),
 		})
 	default:
-		return s.fail(ctx, r, "NotApplied", "the change is not on the cluster after it was re-issued once; an operator should look at the cluster", c, reqID)
+		return s.fail(ctx, r, r.Attempts, "NotApplied", "the change is not on the cluster after it was re-issued once; an operator should look at the cluster", c, reqID)
 	}
 }
 
@@ -299,6 +313,9 @@ func (s *Service) reconcile(ctx context.Context, r *Request, afterCrash bool) er
 // the final Cluster.
 func (s *Service) follow(ctx context.Context, r *Request) error {
 	c, reqID, err := s.describe(ctx, r.Region, r.Cluster)
+	if errors.Is(err, ErrClusterGone) {
+		return s.gone(ctx, r, audit.System, audit.Origin{}, "DescribeClusters", reqID, "follow")
+	}
 	if err != nil {
 		next := s.now().Add(s.o.FollowEvery)
 		return s.quietly(ctx, r, func(cur *Request) { cur.NextAt = next })
