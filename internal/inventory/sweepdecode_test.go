@@ -219,6 +219,91 @@ func noteFeatures(seen map[string]bool, c *types.Cluster) {
 	}
 }
 
+// noteMembers records which members of clusterMembers c has set.
+func noteMembers(seen map[string]bool, c *types.Cluster) {
+	v := reflect.ValueOf(c).Elem()
+	for _, m := range clusterMembers {
+		if !v.FieldByName(m.name).IsZero() {
+			seen["member "+m.name] = true
+		}
+	}
+}
+
+// TestSummaryKeepsTheMemberTableOnly fills every member of a Cluster and
+// checks that summary keeps exactly the members of clusterMembers (each
+// named as its types.Cluster field) with their values, and drops the rest.
+func TestSummaryKeepsTheMemberTableOnly(t *testing.T) {
+	full := &types.Cluster{}
+	fill(reflect.ValueOf(full).Elem())
+	kept := map[string]bool{}
+	for _, m := range clusterMembers {
+		if _, ok := reflect.TypeFor[types.Cluster]().FieldByName(m.name); !ok {
+			t.Errorf("member %s is not a field of types.Cluster", m.name)
+		}
+		if kept[m.name] {
+			t.Errorf("member %s listed twice", m.name)
+		}
+		kept[m.name] = true
+	}
+	if len(clusterMemberIndex) != len(clusterMembers) || len(clusterMemberNames) != len(clusterMembers) {
+		t.Errorf("index of %d and %d names for %d members", len(clusterMemberIndex), len(clusterMemberNames), len(clusterMembers))
+	}
+	s := reflect.ValueOf(summary(full)).Elem()
+	f := reflect.ValueOf(full).Elem()
+	for i := range f.NumField() {
+		name := f.Type().Field(i).Name
+		if !f.Type().Field(i).IsExported() {
+			continue
+		}
+		switch {
+		case name == "Endpoint":
+			want := &types.Endpoint{Address: full.Endpoint.Address, Port: full.Endpoint.Port}
+			if !reflect.DeepEqual(s.Field(i).Interface(), want) {
+				t.Errorf("Endpoint kept as %#v, want only its address and port", s.Field(i).Interface())
+			}
+		case kept[name]:
+			if !reflect.DeepEqual(s.Field(i).Interface(), f.Field(i).Interface()) {
+				t.Errorf("member %s not kept", name)
+			}
+		default:
+			if !s.Field(i).IsZero() {
+				t.Errorf("member %s kept but not in clusterMembers", name)
+			}
+		}
+	}
+}
+
+// fill sets every exported field of v, recursively, to a value that is
+// not the zero value.
+func fill(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fill(v.Elem())
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[time.Time]() {
+			v.Set(reflect.ValueOf(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)))
+			return
+		}
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				fill(v.Field(i))
+			}
+		}
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		fill(v.Index(0))
+	case reflect.String:
+		v.SetString("x")
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		v.SetInt(7)
+	case reflect.Float64:
+		v.SetFloat(1.5)
+	}
+}
+
 // TestSweepUsesDecoder runs the gateway's sweep (the decoder installed in
 // the SDK's stack) and checks that every page took the fast path and that
 // each cached cluster is summary() of the SDK's decoding of its page.
@@ -335,6 +420,19 @@ var edgeDocs = []string{
 </DescribeClustersResult><ResponseMetadata><RequestId>r2</RequestId></ResponseMetadata></DescribeClustersResponse>`,
 	`<R><Other><DescribeClustersResult/></Other><DescribeClustersResult/></R>`,
 	`<R><DescribeClustersResult><Clusters><Cluster><ClusterIdentifier>x</ClusterIdentifier></Cluster></Clusters></DescribeClustersResult>trailing <junk`,
+	// Every member of clusterMembers set (the simulator never sets ModifyStatus).
+	`<DescribeClustersResponse xmlns="http://redshift.amazonaws.com/doc/2012-12-01/"><DescribeClustersResult><Clusters><Cluster>` +
+		`<ClusterIdentifier>every</ClusterIdentifier><NodeType>ra3.xlplus</NodeType><ClusterStatus>available</ClusterStatus>` +
+		`<ClusterAvailabilityStatus>Modifying</ClusterAvailabilityStatus><ModifyStatus>modifying-iam-roles</ModifyStatus><DBName>dev</DBName>` +
+		`<ClusterCreateTime>2024-05-01T12:34:56.789Z</ClusterCreateTime><VpcId>vpc-0a1b</VpcId><AvailabilityZone>us-east-1a</AvailabilityZone>` +
+		`<PreferredMaintenanceWindow>sun:03:00-sun:03:30</PreferredMaintenanceWindow><ClusterVersion>1.0</ClusterVersion>` +
+		`<NumberOfNodes>2</NumberOfNodes><PubliclyAccessible>false</PubliclyAccessible><Encrypted>true</Encrypted>` +
+		`<KmsKeyId>arn:aws:kms:us-east-1:123456789012:key/k</KmsKeyId><Tags><Tag><Key>env</Key><Value>dev</Value></Tag></Tags>` +
+		`<IamRoles><ClusterIamRole><IamRoleArn>arn:aws:iam::123456789012:role/R</IamRoleArn><ApplyStatus>adding</ApplyStatus></ClusterIamRole></IamRoles>` +
+		`<PendingActions><member>a</member></PendingActions><DefaultIamRoleArn>arn:aws:iam::123456789012:role/R</DefaultIamRoleArn>` +
+		`<ClusterNamespaceArn>arn:aws:redshift:us-east-1:123456789012:namespace:n</ClusterNamespaceArn><MultiAZ>Disabled</MultiAZ>` +
+		`<Endpoint><Address>every.example</Address><Port>5439</Port><VpcEndpoints/></Endpoint><ClusterNodes/>` +
+		`</Cluster></Clusters></DescribeClustersResult><ResponseMetadata><RequestId>r3</RequestId></ResponseMetadata></DescribeClustersResponse>`,
 	// Left to the SDK:
 	`<R><DescribeClustersResult><Clusters><Cluster><clusteridentifier>x</clusteridentifier></Cluster></Clusters></DescribeClustersResult></R>`,
 	`<R><DescribeClustersResult><Clusters><Cluster><a:ClusterIdentifier xmlns:a="u">x</a:ClusterIdentifier></Cluster></Clusters></DescribeClustersResult></R>`,
@@ -359,9 +457,11 @@ var edgeDocs = []string{
 // TestSweepDecoderEdges compares, for each edge document, what the SDK
 // makes of it (through the real client) with what a call with the sweep's
 // decoder installed gives: the same clusters (summarised) and marker, or
-// an error in both.
+// an error in both. The documents the decoder reads itself set every
+// member of clusterMembers between them.
 func TestSweepDecoderEdges(t *testing.T) {
 	fastOK := 0
+	seen := map[string]bool{}
 	for i, doc := range edgeDocs {
 		want, werr := sdkDecodeErr([]byte(doc))
 		got, gerr := sweepDecodeCanned([]byte(doc))
@@ -380,13 +480,21 @@ func TestSweepDecoderEdges(t *testing.T) {
 		}
 		if _, _, err := decodeSweepPage([]byte(doc)); err == nil {
 			fastOK++
+			for _, c := range summaries(want.Clusters) {
+				noteMembers(seen, c)
+			}
 		}
 	}
-	if fastOK < 4 {
+	if fastOK < 5 {
 		t.Errorf("only %d edge documents read by the sweep decoder itself", fastOK)
 	}
+	for _, m := range clusterMembers {
+		if !seen["member "+m.name] {
+			t.Errorf("no edge document read by the sweep decoder sets member %s", m.name)
+		}
+	}
 	// The ones meant to go to the SDK do.
-	for _, doc := range edgeDocs[4:] {
+	for _, doc := range edgeDocs[5:] {
 		if _, _, err := decodeSweepPage([]byte(doc)); err == nil {
 			t.Errorf("sweep decoder accepted %q", doc)
 		}
