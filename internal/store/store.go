@@ -176,13 +176,20 @@ func wrapBusy(err error) error {
 	return err
 }
 
-// Ping checks that both pools answer.
+// Ping checks that both pools answer a query: the reader, and the
+// writer's single connection (so it waits while a transaction holds it,
+// up to ctx's deadline).
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.r.PingContext(ctx); err != nil {
-		return err
+	for _, p := range []struct {
+		name string
+		pool *sql.DB
+	}{{"reader", db.r}, {"writer", db.w}} {
+		var one int
+		if err := p.pool.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+			return fmt.Errorf("database %s: %s: %w", db.path, p.name, err)
+		}
 	}
-	var one int
-	return db.r.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	return nil
 }
 
 // Close closes both pools.
