@@ -29,7 +29,6 @@ const BusyTimeoutMillis = 5000
 type DB struct {
 	w, r *sql.DB
 	path string
-	log  *slog.Logger
 }
 
 // Open opens (creating if needed) the database at path, checks that it runs
@@ -54,7 +53,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 	w.SetConnMaxIdleTime(0)
 	w.SetConnMaxLifetime(0)
 
-	db := &DB{w: w, path: path, log: log}
+	db := &DB{w: w, path: path}
 	if err := db.checkWriter(ctx); err != nil {
 		w.Close()
 		return nil, err
