@@ -207,6 +207,42 @@ func TestRoleARNsCheckedForFormatPartitionAndTrust(t *testing.T) {
 		"AddIamRoles.IamRoleArn.1", "arn:aws-cn:iam::123456789012:role/R")).wantOK(t)
 }
 
+// The partition a role ARN must name follows the cluster's region,
+// the ISO partitions included (us-isof-* and eu-isof-* are aws-iso-f).
+func TestRoleARNPartitionFollowsTheRegion(t *testing.T) {
+	for region, partition := range map[string]string{
+		"us-east-1":       "aws",
+		"cn-north-1":      "aws-cn",
+		"us-gov-west-1":   "aws-us-gov",
+		"us-iso-east-1":   "aws-iso",
+		"us-isob-east-1":  "aws-iso-b",
+		"eu-isoe-west-1":  "aws-iso-e",
+		"us-isof-south-1": "aws-iso-f",
+		"eu-isof-south-1": "aws-iso-f",
+		"eusc-de-east-1":  "aws-eusc",
+	} {
+		t.Run(region, func(t *testing.T) {
+			e := newEnv(t, redshiftsim.Options{})
+			e.add(t, region, redshiftsim.ClusterSpec{ID: "alpha"})
+			if ns := aws.ToString(mustCluster(t, e, region, "alpha").ClusterNamespaceArn); !strings.HasPrefix(ns, "arn:"+partition+":redshift:"+region+":") {
+				t.Errorf("namespace ARN %q is not in partition %s", ns, partition)
+			}
+			other := "aws"
+			if partition == "aws" {
+				other = "aws-cn"
+			}
+			e.post(t, region, form("Action", "ModifyClusterIamRoles", "ClusterIdentifier", "alpha",
+				"AddIamRoles.IamRoleArn.1", "arn:"+other+":iam::123456789012:role/R")).
+				wantError(t, 400, "InvalidParameterValue", "The IAM role ARN arn:"+other+":iam::123456789012:role/R is not valid in region "+region+": it belongs to partition "+other+".")
+			_, err := e.client(region).ModifyClusterIamRoles(ctx(t), &redshift.ModifyClusterIamRolesInput{
+				ClusterIdentifier: aws.String("alpha"), AddIamRoles: []string{"arn:" + partition + ":iam::123456789012:role/R"}})
+			if err != nil {
+				t.Fatalf("a role of partition %s in %s: %v", partition, region, err)
+			}
+		})
+	}
+}
+
 // Quota: 50 roles (10 in ISO regions, or configured), checked before any
 // change so a failed call changes nothing.
 func TestRoleQuotaCheckedBeforeAnyChange(t *testing.T) {
