@@ -16,7 +16,7 @@ import (
 	"rolegate/internal/auth"
 )
 
-func TestItem07SignOutVisibleOnEveryPage(t *testing.T) {
+func TestSignOutButtonOnEveryPage(t *testing.T) {
 	var routes []*echo.Route
 	app := newTestAppWith(t, func(o *testOptions) { o.extra = func(e *echo.Echo) { routes = e.Routes() } })
 	admin := app.signIn(t, "ada", auth.RoleAdmin)
@@ -49,7 +49,7 @@ func fillParams(path, v string) string {
 	return regexp.MustCompile(`:[a-zA-Z_]+|\*`).ReplaceAllString(path, v)
 }
 
-func TestItem08ApprovingNeedsRecentAuthentication(t *testing.T) {
+func TestApprovingNeedsRecentSignIn(t *testing.T) {
 	handlers.WithRecentAuthProbe(t)
 	clock := newTestClock()
 	app := newTestAppWith(t, func(o *testOptions) { o.now = clock.now })
@@ -75,7 +75,7 @@ func TestItem08ApprovingNeedsRecentAuthentication(t *testing.T) {
 	}
 }
 
-func TestItem09StateChangesOnlyByPOSTWithCSRFToken(t *testing.T) {
+func TestStateChangesNeedPOSTAndValidCSRFToken(t *testing.T) {
 	app := newTestApp(t)
 	b := app.signIn(t, "vera", auth.RoleViewer)
 	wantStatus(t, b.get(t, "/logout"), http.StatusMethodNotAllowed, "GET /logout")
@@ -109,7 +109,7 @@ func TestItem09StateChangesOnlyByPOSTWithCSRFToken(t *testing.T) {
 	}
 }
 
-func TestItem10PasswordsHashedWithArgon2idAndUniqueSalt(t *testing.T) {
+func TestPasswordsHashedWithArgon2idAndUniqueSalt(t *testing.T) {
 	app := newTestApp(t)
 	ctx := context.Background()
 	app.ensureUser(t, "vera", auth.RoleViewer)
@@ -144,7 +144,7 @@ func TestItem10PasswordsHashedWithArgon2idAndUniqueSalt(t *testing.T) {
 	}
 }
 
-func TestItem11PasswordPolicy(t *testing.T) {
+func TestPasswordPolicyLengthCommonListNoTruncation(t *testing.T) {
 	app := newTestApp(t)
 	admin := app.signIn(t, "ada", auth.RoleAdmin)
 	add := func(user, pw string) (int, string) {
@@ -184,7 +184,7 @@ func TestItem11PasswordPolicy(t *testing.T) {
 	}
 }
 
-func TestItem12FailedSignInsThrottledPerAccountAndIP(t *testing.T) {
+func TestFailedSignInsThrottledPerAccountDespiteForwardedFor(t *testing.T) {
 	app := newTestApp(t)
 	l := handlers.DefaultLoginLimits
 	if perHour := l.AccountBurst + int(time.Hour/l.AccountEvery); perHour > 100 {
@@ -215,7 +215,7 @@ func TestItem12FailedSignInsThrottledPerAccountAndIP(t *testing.T) {
 	}
 }
 
-func TestItem13NoDefaultAdminAndAdminsUseASecondFactor(t *testing.T) {
+func TestNoDefaultAdminAndAdminsNeedSecondFactor(t *testing.T) {
 	app := newTestAppWith(t, func(o *testOptions) { o.adminMFA = true })
 	var n int
 	_ = app.db.Reader().QueryRowContext(context.Background(), `SELECT count(*) FROM users`).Scan(&n)
@@ -262,7 +262,7 @@ func TestItem13NoDefaultAdminAndAdminsUseASecondFactor(t *testing.T) {
 	app.signIn(t, "vera", auth.RoleViewer)
 }
 
-func TestItem14SameAnswerForUnknownUserAndWrongPassword(t *testing.T) {
+func TestUnknownUserAndWrongPasswordGetSameAnswer(t *testing.T) {
 	app := newTestApp(t)
 	app.ensureUser(t, "vera", auth.RoleViewer)
 	msg := regexp.MustCompile(`data-testid="login-error">([^<]*)<`)
@@ -282,7 +282,7 @@ func TestItem14SameAnswerForUnknownUserAndWrongPassword(t *testing.T) {
 	}
 }
 
-func TestItem16NoIDORObjectsReauthorisedPerRequest(t *testing.T) {
+func TestObjectIDsReauthorisedAndRoleChangesApplyAtOnce(t *testing.T) {
 	app := newTestApp(t)
 	admin := app.signIn(t, "ada", auth.RoleAdmin)
 	rita := app.signIn(t, "rita", auth.RoleRequester)
@@ -301,7 +301,7 @@ func TestItem16NoIDORObjectsReauthorisedPerRequest(t *testing.T) {
 	wantStatus(t, rita.get(t, "/admin/users"), http.StatusForbidden, "rita after being made viewer")
 }
 
-func TestItem21ContentSecurityPolicyWithScriptNonce(t *testing.T) {
+func TestPagesCarryStrictCSPWithScriptNonce(t *testing.T) {
 	app := newTestApp(t)
 	b := app.signIn(t, "vera", auth.RoleViewer)
 	for _, p := range []string{"/login", "/account", "/no/such/page"} {
@@ -326,7 +326,7 @@ func TestItem21ContentSecurityPolicyWithScriptNonce(t *testing.T) {
 	}
 }
 
-func TestItem22TransportAndContentHeaders(t *testing.T) {
+func TestResponsesCarryHSTSNosniffReferrerPolicyAndCharset(t *testing.T) {
 	app := newTestAppWith(t, func(o *testOptions) { o.https = true })
 	res := app.get(t, "/login")
 	res.Body.Close()
@@ -346,7 +346,7 @@ func TestItem22TransportAndContentHeaders(t *testing.T) {
 	}
 }
 
-func TestItem23AuthEventsRecordedWithWhoWhatWhereOutcome(t *testing.T) {
+func TestAuthEventsAuditedWithWhoWhatWhereOutcome(t *testing.T) {
 	app := newTestApp(t)
 	app.ensureUser(t, "vera", auth.RoleViewer)
 	b := app.newBrowser()
@@ -384,7 +384,7 @@ func TestItem23AuthEventsRecordedWithWhoWhatWhereOutcome(t *testing.T) {
 	}
 }
 
-func TestItem24NoPasswordsOrSessionIDsInLogsAndCRLFEncoded(t *testing.T) {
+func TestLogsAndAuditHoldNoSecretsAndEscapeCRLF(t *testing.T) {
 	var logs bytes.Buffer
 	app := newTestAppWith(t, func(o *testOptions) { o.logs = &logs })
 	app.ensureUser(t, "vera", auth.RoleViewer)
@@ -419,7 +419,7 @@ func TestItem24NoPasswordsOrSessionIDsInLogsAndCRLFEncoded(t *testing.T) {
 	}
 }
 
-func TestItem12FailedSignInsThrottledPerIPAcrossUsernames(t *testing.T) {
+func TestFailedSignInsThrottledPerAddressAcrossUsernames(t *testing.T) {
 	app := newTestAppWith(t, func(o *testOptions) {
 		o.limits = handlers.LoginLimits{AccountBurst: 10, AccountEvery: time.Hour, IPBurst: 3, IPEvery: time.Hour}
 	})

@@ -53,7 +53,7 @@ func findCookie(res *http.Response, suffix string) *http.Cookie {
 	return nil
 }
 
-func TestItem01SessionCookieFlags(t *testing.T) {
+func TestSessionCookieIsHostPrefixedSecureHttpOnly(t *testing.T) {
 	t.Run("over TLS", func(t *testing.T) {
 		app := newTestAppWith(t, func(o *testOptions) { o.https = true })
 		app.ensureUser(t, "vera", auth.RoleViewer)
@@ -81,7 +81,7 @@ func TestItem01SessionCookieFlags(t *testing.T) {
 	})
 }
 
-func TestItem02NewSessionIDAtLogin(t *testing.T) {
+func TestSignInIssuesNewSessionIDAndRetiresOldOne(t *testing.T) {
 	app := newTestApp(t)
 	b := app.signIn(t, "vera", auth.RoleViewer)
 	before := b.sessionCookie(t)
@@ -96,7 +96,7 @@ func TestItem02NewSessionIDAtLogin(t *testing.T) {
 	wantStatus(t, app.getWithCookie(t, "/account", after), http.StatusOK, "the new session cookie")
 }
 
-func TestItem03SessionIDFromCSPRNGWith256Bits(t *testing.T) {
+func TestSessionIDIs256RandomBitsStoredOnlyAsHash(t *testing.T) {
 	app := newTestApp(t)
 	seen := map[string]bool{}
 	for i := 0; i < 5; i++ {
@@ -125,7 +125,7 @@ func TestItem03SessionIDFromCSPRNGWith256Bits(t *testing.T) {
 	}
 }
 
-func TestItem04IdleTimeoutAndAbsoluteLifetime(t *testing.T) {
+func TestSessionEndsAfterIdleTimeoutAndAbsoluteLifetime(t *testing.T) {
 	clock := newTestClock()
 	app := newTestAppWith(t, func(o *testOptions) { o.now = clock.now })
 
@@ -151,7 +151,7 @@ func TestItem04IdleTimeoutAndAbsoluteLifetime(t *testing.T) {
 	}
 }
 
-func TestItem05LogoutDeletesServerSession(t *testing.T) {
+func TestSignOutDeletesServerSessionSoCopiedCookieFails(t *testing.T) {
 	app := newTestApp(t)
 	b := app.signIn(t, "vera", auth.RoleViewer)
 	copied := b.sessionCookie(t)
@@ -170,7 +170,7 @@ func TestItem05LogoutDeletesServerSession(t *testing.T) {
 	}
 }
 
-func TestItem06DisablingAUserOrEndingSessionsSignsThemOut(t *testing.T) {
+func TestDisablingUserOrEndingSessionsSignsThemOut(t *testing.T) {
 	app := newTestApp(t)
 	admin := app.signIn(t, "ada", auth.RoleAdmin)
 	vera := app.signIn(t, "vera", auth.RoleViewer)

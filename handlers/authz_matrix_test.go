@@ -28,7 +28,7 @@ var accessRoles = map[access]auth.Role{viewer: auth.RoleViewer, requester: auth.
 
 // routeExpectations lists every route of the router ("METHOD path" as
 // registered) with who may use it. A route missing here fails
-// TestItem15AuthorisationMatrix: add each new route with its rule.
+// TestEveryRouteEnforcesItsRoleOnTheServer: add each new route with its rule.
 func routeExpectations() map[string]access {
 	return map[string]access{
 		"GET /healthz":           public,
@@ -79,11 +79,11 @@ func routeExpectations() map[string]access {
 	}
 }
 
-// TestItem15AuthorisationMatrix walks every route of the real router as
+// TestEveryRouteEnforcesItsRoleOnTheServer walks every route of the real router as
 // each role and signed out, and checks the answer against
 // routeExpectations: signed out → 303 to /login, a role below the rule →
 // 403 (and an audit event), at or above → neither.
-func TestItem15AuthorisationMatrix(t *testing.T) {
+func TestEveryRouteEnforcesItsRoleOnTheServer(t *testing.T) {
 	var routes []*echo.Route
 	app := newTestAppWith(t, func(o *testOptions) { o.extra = func(e *echo.Echo) { routes = e.Routes() } })
 	target := app.ensureUser(t, "target", auth.RoleViewer)

@@ -17,8 +17,9 @@
 // and clear injected faults, GET /_sim/stats for call counters and the request
 // log, and POST /_sim/stats/reset.
 //
-// Behaviour AWS leaves unconfirmed follows the "Decisions" of the wire
-// contract: an empty or absent DefaultIamRoleArn leaves the default as it is
+// The wire contract the simulator is held to, and the decisions it makes
+// where AWS leaves behaviour unconfirmed, are in docs/redshift-contract.md.
+// In short: an empty or absent DefaultIamRoleArn leaves the default as it is
 // and only removing the default role clears it; duplicate adds, removals of
 // roles not associated and one ARN in both lists are InvalidParameterValue
 // unless Options.LenientDuplicates; more roles than the quota (50, 10 in the

@@ -113,7 +113,7 @@ func (p params) tags(prefix string) ([]tag, error) {
 	base := prefix + ".Tag."
 	type kv struct {
 		key, value string
-		hasK, hasV bool
+		hasK       bool
 	}
 	byIndex := map[int]*kv{}
 	for k, vs := range p.v {
@@ -141,7 +141,7 @@ func (p params) tags(prefix string) ([]tag, error) {
 		case "Key":
 			e.key, e.hasK = vs[0], true
 		case "Value":
-			e.value, e.hasV = vs[0], true
+			e.value = vs[0]
 		default:
 			return nil, errInvalidValue("Unknown parameter %s.", k)
 		}

@@ -78,9 +78,8 @@ type RegionStatus struct {
 	Region string
 	// Fetched is when the data shown was swept; zero when never.
 	Fetched time.Time
-	// Err is the last sweep's error, nil when it succeeded; ErrAt its time.
-	Err   error
-	ErrAt time.Time
+	// Err is the last sweep's error, nil when it succeeded.
+	Err error
 	// Clusters is how many clusters the data shown holds.
 	Clusters int
 }
@@ -210,7 +209,7 @@ var noData = &snapshot{}
 func (r *region) status() RegionStatus {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	st := RegionStatus{Region: r.name, Err: r.err, ErrAt: r.errAt}
+	st := RegionStatus{Region: r.name, Err: r.err}
 	if r.snap != nil {
 		st.Fetched = r.snap.fetched
 		st.Clusters = len(r.snap.clusters)

@@ -335,6 +335,19 @@ var edgeDocs = []string{
 </DescribeClustersResult><ResponseMetadata><RequestId>r2</RequestId></ResponseMetadata></DescribeClustersResponse>`,
 	`<R><Other><DescribeClustersResult/></Other><DescribeClustersResult/></R>`,
 	`<R><DescribeClustersResult><Clusters><Cluster><ClusterIdentifier>x</ClusterIdentifier></Cluster></Clusters></DescribeClustersResult>trailing <junk`,
+	// Every member of clusterMembers set (the simulator never sets ModifyStatus).
+	`<DescribeClustersResponse xmlns="http://redshift.amazonaws.com/doc/2012-12-01/"><DescribeClustersResult><Clusters><Cluster>` +
+		`<ClusterIdentifier>every</ClusterIdentifier><NodeType>ra3.xlplus</NodeType><ClusterStatus>available</ClusterStatus>` +
+		`<ClusterAvailabilityStatus>Modifying</ClusterAvailabilityStatus><ModifyStatus>modifying-iam-roles</ModifyStatus><DBName>dev</DBName>` +
+		`<ClusterCreateTime>2024-05-01T12:34:56.789Z</ClusterCreateTime><VpcId>vpc-0a1b</VpcId><AvailabilityZone>us-east-1a</AvailabilityZone>` +
+		`<PreferredMaintenanceWindow>sun:03:00-sun:03:30</PreferredMaintenanceWindow><ClusterVersion>1.0</ClusterVersion>` +
+		`<NumberOfNodes>2</NumberOfNodes><PubliclyAccessible>false</PubliclyAccessible><Encrypted>true</Encrypted>` +
+		`<KmsKeyId>arn:aws:kms:us-east-1:123456789012:key/k</KmsKeyId><Tags><Tag><Key>env</Key><Value>dev</Value></Tag></Tags>` +
+		`<IamRoles><ClusterIamRole><IamRoleArn>arn:aws:iam::123456789012:role/R</IamRoleArn><ApplyStatus>adding</ApplyStatus></ClusterIamRole></IamRoles>` +
+		`<PendingActions><member>a</member></PendingActions><DefaultIamRoleArn>arn:aws:iam::123456789012:role/R</DefaultIamRoleArn>` +
+		`<ClusterNamespaceArn>arn:aws:redshift:us-east-1:123456789012:namespace:n</ClusterNamespaceArn><MultiAZ>Disabled</MultiAZ>` +
+		`<Endpoint><Address>every.example</Address><Port>5439</Port><VpcEndpoints/></Endpoint><ClusterNodes/>` +
+		`</Cluster></Clusters></DescribeClustersResult><ResponseMetadata><RequestId>r3</RequestId></ResponseMetadata></DescribeClustersResponse>`,
 	// Left to the SDK:
 	`<R><DescribeClustersResult><Clusters><Cluster><clusteridentifier>x</clusteridentifier></Cluster></Clusters></DescribeClustersResult></R>`,
 	`<R><DescribeClustersResult><Clusters><Cluster><a:ClusterIdentifier xmlns:a="u">x</a:ClusterIdentifier></Cluster></Clusters></DescribeClustersResult></R>`,
@@ -359,9 +372,11 @@ var edgeDocs = []string{
 // TestSweepDecoderEdges compares, for each edge document, what the SDK
 // makes of it (through the real client) with what a call with the sweep's
 // decoder installed gives: the same clusters (summarised) and marker, or
-// an error in both.
+// an error in both. The documents the decoder reads itself set every
+// member of clusterMembers between them.
 func TestSweepDecoderEdges(t *testing.T) {
 	fastOK := 0
+	seen := map[string]bool{}
 	for i, doc := range edgeDocs {
 		want, werr := sdkDecodeErr([]byte(doc))
 		got, gerr := sweepDecodeCanned([]byte(doc))
@@ -380,13 +395,21 @@ func TestSweepDecoderEdges(t *testing.T) {
 		}
 		if _, _, err := decodeSweepPage([]byte(doc)); err == nil {
 			fastOK++
+			for _, c := range summaries(want.Clusters) {
+				noteMembers(seen, c)
+			}
 		}
 	}
-	if fastOK < 4 {
+	if fastOK < 5 {
 		t.Errorf("only %d edge documents read by the sweep decoder itself", fastOK)
 	}
+	for _, m := range clusterMembers {
+		if !seen["member "+m.name] {
+			t.Errorf("no edge document read by the sweep decoder sets member %s", m.name)
+		}
+	}
 	// The ones meant to go to the SDK do.
-	for _, doc := range edgeDocs[4:] {
+	for _, doc := range edgeDocs[5:] {
 		if _, _, err := decodeSweepPage([]byte(doc)); err == nil {
 			t.Errorf("sweep decoder accepted %q", doc)
 		}

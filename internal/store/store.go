@@ -29,7 +29,6 @@ const BusyTimeoutMillis = 5000
 type DB struct {
 	w, r *sql.DB
 	path string
-	log  *slog.Logger
 }
 
 // Open opens (creating if needed) the database at path, checks that it runs
@@ -54,7 +53,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 	w.SetConnMaxIdleTime(0)
 	w.SetConnMaxLifetime(0)
 
-	db := &DB{w: w, path: path, log: log}
+	db := &DB{w: w, path: path}
 	if err := db.checkWriter(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -176,13 +175,20 @@ func wrapBusy(err error) error {
 	return err
 }
 
-// Ping checks that both pools answer.
+// Ping checks that both pools answer a query: the reader, and the
+// writer's single connection (so it waits while a transaction holds it,
+// up to ctx's deadline).
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.r.PingContext(ctx); err != nil {
-		return err
+	for _, p := range []struct {
+		name string
+		pool *sql.DB
+	}{{"reader", db.r}, {"writer", db.w}} {
+		var one int
+		if err := p.pool.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+			return fmt.Errorf("database %s: %s: %w", db.path, p.name, err)
+		}
 	}
-	var one int
-	return db.r.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	return nil
 }
 
 // Close closes both pools.

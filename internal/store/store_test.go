@@ -209,3 +209,34 @@ func TestConcurrentWritersNeverBusy(t *testing.T) {
 		t.Fatalf("n = %d, want 400", n)
 	}
 }
+
+// TestPingChecksBothPools closes one pool at a time under an open
+// database: Ping must fail, naming that pool, while the other still works.
+func TestPingChecksBothPools(t *testing.T) {
+	ctx := context.Background()
+	for _, pool := range []string{"writer", "reader"} {
+		t.Run(pool+" closed", func(t *testing.T) {
+			db, err := store.Open(ctx, filepath.Join(t.TempDir(), "ping.db"), quiet())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if err := db.Ping(ctx); err != nil {
+				t.Fatalf("ping of an open database: %v", err)
+			}
+			closed, other := db.Writer(), db.Reader()
+			if pool == "reader" {
+				closed, other = other, closed
+			}
+			if err := closed.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := other.PingContext(ctx); err != nil {
+				t.Fatalf("the other pool stopped answering: %v", err)
+			}
+			if err := db.Ping(ctx); err == nil || !strings.Contains(err.Error(), pool) {
+				t.Fatalf("ping with the %s closed: %v, want an error naming the %s", pool, err, pool)
+			}
+		})
+	}
+}

@@ -16,9 +16,13 @@ import (
 	"rolegate/redshiftsim"
 )
 
-// 1. Requests: POST form or GET query string, Action required, unknown
+// The tests here and in contract_responses_test.go hold the simulator to the
+// wire contract written down in docs/redshift-contract.md, one test per
+// item.
+
+// Requests: POST form or GET query string, Action required, unknown
 // Action refused, any SigV4 credentials, the region from the scope.
-func TestMustReproduce01Requests(t *testing.T) {
+func TestRequestsByPOSTOrGETWithRegionFromSignature(t *testing.T) {
 	e := newEnv(t, redshiftsim.Options{})
 	e.add(t, "eu-west-1", redshiftsim.ClusterSpec{ID: "alpha"})
 
@@ -58,9 +62,9 @@ func TestMustReproduce01Requests(t *testing.T) {
 	}
 }
 
-// 2. List parameters: .N in any order, "Key=" as an empty list,
+// List parameters: .N in any order, "Key=" as an empty list,
 // "DefaultIamRoleArn=" as not set.
-func TestMustReproduce02ListParameters(t *testing.T) {
+func TestListParametersByIndexEmptyListsAndUnsetDefault(t *testing.T) {
 	e := newEnv(t, redshiftsim.Options{})
 	e.add(t, "us-east-1", redshiftsim.ClusterSpec{ID: "alpha", Roles: []redshiftsim.RoleSpec{{ARN: roleA}}, DefaultRole: roleA})
 
@@ -110,8 +114,8 @@ func TestMustReproduce02ListParameters(t *testing.T) {
 	}
 }
 
-// 3. Missing or unknown cluster.
-func TestMustReproduce03MissingOrUnknownCluster(t *testing.T) {
+// Missing or unknown cluster.
+func TestMissingClusterIdentifierAndUnknownClusterRefused(t *testing.T) {
 	e := newEnv(t, redshiftsim.Options{})
 	e.post(t, "us-east-1", form("Action", "ModifyClusterIamRoles", "AddIamRoles.IamRoleArn.1", roleA)).
 		wantError(t, 400, "MissingParameter", "The request must contain the parameter ClusterIdentifier.")
@@ -128,9 +132,9 @@ func TestMustReproduce03MissingOrUnknownCluster(t *testing.T) {
 	}
 }
 
-// 4. State check: anything but an idle available cluster is refused with
+// State check: anything but an idle available cluster is refused with
 // InvalidClusterState, as are clusters whose roles are still changing.
-func TestMustReproduce04StateCheck(t *testing.T) {
+func TestModifyRefusedUnlessClusterAvailableAndSettled(t *testing.T) {
 	e := newEnv(t, redshiftsim.Options{RoleDelay: 60e9, StateDelay: 60e9})
 	e.add(t, "us-east-1", redshiftsim.ClusterSpec{ID: "paused", Status: "paused"})
 	e.add(t, "us-east-1", redshiftsim.ClusterSpec{ID: "modifying", Status: "modifying"})
@@ -167,9 +171,9 @@ func TestMustReproduce04StateCheck(t *testing.T) {
 	}
 }
 
-// 5. ARN validation: format, partition of the region, service-linked roles,
+// ARN validation: format, partition of the region, service-linked roles,
 // and the trust hook.
-func TestMustReproduce05ARNValidation(t *testing.T) {
+func TestRoleARNsCheckedForFormatPartitionAndTrust(t *testing.T) {
 	untrusted := "arn:aws:iam::123456789012:role/NoRedshiftTrust"
 	e := newEnv(t, redshiftsim.Options{RoleTrusted: func(region, arn string) bool { return arn != untrusted }})
 	e.add(t, "us-east-1", redshiftsim.ClusterSpec{ID: "alpha"})
@@ -203,9 +207,45 @@ func TestMustReproduce05ARNValidation(t *testing.T) {
 		"AddIamRoles.IamRoleArn.1", "arn:aws-cn:iam::123456789012:role/R")).wantOK(t)
 }
 
-// 6. Quota: 50 roles (10 in ISO regions, or configured), checked before any
+// The partition a role ARN must name follows the cluster's region,
+// the ISO partitions included (us-isof-* and eu-isof-* are aws-iso-f).
+func TestRoleARNPartitionFollowsTheRegion(t *testing.T) {
+	for region, partition := range map[string]string{
+		"us-east-1":       "aws",
+		"cn-north-1":      "aws-cn",
+		"us-gov-west-1":   "aws-us-gov",
+		"us-iso-east-1":   "aws-iso",
+		"us-isob-east-1":  "aws-iso-b",
+		"eu-isoe-west-1":  "aws-iso-e",
+		"us-isof-south-1": "aws-iso-f",
+		"eu-isof-south-1": "aws-iso-f",
+		"eusc-de-east-1":  "aws-eusc",
+	} {
+		t.Run(region, func(t *testing.T) {
+			e := newEnv(t, redshiftsim.Options{})
+			e.add(t, region, redshiftsim.ClusterSpec{ID: "alpha"})
+			if ns := aws.ToString(mustCluster(t, e, region, "alpha").ClusterNamespaceArn); !strings.HasPrefix(ns, "arn:"+partition+":redshift:"+region+":") {
+				t.Errorf("namespace ARN %q is not in partition %s", ns, partition)
+			}
+			other := "aws"
+			if partition == "aws" {
+				other = "aws-cn"
+			}
+			e.post(t, region, form("Action", "ModifyClusterIamRoles", "ClusterIdentifier", "alpha",
+				"AddIamRoles.IamRoleArn.1", "arn:"+other+":iam::123456789012:role/R")).
+				wantError(t, 400, "InvalidParameterValue", "The IAM role ARN arn:"+other+":iam::123456789012:role/R is not valid in region "+region+": it belongs to partition "+other+".")
+			_, err := e.client(region).ModifyClusterIamRoles(ctx(t), &redshift.ModifyClusterIamRolesInput{
+				ClusterIdentifier: aws.String("alpha"), AddIamRoles: []string{"arn:" + partition + ":iam::123456789012:role/R"}})
+			if err != nil {
+				t.Fatalf("a role of partition %s in %s: %v", partition, region, err)
+			}
+		})
+	}
+}
+
+// Quota: 50 roles (10 in ISO regions, or configured), checked before any
 // change so a failed call changes nothing.
-func TestMustReproduce06Quota(t *testing.T) {
+func TestRoleQuotaCheckedBeforeAnyChange(t *testing.T) {
 	roles := func(region string, n int) []string {
 		out := make([]string, n)
 		for i := range out {
@@ -252,9 +292,9 @@ func TestMustReproduce06Quota(t *testing.T) {
 	}
 }
 
-// 7. Duplicates: strict (InvalidParameterValue) by default, no-ops with
+// Duplicates: strict (InvalidParameterValue) by default, no-ops with
 // LenientDuplicates.
-func TestMustReproduce07Duplicates(t *testing.T) {
+func TestDuplicateRoleChangesStrictOrLenient(t *testing.T) {
 	cases := []struct {
 		name      string
 		add, rm   []string

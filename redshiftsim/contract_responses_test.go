@@ -19,9 +19,13 @@ import (
 	"rolegate/redshiftsim"
 )
 
-// 8. Default role: must be among the roles after the change; removing the
+// The tests here and in contract_requests_test.go hold the simulator to the
+// wire contract written down in docs/redshift-contract.md, one test per
+// item.
+
+// Default role: must be among the roles after the change; removing the
 // default clears it; no default means no element.
-func TestMustReproduce08DefaultRole(t *testing.T) {
+func TestDefaultRoleMustBeAmongResultingRoles(t *testing.T) {
 	e := newEnv(t, redshiftsim.Options{})
 	e.add(t, "us-east-1", redshiftsim.ClusterSpec{ID: "alpha", Roles: []redshiftsim.RoleSpec{{ARN: roleA}, {ARN: roleB}}, DefaultRole: roleA})
 	c := e.client("us-east-1")
@@ -65,9 +69,9 @@ func TestMustReproduce08DefaultRole(t *testing.T) {
 	}
 }
 
-// 9. Role lifecycle: adding/removing at once, Modifying meanwhile, settled
+// Role lifecycle: adding/removing at once, Modifying meanwhile, settled
 // after the delay; DescribeClusters shows the same.
-func TestMustReproduce09RoleLifecycle(t *testing.T) {
+func TestRolesSettleFromAddingAndRemovingAfterDelay(t *testing.T) {
 	for _, status := range []string{"", "modifying"} {
 		t.Run("status="+status, func(t *testing.T) {
 			e := newEnv(t, redshiftsim.Options{RoleDelay: time.Minute, RoleChangeStatus: status})
@@ -112,9 +116,9 @@ func TestMustReproduce09RoleLifecycle(t *testing.T) {
 	}
 }
 
-// 10. DescribeClusters: filters, parameter checks, opaque markers, stable
+// DescribeClusters: filters, parameter checks, opaque markers, stable
 // order, tag filters, <Clusters/> when empty.
-func TestMustReproduce10DescribeClusters(t *testing.T) {
+func TestDescribeClustersFiltersPagesAndChecksParameters(t *testing.T) {
 	e := newEnv(t, redshiftsim.Options{})
 	for i := 30; i >= 1; i-- { // added out of order: the listing is sorted anyway
 		tags := map[string]string{"environment": []string{"production", "staging", "dev"}[i%3]}
@@ -218,9 +222,9 @@ func TestMustReproduce10DescribeClusters(t *testing.T) {
 	}
 }
 
-// 11. XML rendering: namespace, wrappers, request ID, element names, empty
+// XML rendering: namespace, wrappers, request ID, element names, empty
 // lists, no empty scalars, booleans, timestamps, escaping.
-func TestMustReproduce11XMLRendering(t *testing.T) {
+func TestResponsesRenderedAsAWSRendersThem(t *testing.T) {
 	e := newEnv(t, redshiftsim.Options{})
 	e.add(t, "us-east-1", redshiftsim.ClusterSpec{ID: "alpha", Roles: []redshiftsim.RoleSpec{{ARN: roleA}}, DefaultRole: roleA,
 		Tags: map[string]string{"owner": `Ann & Bob <"data">`}})
@@ -269,9 +273,9 @@ func TestMustReproduce11XMLRendering(t *testing.T) {
 	}
 }
 
-// 12. Errors: envelope, status and content type; throttling and 5xx faults
+// Errors: envelope, status and content type; throttling and 5xx faults
 // exercise the SDK's retries.
-func TestMustReproduce12Errors(t *testing.T) {
+func TestErrorEnvelopeAndInjectedFaults(t *testing.T) {
 	e := newEnv(t, redshiftsim.Options{})
 	e.add(t, "us-east-1", redshiftsim.ClusterSpec{ID: "alpha", Status: "paused"})
 	e.post(t, "us-east-1", form("Action", "ModifyClusterIamRoles", "ClusterIdentifier", "alpha", "AddIamRoles.IamRoleArn.1", roleA)).
@@ -319,9 +323,9 @@ func TestMustReproduce12Errors(t *testing.T) {
 	}
 }
 
-// 13. Waiters: ClusterAvailable reaches available and ClusterDeleted gets
+// Waiters: ClusterAvailable reaches available and ClusterDeleted gets
 // ClusterNotFound.
-func TestMustReproduce13Waiters(t *testing.T) {
+func TestSDKWaitersReachAvailableAndDeleted(t *testing.T) {
 	e := newEnv(t, redshiftsim.Options{StateDelay: time.Minute})
 	c := e.client("us-east-1")
 	if _, err := c.CreateCluster(ctx(t), &redshift.CreateClusterInput{ClusterIdentifier: aws.String("w"), NodeType: aws.String("ra3.xlplus"),
@@ -356,9 +360,9 @@ func TestMustReproduce13Waiters(t *testing.T) {
 	}
 }
 
-// 14. Client tests (aws-sdk-go-v2 part; the AWS CLI and boto3 have tests of
+// Client tests (aws-sdk-go-v2 part; the AWS CLI and boto3 have tests of
 // their own): typed errors, the empty-list encoding, paging.
-func TestMustReproduce14ClientTests(t *testing.T) {
+func TestSDKTypedErrorsEmptyListsAndPaginator(t *testing.T) {
 	e := newEnv(t, redshiftsim.Options{})
 	e.add(t, "us-east-1", redshiftsim.ClusterSpec{ID: "paused", Status: "paused"})
 	c := e.client("us-east-1")
@@ -389,9 +393,9 @@ func TestMustReproduce14ClientTests(t *testing.T) {
 	}
 }
 
-// 15. Concurrency: 100 concurrent clients; of two concurrent modifications
+// Concurrency: 100 concurrent clients; of two concurrent modifications
 // of one cluster, the second is refused.
-func TestMustReproduce15Concurrency(t *testing.T) {
+func TestConcurrentModificationsOfOneClusterRefused(t *testing.T) {
 	e := newEnv(t, redshiftsim.Options{RoleDelay: time.Minute})
 	for i := 0; i < 10; i++ {
 		e.add(t, "us-east-1", redshiftsim.ClusterSpec{ID: fmt.Sprintf("c%d", i)})
