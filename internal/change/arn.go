@@ -99,7 +99,7 @@ func PartitionOf(region string) string {
 		return "aws-iso"
 	case strings.HasPrefix(region, "eu-isoe-"):
 		return "aws-iso-e"
-	case strings.HasPrefix(region, "us-isof-"):
+	case strings.HasPrefix(region, "us-isof-"), strings.HasPrefix(region, "eu-isof-"):
 		return "aws-iso-f"
 	case strings.HasPrefix(region, "eusc-"):
 		return "aws-eusc"
