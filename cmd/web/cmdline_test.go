@@ -17,7 +17,6 @@ import (
 // expects to stay untouched, so that a setting lost in parsing shows.
 func rolegateCmd(t *testing.T, unused, input string, args ...string) (string, error) {
 	t.Helper()
-	stdin = strings.NewReader(input)
 	env := func(k string) string {
 		switch k {
 		case "ROLEGATE_DB":
@@ -28,7 +27,7 @@ func rolegateCmd(t *testing.T, unused, input string, args ...string) (string, er
 		return ""
 	}
 	var out bytes.Buffer
-	err := run(context.Background(), args, env, &out, &out)
+	err := runInput(context.Background(), args, env, strings.NewReader(input), &out, &out)
 	return out.String(), err
 }
 

@@ -20,10 +20,6 @@ import (
 	"rolegate/internal/store"
 )
 
-// stdin is where `user add` and `user passwd` read the password (one line),
-// so that it never appears in the process list or shell history.
-var stdin io.Reader = os.Stdin
-
 // userVerbs is the table behind `rolegate user`: each verb, its arguments
 // and what it does.
 var userVerbs = []struct{ name, args, doc string }{
@@ -53,7 +49,9 @@ func userUsage() string {
 }
 
 // runUser administers users from the shell: rolegate user add|set-role|...
-func runUser(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// add and passwd read the password from stdin, so that it never appears in
+// the process list or shell history.
+func runUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	before, verb, after := splitVerb(args)
 	if verb == "" {
 		return groupUsage("user", userUsage(), before, stderr)
@@ -100,7 +98,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	c := &userCmd{actor: shellActor(getenv), db: db, users: auth.NewUsers(db), audit: audit.New(db), stdout: stdout}
 	switch verb {
 	case "add":
-		return c.add(ctx, cargs[0], *roleName, *name, stderr)
+		return c.add(ctx, cargs[0], *roleName, *name, stdin, stderr)
 	case "set-role":
 		role, err := auth.ParseRole(cargs[1])
 		if err != nil {
@@ -115,7 +113,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return c.change(ctx, cargs[0], audit.UserEnabled, nil, "enabled",
 			func(tx *sql.Tx, u *auth.User) error { return c.users.SetDisabled(ctx, tx, u.ID, false) })
 	case "passwd":
-		pw, err := readPassword(stderr)
+		pw, err := readPassword(stdin, stderr)
 		if err != nil {
 			return err
 		}
@@ -147,7 +145,7 @@ type userCmd struct {
 
 // readPassword reads the password: typed twice without echo on a
 // terminal, otherwise one line of standard input.
-func readPassword(stderr io.Writer) (string, error) {
+func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		fmt.Fprint(stderr, "Password (12 to 128 characters): ")
 		first, err := term.ReadPassword(int(f.Fd()))
@@ -180,12 +178,12 @@ func readPassword(stderr io.Writer) (string, error) {
 	return pw, nil
 }
 
-func (c *userCmd) add(ctx context.Context, username, roleName, name string, stderr io.Writer) error {
+func (c *userCmd) add(ctx context.Context, username, roleName, name string, stdin io.Reader, stderr io.Writer) error {
 	role, err := auth.ParseRole(roleName)
 	if err != nil {
 		return err
 	}
-	pw, err := readPassword(stderr)
+	pw, err := readPassword(stdin, stderr)
 	if err != nil {
 		return err
 	}
