@@ -103,6 +103,8 @@ func TestSubcommandHelpShowsOnlyItsSettings(t *testing.T) {
 		{[]string{"audit", "generate", "-h"}, []string{"-n", "-seed", "-db"}, []string{"-audit-anchor-file"}},
 		{[]string{"audit", "-h"}, []string{"verify", "export", "anchor", "generate"}, nil},
 		{[]string{"user", "-h"}, []string{"add", "set-role", "-db", "ROLEGATE_DB"}, []string{"-audit-anchor-file"}},
+		{[]string{"user", "help"}, []string{"add", "set-role", "-db"}, nil},
+		{[]string{"audit", "help"}, []string{"verify", "export"}, nil},
 		{[]string{"user", "add", "-h"}, []string{"-role", "-name", "-db"}, []string{"-audit-anchor-file"}},
 	}
 	for _, tc := range cases {

@@ -53,7 +53,10 @@ func userUsage() string {
 // the process list or shell history.
 func runUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	before, verb, after := splitVerb(args)
-	if verb == "" {
+	if verb == "" || verb == "help" {
+		if verb == "help" {
+			before = append(before, "-h")
+		}
 		return groupUsage("user", userUsage(), before, stderr)
 	}
 	var v *verbLine
