@@ -6,7 +6,9 @@
 //
 //	go test -race -count=1 -tags e2e ./e2e/
 //
-// They skip when chromium is missing, unless ROLEGATE_REQUIRE_TOOLS=1 (as in
-// CI), which makes a missing browser a failure. With ROLEGATE_SCREENSHOTS=1
+// They skip when chromium is missing (ROLEGATE_CHROMIUM names another
+// browser), and TestMain then prints one line saying so with the install
+// command; ROLEGATE_REQUIRE_TOOLS=1 (as in CI) makes a missing browser a
+// failure. With ROLEGATE_SCREENSHOTS=1
 // they also save screenshots of the main screens under docs/screenshots.
 package e2e

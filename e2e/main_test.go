@@ -12,14 +12,16 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"rolegate/internal/toolcheck"
 )
 
 // suite is what every test shares: the running server and the browser.
 // TestMain sets it once before any test runs.
 var suite struct {
-	skip    string          // why the tests skip; empty when they run
-	baseURL string          // the server, http://127.0.0.1:port
-	browser context.Context // the chromedp context that owns the browser
+	missing *toolcheck.Missing // chromium, when the tests skip without it; nil when they run
+	baseURL string             // the server, http://127.0.0.1:port
+	browser context.Context    // the chromedp context that owns the browser
 	srv     *server
 	shots   string // directory for screenshots; empty unless ROLEGATE_SCREENSHOTS=1
 }
@@ -27,14 +29,16 @@ var suite struct {
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
 
 func runMain(m *testing.M) int {
-	chrome := findChromium()
+	chrome, problem := findChromium()
 	if chrome == "" {
-		if os.Getenv("ROLEGATE_REQUIRE_TOOLS") == "1" {
-			fmt.Fprintln(os.Stderr, "e2e: chromium is not installed (apt-get install chromium) and ROLEGATE_REQUIRE_TOOLS=1")
+		suite.missing = &toolcheck.Missing{Suite: "rolegate/e2e: the browser tests", Problem: problem, Install: "apt-get install chromium"}
+		if toolcheck.Required() {
+			fmt.Fprintf(os.Stderr, "e2e: %s (install: %s) and %s=1\n", problem, suite.missing.Install, toolcheck.RequireEnv)
 			return 1
 		}
-		suite.skip = "chromium is not installed (apt-get install chromium); set ROLEGATE_REQUIRE_TOOLS=1 to fail instead"
-		return m.Run()
+		code := m.Run()
+		suite.missing.Report()
+		return code
 	}
 	tmp, err := os.MkdirTemp("", "rolegate-e2e-")
 	if err != nil {
@@ -89,18 +93,22 @@ func runMain(m *testing.M) int {
 	return code
 }
 
-// findChromium returns the path of Debian's chromium, or of another
-// Chromium-based browser on PATH, or "" when there is none.
-func findChromium() string {
+// findChromium returns the path of the browser named by ROLEGATE_CHROMIUM,
+// or else of Debian's chromium or another Chromium-based browser on PATH;
+// when there is none, it returns "" and what is wrong.
+func findChromium() (path, problem string) {
 	if p := os.Getenv("ROLEGATE_CHROMIUM"); p != "" {
-		return p
+		if found, err := exec.LookPath(p); err == nil {
+			return found, ""
+		}
+		return "", fmt.Sprintf("ROLEGATE_CHROMIUM=%s is not an executable", p)
 	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome-stable", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
-			return p
+			return p, ""
 		}
 	}
-	return ""
+	return "", "chromium is not installed"
 }
 
 // needSuite skips the test when the browser is missing and marks it
@@ -108,8 +116,8 @@ func findChromium() string {
 // cluster, so they run side by side.
 func needSuite(t *testing.T) {
 	t.Helper()
-	if suite.skip != "" {
-		t.Skip(suite.skip)
+	if suite.missing != nil {
+		suite.missing.Skip(t)
 	}
 	t.Parallel()
 }

@@ -2,6 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -13,30 +16,72 @@ type awsCLI struct {
 	bin  string
 	url  string
 	env  []string
-	v2   bool
-	errc int // exit code of a service error: 254 for v2, 255 for v1
+	errc int // exit status of a service error, which depends on the CLI's major version
 }
 
 func newAWSCLI(t *testing.T, url, region string) *awsCLI {
-	bin := needTool(t, "aws")
+	bin := needTool(t, "aws", awsCLIMissing)
 	env := toolEnv(t, region)
-	cliVersion.Do(func() {
+	awsCLIOnPath.once.Do(func() {
 		ver := runTool(t, env, bin, "--version")
-		cliIsV2 = strings.Contains(ver.stdout+ver.stderr, "aws-cli/2.")
+		awsCLIOnPath.v, awsCLIOnPath.err = parseAWSCLIVersion(ver.stdout + ver.stderr)
 	})
-	c := &awsCLI{t: t, bin: bin, url: url, env: env, v2: cliIsV2, errc: 255}
-	if cliIsV2 {
-		c.errc = 254
+	v, err := awsCLIOnPath.v, awsCLIOnPath.err
+	if err == nil {
+		err = v.check()
 	}
-	return c
+	if err != nil {
+		t.Fatalf("%s: %v", bin, err)
+	}
+	t.Logf("AWS CLI %s (a service error exits %d)", v.text, v.serviceErrorExit())
+	return &awsCLI{t: t, bin: bin, url: url, env: env, errc: v.serviceErrorExit()}
 }
 
-// The CLI's major version decides its exit code for service errors; it is
-// asked once per test run because each start of the CLI is slow.
-var (
-	cliVersion sync.Once
-	cliIsV2    bool
-)
+// awsCLIOnPath is the version of the aws on PATH, asked once per test run
+// because each start of the CLI is slow.
+var awsCLIOnPath struct {
+	once sync.Once
+	v    cliVersion
+	err  error
+}
+
+// cliVersion is what `aws --version` says, e.g. "aws-cli/2.9.19 Python/3.11.2
+// Linux/6.1.0 source/x86_64.debian.12" (version 1 prints the same shape).
+type cliVersion struct {
+	text  string // "2.9.19"
+	major int
+}
+
+var cliVersionRE = regexp.MustCompile(`\baws-cli/((\d+)\.\d+\.\d+)`)
+
+func parseAWSCLIVersion(out string) (cliVersion, error) {
+	m := cliVersionRE.FindStringSubmatch(out)
+	if m == nil {
+		return cliVersion{}, fmt.Errorf("`aws --version` printed %q, not aws-cli/X.Y.Z: is this the AWS CLI?", strings.TrimSpace(out))
+	}
+	major, err := strconv.Atoi(m[2])
+	if err != nil {
+		return cliVersion{}, fmt.Errorf("aws-cli version %q: %w", m[1], err)
+	}
+	return cliVersion{text: m[1], major: major}, nil
+}
+
+// check refuses a major version whose behaviour the tests do not know.
+func (v cliVersion) check() error {
+	if v.major != 1 && v.major != 2 {
+		return fmt.Errorf("AWS CLI %s: the tests know versions 1 and 2 only", v.text)
+	}
+	return nil
+}
+
+// serviceErrorExit is the CLI's exit status when the service returns an
+// error: 254 since version 2, 255 in version 1 (where 254 did not exist).
+func (v cliVersion) serviceErrorExit() int {
+	if v.major >= 2 {
+		return 254
+	}
+	return 255
+}
 
 func (c *awsCLI) run(args ...string) toolResult {
 	c.t.Helper()
@@ -108,6 +153,38 @@ const (
 	cliRoleA = "arn:aws:iam::123456789012:role/CliRoleA"
 	cliRoleB = "arn:aws:iam::123456789012:role/CliRoleB"
 )
+
+func TestAWSCLIVersionDecidesTheServiceErrorExitStatus(t *testing.T) {
+	for _, tc := range []struct {
+		out   string
+		major int
+		exit  int
+		bad   bool
+	}{
+		{"aws-cli/1.45.11 Python/3.11.7 Linux/6.18.44-fc-v1300 botocore/1.43.11\n", 1, 255, false},
+		{"aws-cli/1.18.69 Python/2.7.18 Linux/5.4.0 botocore/1.16.19\n", 1, 255, false}, // printed on standard error
+		{"aws-cli/2.9.19 Python/3.11.2 Linux/6.1.0-28-amd64 source/x86_64.debian.12 prompt/off\n", 2, 254, false},
+		{"aws-cli/2.31.20 Python/3.13.7 Linux/6.8.0 exe/x86_64.ubuntu.24\n", 2, 254, false},
+		{"aws-cli/3.0.0 Python/3.14.0 Linux/6.18.0 exe/x86_64\n", 3, 0, true},
+		{"", 0, 0, true},
+		{"aws: command not found\n", 0, 0, true},
+		{"Amazon Web Services shell 0.9\n", 0, 0, true},
+	} {
+		v, err := parseAWSCLIVersion(tc.out)
+		if err == nil {
+			err = v.check()
+		}
+		if tc.bad {
+			if err == nil {
+				t.Errorf("%q: accepted as version %d", tc.out, v.major)
+			}
+			continue
+		}
+		if err != nil || v.major != tc.major || v.serviceErrorExit() != tc.exit {
+			t.Errorf("%q: major %d, exit %d, %v; want %d, %d", tc.out, v.major, v.serviceErrorExit(), err, tc.major, tc.exit)
+		}
+	}
+}
 
 func TestAWSCLIDescribeClustersPaging(t *testing.T) {
 	t.Parallel()

@@ -29,7 +29,10 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	awsCLIMissing.Report()
+	boto3Missing.Report()
+	os.Exit(code)
 }
 
 // startProcess runs the simulator as a subprocess with args and returns its

@@ -10,19 +10,27 @@ import (
 	"path/filepath"
 	"testing"
 
+	"rolegate/internal/toolcheck"
 	"rolegate/redshiftsim"
 )
 
-// needTool returns the path of an external tool, skipping the test when it
-// is missing unless ROLEGATE_REQUIRE_TOOLS=1 (as in CI), which fails it.
-func needTool(t *testing.T, name string) string {
+// The suites that need a tool Go does not bring. Their tests skip when it is
+// missing (or fail, with ROLEGATE_REQUIRE_TOOLS=1 as in CI), and TestMain
+// reports in one line how many skipped.
+var (
+	awsCLIMissing = &toolcheck.Missing{Suite: "rolegate/cmd/redshiftsim: the AWS CLI tests",
+		Problem: "the AWS CLI (aws) is not on PATH", Install: "apt-get install awscli"}
+	boto3Missing = &toolcheck.Missing{Suite: "rolegate/cmd/redshiftsim: the boto3 test",
+		Problem: "python3 with boto3 is not installed", Install: "apt-get install python3-boto3"}
+)
+
+// needTool returns the path of an external tool, skipping the test for
+// missing when it is not on PATH.
+func needTool(t *testing.T, name string, missing *toolcheck.Missing) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		if os.Getenv("ROLEGATE_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s is required (ROLEGATE_REQUIRE_TOOLS=1) but missing: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
+		missing.Skip(t)
 	}
 	return p
 }
@@ -87,5 +95,3 @@ func simStats(t *testing.T, url string) redshiftsim.Stats {
 	}
 	return st
 }
-
-func lookupEnv(k string) (string, bool) { return os.LookupEnv(k) }

@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"rolegate/audit"
@@ -18,7 +16,7 @@ import (
 	"rolegate/internal/store"
 )
 
-const auditUsage = `usage: rolegate audit <command> [options] [settings]
+const auditUsage = `usage: rolegate audit [settings] <command> [flags] [settings]
 
 commands:
   verify     check the whole chain against the newest anchor; exit status 2 when it is damaged
@@ -26,30 +24,41 @@ commands:
   anchor     sign the chain's head now and append it to the anchor file
   generate   append N synthetic events (for benchmarks and trials; never on a real log)
 
-settings are the dashboard's (-db, -audit-anchor-file, -audit-anchor-key-file, ...) or their
-ROLEGATE_* environment variables.
+settings are the dashboard's that the command reads (-db; for verify and anchor also
+-audit-anchor-file and -audit-anchor-key-file), before or after the command, or their
+ROLEGATE_* environment variables. rolegate audit <command> -h lists them.
 `
+
+// The dashboard settings each audit command reads.
+var (
+	auditDBSettings     = []string{"db"}
+	auditAnchorSettings = []string{"db", "audit-anchor-file", "audit-anchor-key-file"}
+)
 
 // runAudit works on the audit log from the shell: rolegate audit verify|export|anchor|generate.
 func runAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, auditUsage)
-		if len(args) == 0 {
-			return errors.New("audit: a command is needed")
+	before, cmd, rest := splitVerb(args)
+	if cmd == "" || cmd == "help" {
+		if cmd == "help" {
+			before = append(before, "-h")
 		}
-		return config.ErrHelp
+		return groupUsage("audit", auditUsage, before, stderr)
 	}
-	cmd, rest := args[0], args[1:]
-	fs := flag.NewFlagSet("rolegate audit "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	var v *verbLine
+	verb := func(settings []string, synopsis, doc string) *flag.FlagSet {
+		v = newVerbLine("rolegate audit "+cmd, synopsis, doc, config.NewSubset(getenv, settings...))
+		return v.flags
+	}
 	var run func(ctx context.Context, l *audit.Log, cfg config.Config) error
 	switch cmd {
 	case "verify":
+		fs := verb(auditAnchorSettings, "[settings] [-json]", "check the whole chain against the newest anchor; exit status 2 when it is damaged")
 		asJSON := fs.Bool("json", false, "print the report as JSON")
 		run = func(ctx context.Context, l *audit.Log, cfg config.Config) error {
 			return auditVerify(ctx, l, *asJSON, getenv, stdout)
 		}
 	case "export":
+		fs := verb(auditDBSettings, "[settings] [-format csv|jsonl] [-o FILE] [filter flags]", "write the events of a filter as CSV or JSON Lines (recorded as an audit.exported event)")
 		format := fs.String("format", "csv", "csv or jsonl")
 		out := fs.String("o", "-", "output file (- for standard output)")
 		ff := auditFilterFlags(fs)
@@ -61,6 +70,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 			return auditExport(ctx, l, audit.Format(*format), f, *out, getenv, stdout, stderr)
 		}
 	case "anchor":
+		verb(auditAnchorSettings, "[settings]", "sign the chain's head now and append it to the anchor file")
 		run = func(ctx context.Context, l *audit.Log, cfg config.Config) error {
 			a, err := l.Anchor(ctx, false)
 			if err != nil {
@@ -74,6 +84,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 			return nil
 		}
 	case "generate":
+		fs := verb(auditDBSettings, "[settings] [-n N] [-seed S]", "append N synthetic events (for benchmarks and trials; never on a real log)")
 		n := fs.Int("n", 100000, "number of events")
 		seed := fs.Uint64("seed", 1, "random seed")
 		run = func(ctx context.Context, l *audit.Log, cfg config.Config) error {
@@ -86,13 +97,14 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	default:
 		fmt.Fprint(stderr, auditUsage)
-		return fmt.Errorf("audit: unknown command %q", cmd)
+		return &exitError{code: 2, err: fmt.Errorf("audit: unknown command %q", cmd)}
 	}
-	own, settings := splitFlags(fs, rest)
-	if err := fs.Parse(own); err != nil {
+	if extra, err := v.parse(before, rest, stderr); err != nil {
 		return err
+	} else if len(extra) > 0 {
+		return v.usageErr(stderr)
 	}
-	cfg, err := config.Load(settings, getenv, stderr)
+	cfg, err := v.settings.Load()
 	if err != nil {
 		return err
 	}
@@ -104,31 +116,6 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	defer db.Close()
 	l := audit.New(db, audit.WithAnchors(audit.NewAnchors(cfg.AnchorFile, cfg.AnchorKeyFile)))
 	return run(ctx, l, cfg)
-}
-
-// splitFlags separates the command's own flags from the settings, which
-// go to config.Load in their order.
-func splitFlags(fs *flag.FlagSet, args []string) (own, settings []string) {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name := strings.TrimLeft(a, "-")
-		if !strings.HasPrefix(a, "-") || name == "" {
-			settings = append(settings, a)
-			continue
-		}
-		name, _, hasValue := strings.Cut(name, "=")
-		f := fs.Lookup(name)
-		if f == nil {
-			settings = append(settings, a)
-			continue
-		}
-		own = append(own, a)
-		if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); !hasValue && !(ok && bf.IsBoolFlag()) && i+1 < len(args) {
-			i++
-			own = append(own, args[i])
-		}
-	}
-	return own, settings
 }
 
 func shellActor(getenv func(string) string) audit.Actor {

@@ -49,13 +49,19 @@ func exitCode(err error) int {
 
 // run is the whole program; main only supplies the process's environment.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runInput(ctx, args, getenv, os.Stdin, stdout, stderr)
+}
+
+// runInput is run with standard input read from stdin: the password of
+// `user add` and `user passwd`, kept off the command line.
+func runInput(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		switch args[0] {
 		case "version":
 			fmt.Fprintln(stdout, "rolegate", version())
 			return nil
 		case "user":
-			return runUser(ctx, args[1:], getenv, stdout, stderr)
+			return runUser(ctx, args[1:], getenv, stdin, stdout, stderr)
 		case "audit":
 			return runAudit(ctx, args[1:], getenv, stdout, stderr)
 		}

@@ -5,12 +5,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -18,59 +16,93 @@ import (
 
 	"rolegate/audit"
 	"rolegate/internal/auth"
+	"rolegate/internal/config"
 	"rolegate/internal/store"
 )
 
-// stdin is where `user add` and `user passwd` read the password (one line),
-// so that it never appears in the process list or shell history.
-var stdin io.Reader = os.Stdin
+// userVerbs is the table behind `rolegate user`: each verb, its arguments
+// and what it does.
+var userVerbs = []struct{ name, args, doc string }{
+	{"add", `[-role ROLE] [-name "Display Name"] USERNAME`, "create a user; password from standard input"},
+	{"set-role", "USERNAME ROLE", "viewer, requester, approver or admin"},
+	{"disable", "USERNAME", "disable and end their sessions"},
+	{"enable", "USERNAME", "enable a disabled user"},
+	{"passwd", "USERNAME", "set a new password from standard input; ends sessions"},
+	{"reset-mfa", "USERNAME", "remove an admin's second factor; they enrol at next sign-in"},
+	{"end-sessions", "USERNAME", "sign the user out everywhere"},
+	{"list", "", "list the users"},
+}
 
-const userUsage = `usage: rolegate user [-db FILE] COMMAND ...
+// userSettings are the dashboard settings that `rolegate user` reads.
+var userSettings = []string{"db"}
 
-  add [-role ROLE] [-name "Display Name"] USERNAME   create a user; password from standard input
-  set-role USERNAME ROLE                             viewer, requester, approver or admin
-  disable USERNAME                                   disable and end their sessions
-  enable USERNAME
-  passwd USERNAME                                    set a new password from standard input; ends sessions
-  reset-mfa USERNAME                                 remove an admin's second factor; they enrol at next sign-in
-  end-sessions USERNAME                              sign the user out everywhere
-  list
-
--db defaults to $ROLEGATE_DB or data/rolegate.db.`
+func userUsage() string {
+	var b strings.Builder
+	b.WriteString("usage: rolegate user [-db FILE] COMMAND [-db FILE] ...\n\n")
+	tw := tabwriter.NewWriter(&b, 0, 4, 3, ' ', 0)
+	for _, v := range userVerbs {
+		fmt.Fprintf(tw, "  %s %s\t%s\n", v.name, v.args, v.doc)
+	}
+	tw.Flush()
+	b.WriteString("\n-db (or $ROLEGATE_DB) defaults to data/rolegate.db; `rolegate user COMMAND -h` shows a command's flags.\n")
+	return b.String()
+}
 
 // runUser administers users from the shell: rolegate user add|set-role|...
-func runUser(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("user", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	dbDefault := getenv("ROLEGATE_DB")
-	if dbDefault == "" {
-		dbDefault = filepath.Join("data", "rolegate.db")
+// add and passwd read the password from stdin, so that it never appears in
+// the process list or shell history.
+func runUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	before, verb, after := splitVerb(args)
+	if verb == "" || verb == "help" {
+		if verb == "help" {
+			before = append(before, "-h")
+		}
+		return groupUsage("user", userUsage(), before, stderr)
 	}
-	dbPath := fs.String("db", dbDefault, "SQLite database file")
-	if err := fs.Parse(args); err != nil {
-		fmt.Fprintln(stderr, userUsage)
-		return &exitError{code: 2, err: err}
+	var v *verbLine
+	for _, uv := range userVerbs {
+		if uv.name == verb {
+			v = newVerbLine("rolegate user "+verb, strings.TrimSpace("[settings] "+uv.args), uv.doc, config.NewSubset(getenv, userSettings...))
+		}
 	}
-	rest := fs.Args()
-	if len(rest) == 0 {
-		fmt.Fprintln(stderr, userUsage)
-		return &exitError{code: 2, err: errors.New("user: a command is needed")}
+	if v == nil {
+		fmt.Fprint(stderr, userUsage())
+		return &exitError{code: 2, err: fmt.Errorf("user: unknown command %q", verb)}
+	}
+	var roleName, name *string
+	if verb == "add" {
+		roleName = v.flags.String("role", "viewer", "viewer, requester, approver or admin")
+		name = v.flags.String("name", "", "display name (default: the username)")
+	}
+	cargs, err := v.parse(before, after, stderr)
+	if err != nil {
+		return err
+	}
+	want := 1
+	switch verb {
+	case "set-role":
+		want = 2
+	case "list":
+		want = 0
+	}
+	if len(cargs) != want {
+		return v.usageErr(stderr)
+	}
+	cfg, err := v.settings.Load()
+	if err != nil {
+		return err
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := store.Open(ctx, *dbPath, log)
+	db, err := store.Open(ctx, cfg.DBPath, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	c := &userCmd{actor: shellActor(getenv), db: db, users: auth.NewUsers(db), audit: audit.New(db), stdout: stdout}
-	cmd, cargs := rest[0], rest[1:]
-	switch cmd {
+	switch verb {
 	case "add":
-		return c.add(ctx, cargs, stderr)
+		return c.add(ctx, cargs[0], *roleName, *name, stdin, stderr)
 	case "set-role":
-		if len(cargs) != 2 {
-			return usageErr(stderr, "set-role USERNAME ROLE")
-		}
 		role, err := auth.ParseRole(cargs[1])
 		if err != nil {
 			return err
@@ -78,31 +110,19 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return c.change(ctx, cargs[0], audit.UserRoleChanged, map[string]any{"role": string(role)}, "role set to "+string(role),
 			func(tx *sql.Tx, u *auth.User) error { return c.users.SetRole(ctx, tx, u.ID, role) })
 	case "disable":
-		if len(cargs) != 1 {
-			return usageErr(stderr, "disable USERNAME")
-		}
 		return c.change(ctx, cargs[0], audit.UserDisabled, nil, "disabled; sessions ended",
 			func(tx *sql.Tx, u *auth.User) error { return c.users.SetDisabled(ctx, tx, u.ID, true) })
 	case "enable":
-		if len(cargs) != 1 {
-			return usageErr(stderr, "enable USERNAME")
-		}
 		return c.change(ctx, cargs[0], audit.UserEnabled, nil, "enabled",
 			func(tx *sql.Tx, u *auth.User) error { return c.users.SetDisabled(ctx, tx, u.ID, false) })
 	case "passwd":
-		if len(cargs) != 1 {
-			return usageErr(stderr, "passwd USERNAME")
-		}
-		pw, err := readPassword(stderr)
+		pw, err := readPassword(stdin, stderr)
 		if err != nil {
 			return err
 		}
 		return c.change(ctx, cargs[0], audit.UserPasswordReset, nil, "password set; sessions ended",
 			func(tx *sql.Tx, u *auth.User) error { return c.users.SetPassword(ctx, tx, u.ID, pw) })
 	case "reset-mfa":
-		if len(cargs) != 1 {
-			return usageErr(stderr, "reset-mfa USERNAME")
-		}
 		return c.change(ctx, cargs[0], audit.UserMFAReset, nil, "second factor removed; sessions ended",
 			func(tx *sql.Tx, u *auth.User) error {
 				if err := c.users.SetMFASecret(ctx, tx, u.ID, ""); err != nil {
@@ -111,22 +131,11 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 				return auth.EndSessions(ctx, tx, u.ID)
 			})
 	case "end-sessions":
-		if len(cargs) != 1 {
-			return usageErr(stderr, "end-sessions USERNAME")
-		}
 		return c.change(ctx, cargs[0], audit.SessionsEnded, nil, "sessions ended",
 			func(tx *sql.Tx, u *auth.User) error { return auth.EndSessions(ctx, tx, u.ID) })
-	case "list":
+	default: // list
 		return c.list(ctx)
-	default:
-		fmt.Fprintln(stderr, userUsage)
-		return &exitError{code: 2, err: fmt.Errorf("user: unknown command %q", cmd)}
 	}
-}
-
-func usageErr(stderr io.Writer, usage string) error {
-	fmt.Fprintln(stderr, "usage: rolegate user "+usage)
-	return &exitError{code: 2, err: errors.New("user: wrong arguments")}
 }
 
 type userCmd struct {
@@ -139,7 +148,7 @@ type userCmd struct {
 
 // readPassword reads the password: typed twice without echo on a
 // terminal, otherwise one line of standard input.
-func readPassword(stderr io.Writer) (string, error) {
+func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		fmt.Fprint(stderr, "Password (12 to 128 characters): ")
 		first, err := term.ReadPassword(int(f.Fd()))
@@ -172,25 +181,17 @@ func readPassword(stderr io.Writer) (string, error) {
 	return pw, nil
 }
 
-func (c *userCmd) add(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	roleName := fs.String("role", "viewer", "viewer, requester, approver or admin")
-	name := fs.String("name", "", "display name (default: the username)")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
-		return &exitError{code: 2, err: errors.New(`usage: rolegate user add [-role ROLE] [-name "Display Name"] USERNAME < password`)}
-	}
-	username := fs.Arg(0)
-	role, err := auth.ParseRole(*roleName)
+func (c *userCmd) add(ctx context.Context, username, roleName, name string, stdin io.Reader, stderr io.Writer) error {
+	role, err := auth.ParseRole(roleName)
 	if err != nil {
 		return err
 	}
-	pw, err := readPassword(stderr)
+	pw, err := readPassword(stdin, stderr)
 	if err != nil {
 		return err
 	}
 	err = c.db.Tx(ctx, func(tx *sql.Tx) error {
-		u, err := c.users.Create(ctx, tx, username, *name, role, pw)
+		u, err := c.users.Create(ctx, tx, username, name, role, pw)
 		if err != nil {
 			return err
 		}

@@ -10,9 +10,8 @@ import (
 
 func runUserCmd(t *testing.T, db, input string, args ...string) (string, error) {
 	t.Helper()
-	stdin = strings.NewReader(input)
 	var out, errb bytes.Buffer
-	err := run(context.Background(), append([]string{"user", "-db", db}, args...), func(string) string { return "" }, &out, &errb)
+	err := runInput(context.Background(), append([]string{"user", "-db", db}, args...), func(string) string { return "" }, strings.NewReader(input), &out, &errb)
 	return out.String() + errb.String(), err
 }
 
