@@ -21,12 +21,14 @@ import (
 const auditUsage = `usage: rolegate audit <command> [options] [settings]
 
 commands:
-  verify     check the whole chain against the newest anchor; exit status 2 when it is damaged
+  verify     check the whole chain and every anchor; exit status 2 when it is damaged
+             (needs only the public key: -audit-public-key-file)
   export     write the events of a filter as CSV or JSON Lines (recorded as an audit.exported event)
   anchor     sign the chain's head now and append it to the anchor file
+  keygen     write a new Ed25519 signing key (-o FILE, mode 0400) and its public key (FILE.pub)
   generate   append N synthetic events (for benchmarks and trials; never on a real log)
 
-settings are the dashboard's (-db, -audit-anchor-file, -audit-anchor-key-file, ...) or their
+settings are the dashboard's (-db, -audit-anchor-file, -audit-signing-key-file, ...) or their
 ROLEGATE_* environment variables.
 `
 
@@ -66,13 +68,21 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 			if err != nil {
 				return err
 			}
+			file := l.Anchors().File()
 			if _, err := l.Record(ctx, audit.Event{Actor: shellActor(getenv), Action: audit.AuditAnchored, Outcome: audit.Success,
-				Params: audit.Params(map[string]any{"seq": a.Seq, "hash": a.Hash, "file": cfg.AnchorFile})}); err != nil {
+				Params: audit.Params(map[string]any{"anchor": a.N, "seq": a.Seq, "hash": a.Hash, "file": file})}); err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "anchored %s in %s\n", audit.FormatAnchor(a), cfg.AnchorFile)
+			fmt.Fprintf(stdout, "anchored %s in %s\n", audit.FormatAnchor(a), file)
 			return nil
 		}
+	case "keygen":
+		out := fs.String("o", "", "private key file to create (mode 0400)")
+		pub := fs.String("pub", "", "public key file to create (default: the private key file + .pub)")
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		return auditKeygen(*out, *pub, stdout)
 	case "generate":
 		n := fs.Int("n", 100000, "number of events")
 		seed := fs.Uint64("seed", 1, "random seed")
@@ -102,7 +112,14 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
-	l := audit.New(db, audit.WithAnchors(audit.NewAnchors(cfg.AnchorFile, cfg.AnchorKeyFile)))
+	l := audit.New(db)
+	if cmd == "verify" || cmd == "anchor" {
+		anchors, err := auditAnchors(ctx, cfg, l, log, cmd == "anchor")
+		if err != nil {
+			return err
+		}
+		l.SetAnchors(anchors)
+	}
 	return run(ctx, l, cfg)
 }
 
@@ -161,10 +178,19 @@ func auditVerify(ctx context.Context, l *audit.Log, asJSON bool, getenv func(str
 		fmt.Fprintf(stdout, "checked %d events in %s; head seq %d %s\n", r.Checked, r.Duration.Round(time.Millisecond), r.HeadSeq, r.HeadHash)
 		switch {
 		case !r.AnchorsChecked:
-		case r.Anchor == nil:
+		case r.Anchor == nil && r.AnchorsRecorded == 0:
 			fmt.Fprintln(stdout, "no anchor written yet: a removed tail cannot be detected")
-		default:
-			fmt.Fprintf(stdout, "newest anchor: %s\n", audit.FormatAnchor(*r.Anchor))
+		case r.Anchor != nil:
+			fmt.Fprintf(stdout, "%d anchors of log %s checked (the database records %d written); newest: %s\n",
+				r.Anchors, r.Instance, r.AnchorsRecorded, audit.FormatAnchor(*r.Anchor))
+		}
+		if r.AnchorsChecked && !r.WitnessChecked {
+			fmt.Fprintln(stdout, "no witness configured: the anchors were compared with the local file only")
+		} else if r.WitnessChecked {
+			fmt.Fprintf(stdout, "witness: %d anchors compared with the local file\n", r.WitnessObjects)
+		}
+		for _, n := range r.Notes {
+			fmt.Fprintln(stdout, "NOTE", n)
 		}
 		for _, f := range r.Faults {
 			fmt.Fprintln(stdout, "FAULT", f.String())
