@@ -283,8 +283,8 @@ func (a *Anchors) appendLine(line []byte) error {
 	return nil
 }
 
-// Owner returns the instance ID of the v2 anchors in the file that are not
-// instance's ("" when every anchor is instance's or version 1).
+// otherOwner returns the instance ID of a version 2 anchor in the file that
+// is not instance's ("" when every anchor is instance's or version 1).
 func (a *Anchors) otherOwner(instance string) (string, error) {
 	all, _, err := a.read()
 	if err != nil {
@@ -302,7 +302,7 @@ func (a *Anchors) otherOwner(instance string) (string, error) {
 func FormatAnchor(a Anchor) string {
 	s := "seq " + strconv.FormatInt(a.Seq, 10) + ", hash " + a.Hash + ", at " + a.Time.UTC().Format(time.RFC3339)
 	if a.Version == AnchorVersion {
-		s = "anchor " + strconv.FormatInt(a.N, 10) + ": " + s
+		s += " (anchor " + strconv.FormatInt(a.N, 10) + ")"
 	}
 	return s
 }
