@@ -172,16 +172,18 @@ func (l *Log) checkTx(ctx context.Context, tx *sql.Tx, inst string, headSeq int6
 			Detail: fmt.Sprintf("seq %d was anchored but the log ends at seq %d: the tail was removed", fromSeq, headSeq)}, nil
 	}
 	if fromSeq > 0 {
-		var h string
-		err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_events WHERE seq = ?`, fromSeq).Scan(&h)
+		e, err := scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM audit_events WHERE seq = ?`, fromSeq))
 		if errors.Is(err, sql.ErrNoRows) {
 			return &Fault{Kind: Missing, Seq: fromSeq, To: fromSeq, Detail: fmt.Sprintf("the anchored event %d was deleted", fromSeq)}, nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("audit check: %w", err)
 		}
-		if h != fromHash {
+		if e.Hash != fromHash {
 			return &Fault{Kind: AnchorMismatch, Seq: fromSeq, Detail: "the event's hash differs from the anchored hash: the chain was rewritten"}, nil
+		}
+		if e.computeHash() != e.Hash {
+			return &Fault{Kind: Altered, Seq: fromSeq, Detail: "the stored hash is not the hash of the event's contents: the event was changed"}, nil
 		}
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+eventColumns+` FROM audit_events WHERE seq > ? ORDER BY seq`, fromSeq)
@@ -327,6 +329,15 @@ func (l *Log) Anchor(ctx context.Context, skipUnchanged bool) (Anchor, error) {
 		}
 		if fault, err = l.checkTx(ctx, tx, inst, seq, hash); err != nil {
 			return err
+		}
+		if fault == nil && found && (last.Bad || last.Version == AnchorVersion) {
+			// The anchor this one will link to must be genuine.
+			if ok, why := a.check(last.Anchor, nil); last.Bad || !ok {
+				if last.Bad {
+					why = "it is not an anchor"
+				}
+				fault = &Fault{Kind: AnchorForged, Seq: last.Seq, Detail: "the newest line of the anchor file does not check: " + why}
+			}
 		}
 		if fault != nil {
 			return errDamaged

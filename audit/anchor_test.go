@@ -340,3 +340,22 @@ func TestChangeStateChangeIsAnchoredAtOnce(t *testing.T) {
 		t.Fatalf("a rewritten state change after its anchor: %v", r.Faults)
 	}
 }
+
+// An anchor never links to a forged one: a line slipped into the anchor
+// file stops the signing.
+func TestAnchorRefusesToFollowAForgedAnchor(t *testing.T) {
+	_, log, anchors := chain(t, 10)
+	record(t, log, audit.SignIn)
+	l := lines(t, anchors.File())
+	forged := strings.Replace(l[0], `"n":1,`, `"n":2,`, 1)
+	if err := os.WriteFile(anchors.File(), []byte(l[0]+"\n"+forged+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var de *audit.DamagedError
+	if _, err := log.Anchor(context.Background(), true); !errors.As(err, &de) || de.Fault.Kind != audit.AnchorForged {
+		t.Fatalf("anchor after a forged line: %v", err)
+	}
+	if n := len(lines(t, anchors.File())); n != 2 {
+		t.Fatalf("%d lines, want the 2 from before", n)
+	}
+}
