@@ -324,9 +324,13 @@ func TestChangeStateChangeIsAnchoredAtOnce(t *testing.T) {
 	record(t, log, audit.SignIn) // not a state change: no anchor
 	e := record(t, log, audit.ChangeApproved)
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(lines(t, anchors.File())[len(lines(t, anchors.File()))-1], fmt.Sprintf(`"seq":%d,`, e.Seq)) {
+	for {
+		l := lines(t, anchors.File())
+		if strings.Contains(l[len(l)-1], fmt.Sprintf(`"seq":%d,`, e.Seq)) {
+			break
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no anchor of seq %d:\n%s", e.Seq, strings.Join(lines(t, anchors.File()), "\n"))
+			t.Fatalf("no anchor of seq %d:\n%s", e.Seq, strings.Join(l, "\n"))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
