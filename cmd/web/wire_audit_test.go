@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/x509"
 	"database/sql"
 	"encoding/base64"
+	"encoding/hex"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"rolegate/audit"
 	"rolegate/internal/store"
@@ -222,3 +227,44 @@ func countFailedVerifications(t *testing.T, dbPath string) int {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// An anchor file of an older release (version 1, HMAC, named after the
+// database only) stays in use and keeps verifying with its old key.
+func TestOlderDefaultAnchorFileKeepsVerifying(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "data", "rg.db")
+	if out, err := rolegateCmd(t, nil, "audit", "generate", "-n", "30", "-db", db); err != nil {
+		t.Fatalf("generate: %v\n%s", err, out)
+	}
+	sdb, err := store.Open(context.Background(), db, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := audit.New(sdb).Get(context.Background(), 30)
+	sdb.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := []byte("0123456789abcdef0123456789abcdef")
+	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	m := hmac.New(sha256.New, key)
+	fmt.Fprintf(m, "rolegate.anchor.v1\n%d\n%s\n%s\n", e.Seq, e.Hash, at.Format(audit.TimeFormat))
+	legacy := filepath.Join(dir, "anchors", "rg.anchors")
+	if err := os.MkdirAll(filepath.Dir(legacy), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "anchors", "anchor.key"), []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	v1 := fmt.Sprintf(`{"seq":%d,"hash":%q,"time":%q,"mac":%q}`+"\n", e.Seq, e.Hash, at.Format(time.RFC3339Nano), hex.EncodeToString(m.Sum(nil)))
+	if err := os.WriteFile(legacy, []byte(v1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := rolegateCmd(t, nil, "audit", "anchor", "-db", db); err != nil || !strings.Contains(out, legacy) {
+		t.Fatalf("anchor: %v\n%s", err, out)
+	}
+	out, err := rolegateCmd(t, nil, "audit", "verify", "-db", db)
+	if err != nil || !strings.Contains(out, "OK: the audit chain is intact") || !strings.Contains(out, "2 anchors of log") {
+		t.Fatalf("verify: %v\n%s", err, out)
+	}
+}
