@@ -154,10 +154,11 @@ func signingKey(cfg config.Config, log *slog.Logger, required bool) (ed25519.Pri
 		log.Info("demo: created an audit signing key", "file", cfg.SigningKeyFile)
 	}
 	k, writable, err := audit.ReadPrivateKeyFile(cfg.SigningKeyFile)
+	if err != nil && !required {
+		// A verifier needs only the public key, and may not read this.
+		return nil, nil
+	}
 	if errors.Is(err, os.ErrNotExist) {
-		if !required {
-			return nil, nil
-		}
 		return nil, fmt.Errorf("-audit-signing-key-file: %s does not exist; %s", cfg.SigningKeyFile, keygenHint)
 	}
 	if err != nil {
