@@ -84,6 +84,10 @@ func skipAccess(c echo.Context) bool {
 	return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz"
 }
 
+// csrfCookieAge is how long a CSRF cookie lasts: a session's absolute
+// lifetime.
+const csrfCookieAge = 12 * time.Hour
+
 // accessMiddleware loads the session and checks CSRF tokens on every
 // request.
 func (h *Handler) accessMiddleware() []echo.MiddlewareFunc {
@@ -94,7 +98,7 @@ func (h *Handler) accessMiddleware() []echo.MiddlewareFunc {
 		ContextKey:     ctxCSRF,
 		CookieName:     h.csrfCookie,
 		CookiePath:     "/",
-		CookieMaxAge:   12 * 3600,
+		CookieMaxAge:   int(csrfCookieAge / time.Second),
 		CookieSecure:   h.https,
 		CookieHTTPOnly: true,
 		CookieSameSite: http.SameSiteStrictMode,

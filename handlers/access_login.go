@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"crypto/rand"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -121,13 +123,33 @@ func (h *Handler) finishSignIn(c echo.Context, u *auth.User, next string) error 
 	}
 	h.recordAs(c, audit.Actor{UserID: u.ID, Username: u.Username, Role: string(u.Role)}, audit.SignIn, audit.Success,
 		map[string]any{"username": u.Username})
-	// A new CSRF token for the signed-in session.
-	h.expireCSRFCookie(c)
+	h.rotateCSRF(c)
 	return seeOther(c, next)
 }
 
-func (h *Handler) expireCSRFCookie(c echo.Context) {
-	c.SetCookie(&http.Cookie{Name: h.csrfCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.https, SameSite: http.SameSiteStrictMode})
+// rotateCSRF gives the browser a new CSRF token, so that a token known
+// before signing in or out (planted by another site, or read on a shared
+// computer) is worth nothing afterwards. It replaces the cookie the CSRF
+// middleware set on this response: one Set-Cookie per name, as RFC 6265
+// asks, so that every client ends with the new value.
+func (h *Handler) rotateCSRF(c echo.Context) {
+	hd := c.Response().Header()
+	var kept []string
+	for _, v := range hd.Values("Set-Cookie") {
+		if !strings.HasPrefix(v, h.csrfCookie+"=") {
+			kept = append(kept, v)
+		}
+	}
+	hd.Del("Set-Cookie")
+	for _, v := range kept {
+		hd.Add("Set-Cookie", v)
+	}
+	token := rand.Text()
+	c.SetCookie(&http.Cookie{
+		Name: h.csrfCookie, Value: token, Path: "/", Expires: time.Now().Add(csrfCookieAge),
+		HttpOnly: true, Secure: h.https, SameSite: http.SameSiteStrictMode,
+	})
+	c.Set(ctxCSRF, token)
 }
 
 func (h *Handler) logout(c echo.Context) error {
@@ -141,7 +163,7 @@ func (h *Handler) logout(c echo.Context) error {
 			return err
 		}
 	}
-	h.expireCSRFCookie(c)
+	h.rotateCSRF(c)
 	return seeOther(c, "/login?signed_out=1")
 }
 
