@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -343,13 +344,16 @@ func sessionAuditHash(id string) string {
 }
 
 // record writes an audit event that goes with no other state change; a
-// failure to record is logged (the request's own outcome stands).
+// failure to record is logged (the request's own outcome stands). The
+// write does not use the request's cancellation: a client that hangs up
+// (which cancels the request's context) must not erase the trace of its
+// failed sign-in or refused form.
 func (h *Handler) record(c echo.Context, action audit.Action, outcome audit.Outcome, params map[string]any) {
 	h.recordAs(c, h.auditActor(c), action, outcome, params)
 }
 
 func (h *Handler) recordAs(c echo.Context, actor audit.Actor, action audit.Action, outcome audit.Outcome, params map[string]any) {
-	_, err := h.audit.Record(c.Request().Context(), audit.Event{
+	_, err := h.audit.Record(context.WithoutCancel(c.Request().Context()), audit.Event{
 		Actor: actor, Origin: h.auditOrigin(c), Action: action, Outcome: outcome, Params: audit.Params(params),
 	})
 	if err != nil {
