@@ -89,8 +89,8 @@ func skipAccess(c echo.Context) bool {
 // lifetime.
 const csrfCookieAge = 12 * time.Hour
 
-// accessMiddleware loads the session and checks CSRF tokens on every
-// request.
+// accessMiddleware loads the session and checks the Origin and the CSRF
+// token of every state-changing request.
 func (h *Handler) accessMiddleware() []echo.MiddlewareFunc {
 	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
 		Skipper:        skipAccess,
@@ -104,7 +104,7 @@ func (h *Handler) accessMiddleware() []echo.MiddlewareFunc {
 		CookieHTTPOnly: true,
 		CookieSameSite: http.SameSiteStrictMode,
 	})
-	return []echo.MiddlewareFunc{h.loadSession, h.checkCSRF(csrf)}
+	return []echo.MiddlewareFunc{h.loadSession, h.checkOrigin, h.checkCSRF(csrf)}
 }
 
 // checkCSRF wraps echo's CSRF middleware so that every refusal (missing,
@@ -120,12 +120,18 @@ func (h *Handler) checkCSRF(csrf echo.MiddlewareFunc) echo.MiddlewareFunc {
 			if err == nil || reached {
 				return err
 			}
-			h.record(c, audit.CSRFFailed, audit.Failure, map[string]any{
-				"method": c.Request().Method, "path": c.Request().URL.Path, "reason": csrfReason(err),
-			})
-			return httpError(http.StatusForbidden, "This form has expired or did not come from Rolegate. Reload the page and try again.", err)
+			return h.refuseForm(c, csrfReason(err), err)
 		}
 	}
+}
+
+// refuseForm answers a state-changing request that may be forged with 403
+// and records the refusal.
+func (h *Handler) refuseForm(c echo.Context, reason string, err error) error {
+	h.record(c, audit.CSRFFailed, audit.Failure, map[string]any{
+		"method": c.Request().Method, "path": c.Request().URL.Path, "reason": reason,
+	})
+	return httpError(http.StatusForbidden, "This form has expired or did not come from Rolegate. Reload the page and try again.", err)
 }
 
 func csrfReason(err error) string {
