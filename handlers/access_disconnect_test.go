@@ -1,12 +1,17 @@
 package handlers_test
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"rolegate/internal/auth"
 )
@@ -43,16 +48,18 @@ func (a *testApp) waitAudit(t *testing.T, action string, n int) {
 // A client that hangs up must not be able to erase the trace of its
 // failed sign-in or its forged form.
 func TestRefusalsRecordedWhenTheClientHangsUp(t *testing.T) {
-	app := newTestApp(t)
+	var router *echo.Echo
+	app := newTestAppWith(t, func(o *testOptions) { o.extra = func(e *echo.Echo) { router = e } })
 	app.ensureUser(t, "vera", auth.RoleViewer)
 
-	t.Run("forged form cut off mid-body", func(t *testing.T) {
-		// The body is shorter than announced: reading the form fails, the
-		// server cancels the request's context, and the CSRF check refuses.
-		body := "username=vera&password=guess"
-		head := fmt.Sprintf("POST /login HTTP/1.1\nHost: %s\nContent-Type: application/x-www-form-urlencoded\nContent-Length: %d\n",
-			strings.TrimPrefix(app.url, "http://"), len(body)+100)
-		app.sendAndHangUp(t, head, body)
+	t.Run("forged form, client gone", func(t *testing.T) {
+		// net/http cancels a request's context when its client hangs up;
+		// here it is cancelled before the router sees the request.
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/logout", strings.NewReader("_csrf=forged"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		router.ServeHTTP(httptest.NewRecorder(), req)
 		app.waitAudit(t, "auth.csrf_failed", 1)
 	})
 

@@ -29,6 +29,8 @@ type accessTestOptions struct {
 	adminMFA bool
 	limits   handlers.LoginLimits
 	demo     bool
+	// bodyTimeout replaces the 10 s body deadline (slow-body tests).
+	bodyTimeout time.Duration
 }
 
 // testKeyPairs makes one random session key pair.
@@ -66,6 +68,7 @@ func (a *testApp) setupAccessTest(t *testing.T, o *testOptions, ho *handlers.Opt
 	ho.AdminMFA = o.adminMFA
 	ho.Throttle = o.limits
 	ho.Demo = ho.Demo || o.demo
+	ho.BodyTimeout = o.bodyTimeout
 }
 
 // testPassword is the password signIn gives each user.
