@@ -33,7 +33,8 @@ type AccessOptions struct {
 	AdminMFA bool
 	// DemoUsers are listed on the sign-in page in demo mode.
 	DemoUsers []pages.DemoUser
-	// Throttle limits failed sign-ins; DefaultLoginLimits when zero.
+	// Throttle limits failed sign-ins; DefaultLoginLimits for the limits
+	// left zero.
 	Throttle LoginLimits
 }
 
@@ -46,6 +47,7 @@ type accessDeps struct {
 	adminMFA    bool
 	demoUsers   []pages.DemoUser
 	throttle    *loginThrottle
+	devices     *auth.Devices
 }
 
 const (
@@ -71,11 +73,8 @@ func (h *Handler) setupAccess(o Options) error {
 	}
 	h.adminMFA = o.AdminMFA
 	h.demoUsers = o.DemoUsers
-	lim := o.Throttle
-	if lim == (LoginLimits{}) {
-		lim = DefaultLoginLimits
-	}
-	h.throttle = newLoginThrottle(lim)
+	h.throttle = newLoginThrottle(o.Throttle, o.Sessions.Now)
+	h.devices = o.Sessions.Devices()
 	return nil
 }
 
