@@ -28,11 +28,11 @@ type Options struct {
 	Demo           bool
 	HTTPS          bool // users reach us over TLS (directly or via a proxy)
 	TrustedProxies []netip.Prefix
+	DB             Pinger
+	Assets         *static.Assets
+	Audit          *audit.Log
 	// BodyTimeout bounds reading a request's body; 10 s when zero.
 	BodyTimeout time.Duration
-	DB          Pinger
-	Assets      *static.Assets
-	Audit       *audit.Log
 
 	AccessOptions
 	AuditOptions
