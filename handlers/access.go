@@ -366,9 +366,6 @@ func (h *Handler) recordAs(c echo.Context, actor audit.Actor, action audit.Actio
 	}
 }
 
-// testRoutes lets this package's tests add probe routes; nil otherwise.
-var testRoutes func(h *Handler, e *echo.Echo)
-
 func (h *Handler) routesAccess(e *echo.Echo) {
 	e.GET("/login", h.loginPage)
 	e.POST("/login", h.loginSubmit)
@@ -390,7 +387,4 @@ func (h *Handler) routesAccess(e *echo.Echo) {
 	e.POST("/admin/users/:id/password", h.adminUserPassword, admin)
 	e.POST("/admin/users/:id/sessions/end", h.adminUserEndSessions, admin)
 	e.POST("/admin/users/:id/mfa/reset", h.adminUserResetMFA, admin)
-	if testRoutes != nil {
-		testRoutes(h, e)
-	}
 }
