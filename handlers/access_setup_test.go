@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -29,6 +30,11 @@ type accessTestOptions struct {
 	adminMFA bool
 	limits   handlers.LoginLimits
 	demo     bool
+	// bodyTimeout replaces the 10 s body deadline (slow-body tests).
+	bodyTimeout time.Duration
+	// trustedProxies make X-Forwarded-For name the client (tests that
+	// need many client addresses).
+	trustedProxies []netip.Prefix
 }
 
 // testKeyPairs makes one random session key pair.
@@ -66,6 +72,8 @@ func (a *testApp) setupAccessTest(t *testing.T, o *testOptions, ho *handlers.Opt
 	ho.AdminMFA = o.adminMFA
 	ho.Throttle = o.limits
 	ho.Demo = ho.Demo || o.demo
+	ho.BodyTimeout = o.bodyTimeout
+	ho.TrustedProxies = o.trustedProxies
 }
 
 // testPassword is the password signIn gives each user.

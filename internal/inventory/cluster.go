@@ -80,6 +80,9 @@ func (g *Gateway) DescribeCluster(ctx context.Context, regionName, id string) (*
 	if err != nil {
 		return nil, "", err
 	}
+	if !ValidClusterID(id) {
+		return nil, "", fmt.Errorf("inventory: %s/%q is not a cluster identifier: %w", regionName, id, ErrNotFound)
+	}
 	ctx, cancel := context.WithTimeout(ctx, g.o.Timeout)
 	defer cancel()
 	out, err := c.DescribeClusters(ctx, &redshift.DescribeClustersInput{ClusterIdentifier: aws.String(id)})
@@ -120,6 +123,9 @@ func (g *Gateway) ModifyClusterIamRoles(ctx context.Context, regionName string, 
 		return nil, "", errors.New("inventory: ModifyClusterIamRoles needs a ClusterIdentifier")
 	}
 	id := aws.ToString(in.ClusterIdentifier)
+	if !ValidClusterID(id) {
+		return nil, "", fmt.Errorf("inventory: %s/%q is not a cluster identifier: %w", regionName, id, ErrNotFound)
+	}
 	ctx, cancel := context.WithTimeout(ctx, g.o.Timeout)
 	defer cancel()
 	out, err := c.ModifyClusterIamRoles(ctx, in, func(o *redshift.Options) {
