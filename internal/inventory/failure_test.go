@@ -196,6 +196,10 @@ func TestClassifyErrorsFromTheSDK(t *testing.T) {
 			g := gatewayAt(t, refusingEndpoint(t, http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid."), nil)
 			return describeErr(g, "analytics")
 		}, inventory.Failure{Kind: inventory.KindDenied, Code: "InvalidClientTokenId", HTTPStatus: 403, Credentials: true, Definitive: true}, true},
+		{"throttled the way other AWS services say it", func(t *testing.T) error {
+			g := gatewayAt(t, refusingEndpoint(t, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate."), nil)
+			return modifyErr(g, addRole("analytics", spectrumRole))
+		}, inventory.Failure{Kind: inventory.KindThrottled, Code: "SlowDown", HTTPStatus: 503, Definitive: true, Retryable: true}, true},
 		{"a region Rolegate does not manage", func(t *testing.T) error {
 			g, _, _ := failGateway(t, redshiftsim.Options{}, nil)
 			_, _, err := g.DescribeCluster(context.Background(), "mars-north-1", "analytics")
