@@ -18,7 +18,7 @@ type Kind int
 
 // The kinds of failure, from Classify.
 const (
-	// KindOther is anything below does not cover: an error code Rolegate
+	// KindOther is what none of the kinds below covers: an error code Rolegate
 	// does not know, or an error that is not AWS's at all.
 	KindOther Kind = iota
 	// KindThrottled: AWS throttled the call, or the SDK's retry quota held
