@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/redshift"
 	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
 	"github.com/aws/smithy-go/middleware"
@@ -171,16 +170,6 @@ func (r *region) put(id string, c *types.Cluster, at time.Time) {
 		list = slices.Insert(slices.Clone(old), i, newCluster(r.name, c, at))
 	}
 	r.snap = &snapshot{clusters: list, fetched: r.snap.fetched}
-}
-
-// RequestIDOf returns the AWS request ID carried by an error from the SDK,
-// or "".
-func RequestIDOf(err error) string {
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
-		return re.ServiceRequestID()
-	}
-	return ""
 }
 
 func requestIDOfResult(md middleware.Metadata) string {
