@@ -351,7 +351,7 @@ func TestResponsesCarryHSTSNosniffReferrerPolicyAndCharset(t *testing.T) {
 	if m == nil || len(m[1]) < 8 || m[1] < "31536000" {
 		t.Errorf("HSTS %q", h.Get("Strict-Transport-Security"))
 	}
-	if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+	if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "same-origin" {
 		t.Errorf("nosniff %q, Referrer-Policy %q", h.Get("X-Content-Type-Options"), h.Get("Referrer-Policy"))
 	}
 	if ct := h.Get("Content-Type"); !strings.EqualFold(ct, "text/html; charset=utf-8") {
