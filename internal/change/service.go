@@ -301,13 +301,11 @@ func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin,
 			return refuse(ErrConflict, "you have already approved this request")
 		}
 		now := s.now()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO change_approvals (change_id, approver_id, approver_username, approver_name, change_hash, comment, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (change_id, approver_id) DO UPDATE SET change_hash = excluded.change_hash, comment = excluded.comment, created_at = excluded.created_at`,
-			cur.ID, actor.ID, actor.Username, actor.Name, hash, strings.TrimSpace(comment), fmtTime(now)); err != nil {
-			return fmt.Errorf("insert approval: %w", err)
+		a := Approval{ApproverID: actor.ID, ApproverUsername: actor.Username, ApproverName: actor.Name, Hash: hash, Comment: strings.TrimSpace(comment), At: now}
+		if err := putApproval(ctx, tx, cur.ID, a); err != nil {
+			return err
 		}
-		cur.Approvals = append(cur.Approvals, Approval{ApproverID: actor.ID, ApproverUsername: actor.Username, ApproverName: actor.Name, Hash: hash, Comment: comment, At: now})
+		cur.Approvals = append(cur.Approvals, a)
 		got := cur.ValidApprovals()
 		cur.UpdatedAt = now
 		if got >= cur.ApprovalsRequired {
@@ -523,8 +521,7 @@ func (s *Service) Resubmit(ctx context.Context, actor Actor, origin audit.Origin
 		if r.Hash == cur.Hash {
 			for _, a := range cur.Approvals {
 				if a.Hash == r.Hash && a.ApproverID != r.RequesterID {
-					if _, err := tx.ExecContext(ctx, `INSERT INTO change_approvals (change_id, approver_id, approver_username, approver_name, change_hash, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-						r.ID, a.ApproverID, a.ApproverUsername, a.ApproverName, a.Hash, a.Comment, fmtTime(a.At)); err != nil {
+					if err := putApproval(ctx, tx, r.ID, a); err != nil {
 						return err
 					}
 					r.Approvals = append(r.Approvals, a)
