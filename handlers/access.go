@@ -158,7 +158,7 @@ func (h *Handler) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			switch {
 			case err == nil && !u.Disabled:
 				c.Set(ctxAuthUser, u)
-				c.Set(ctxUser, &views.User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role)})
+				c.Set(ctxUser, viewUser(u))
 			case err == nil || errors.Is(err, auth.ErrNotFound):
 				_ = h.sessions.Destroy(r.Context(), sess)
 				c.Set(ctxSessionGone, true)

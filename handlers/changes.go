@@ -74,7 +74,7 @@ func (h *Handler) routesChanges(e *echo.Echo) {
 
 // actorOf is the signed-in user as the change service sees them.
 func actorOf(c echo.Context) change.Actor {
-	u := userOf(c)
+	u := authUserOf(c)
 	if u == nil {
 		return change.Actor{}
 	}

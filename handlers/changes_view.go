@@ -171,7 +171,6 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 	if err != nil {
 		return nil, changeError(err)
 	}
-	u := userOf(c)
 	p := &pages.ChangePage{
 		ID: r.ID, State: r.State.Label(), StateTone: stateTone(r.State),
 		// The panel follows the request while it moves on its own (after
@@ -230,12 +229,9 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 	p.Blockers = append(blockers(r), p.Blockers...)
 	p.Timeline = h.changeTimeline(c, r.ID)
 
-	me := actorOf(c)
-	mine := me.ID != 0 && me.ID == r.RequesterID
-	p.CanApprove = r.State == change.Pending && u.CanApprove() && !mine && !r.ApprovedBy(me.ID)
-	p.CanReject = r.State == change.Pending && u.CanApprove() && !mine
-	p.CanCancel = mine && (r.State == change.Pending || r.State == change.Approved)
-	p.CanResubmit = mine && r.State.Resubmittable()
+	// The page offers what the service would allow.
+	may := h.changes.Allowed(actorOf(c), r)
+	p.CanApprove, p.CanReject, p.CanCancel, p.CanResubmit = may.Approve.OK(), may.Reject.OK(), may.Cancel.OK(), may.Resubmit.OK()
 	return p, nil
 }
 

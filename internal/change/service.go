@@ -53,22 +53,8 @@ type Redshift interface {
 	ModifyClusterIamRoles(ctx context.Context, region string, in *redshift.ModifyClusterIamRolesInput) (*types.Cluster, string, error)
 }
 
-// Actor is the signed-in person acting, as loaded on this request.
-type Actor struct {
-	ID       int64
-	Username string
-	Name     string
-	Role     string // viewer, requester, approver, admin
-}
-
-func (a Actor) canRequest() bool {
-	return a.Role == "requester" || a.Role == "approver" || a.Role == "admin"
-}
-
-func (a Actor) canApprove() bool { return a.Role == "approver" || a.Role == "admin" }
-
 func (a Actor) audit() audit.Actor {
-	return audit.Actor{UserID: a.ID, Username: a.Username, Role: a.Role}
+	return audit.Actor{UserID: a.ID, Username: a.Username, Role: string(a.Role)}
 }
 
 // Options configure a Service.
@@ -185,10 +171,27 @@ func (s *Service) denied(ctx context.Context, actor Actor, origin audit.Origin, 
 	return refuse(ErrForbidden, "%s", why)
 }
 
+// enforce refuses what Permissions does not allow: a forbidden action is
+// recorded as an access denial, and a pending request found past its time
+// to live is expired on the way.
+func (s *Service) enforce(ctx context.Context, actor Actor, origin audit.Origin, r *Request, what string, p Permission) error {
+	switch {
+	case p.OK():
+		return nil
+	case p.Forbidden:
+		return s.denied(ctx, actor, origin, r, what, p.Why)
+	case p.expired:
+		if err := s.expire(ctx, r); err != nil && !errors.Is(err, ErrConflict) {
+			return err
+		}
+	}
+	return p.refusal()
+}
+
 // Create validates the input against the cluster as AWS reports it now and
 // stores a pending request. A *ValidationError says what to fix, per field.
 func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, in Input) (*Request, error) {
-	if !actor.canRequest() {
+	if !actor.Role.CanRequest() {
 		return nil, s.denied(ctx, actor, origin, &Request{Region: in.Region, Cluster: in.Cluster}, "create change request", "your role cannot request changes")
 	}
 	// Input that is wrong whatever the cluster holds is refused before
@@ -254,17 +257,8 @@ func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin,
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case !actor.canApprove():
-		return nil, s.denied(ctx, actor, origin, r, "approve", "your role cannot approve changes")
-	case actor.ID == r.RequesterID:
-		return nil, s.denied(ctx, actor, origin, r, "approve", "you cannot approve your own request")
-	}
-	if err := s.checkOpen(ctx, r); err != nil {
+	if err := s.enforce(ctx, actor, origin, r, "approve", s.Allowed(actor, r).Approve); err != nil {
 		return nil, err
-	}
-	if r.ApprovedBy(actor.ID) {
-		return nil, refuse(ErrConflict, "you have already approved this request")
 	}
 	if hash != r.Hash {
 		return nil, refuse(ErrConflict, "the request is not the one you reviewed (its change hash differs); reload it and review it again")
@@ -333,21 +327,6 @@ func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin,
 	return r, nil
 }
 
-// checkOpen refuses a request that no longer waits for a decision, expiring
-// it first when its time to live has passed.
-func (s *Service) checkOpen(ctx context.Context, r *Request) error {
-	if r.State == Pending && !s.now().Before(r.ExpiresAt) {
-		if err := s.expire(ctx, r); err != nil && !errors.Is(err, ErrConflict) {
-			return err
-		}
-		return refuse(ErrConflict, "the request expired on %s without a decision", r.ExpiresAt.Format("2006-01-02 15:04 UTC"))
-	}
-	if r.State != Pending {
-		return refuse(ErrConflict, "the request is %s, not pending", r.State.Label())
-	}
-	return nil
-}
-
 func (s *Service) markStale(ctx context.Context, actor audit.Actor, origin audit.Origin, r *Request, drift []string, c *types.Cluster, reqID string) error {
 	return s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
 		cur, err := loadRequest(ctx, tx, r.ID)
@@ -381,11 +360,9 @@ func (s *Service) Reject(ctx context.Context, actor Actor, origin audit.Origin, 
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case !actor.canApprove():
-		return nil, s.denied(ctx, actor, origin, r, "reject", "your role cannot reject changes")
-	case actor.ID == r.RequesterID:
-		return nil, s.denied(ctx, actor, origin, r, "reject", "you cannot decide on your own request; cancel it instead")
+	may := s.Allowed(actor, r).Reject
+	if may.Forbidden {
+		return nil, s.enforce(ctx, actor, origin, r, "reject", may)
 	}
 	comment = strings.TrimSpace(comment)
 	switch {
@@ -394,7 +371,7 @@ func (s *Service) Reject(ctx context.Context, actor Actor, origin audit.Origin, 
 	case len(comment) > MaxReasonLen:
 		return nil, &ValidationError{Fields: FieldErrors{"comment": fmt.Sprintf("keep the comment under %d characters", MaxReasonLen)}}
 	}
-	if err := s.checkOpen(ctx, r); err != nil {
+	if err := s.enforce(ctx, actor, origin, r, "reject", may); err != nil {
 		return nil, err
 	}
 	return s.close(ctx, actor, origin, r, Rejected, comment, audit.ChangeRejected, Pending)
@@ -406,11 +383,8 @@ func (s *Service) Cancel(ctx context.Context, actor Actor, origin audit.Origin, 
 	if err != nil {
 		return nil, err
 	}
-	if actor.ID != r.RequesterID {
-		return nil, s.denied(ctx, actor, origin, r, "cancel", "only the requester can cancel a request")
-	}
-	if r.State != Pending && r.State != Approved {
-		return nil, refuse(ErrConflict, "the request is %s and can no longer be cancelled", r.State.Label())
+	if err := s.enforce(ctx, actor, origin, r, "cancel", s.Allowed(actor, r).Cancel); err != nil {
+		return nil, err
 	}
 	return s.close(ctx, actor, origin, r, Cancelled, "", audit.ChangeCancelled, Pending, Approved)
 }
@@ -458,14 +432,8 @@ func (s *Service) Resubmit(ctx context.Context, actor Actor, origin audit.Origin
 	if err != nil {
 		return nil, err
 	}
-	if actor.ID != old.RequesterID {
-		return nil, s.denied(ctx, actor, origin, old, "resubmit", "only the requester can resubmit a request")
-	}
-	if !actor.canRequest() {
-		return nil, s.denied(ctx, actor, origin, old, "resubmit", "your role cannot request changes")
-	}
-	if !old.State.Resubmittable() {
-		return nil, refuse(ErrConflict, "only stale, failed or expired requests can be resubmitted; this one is %s", old.State.Label())
+	if err := s.enforce(ctx, actor, origin, old, "resubmit", s.Allowed(actor, old).Resubmit); err != nil {
+		return nil, err
 	}
 	c, descID, err := s.describe(ctx, old.Region, old.Cluster)
 	if errors.Is(err, ErrClusterGone) {
