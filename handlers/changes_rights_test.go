@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -43,5 +44,33 @@ func TestChangePageFollowsTheRoleAfterADemotion(t *testing.T) {
 	}
 	if res := rita.postForm(t, page+"/cancel", nil); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("a viewer cancelling: %d", res.StatusCode)
+	}
+}
+
+// A refused rejection names the rejection's own comment field: the message
+// and the text typed stay in the reject form, which is open, and the
+// approval's comment stays empty.
+func TestChangeRejectErrorStaysInTheRejectForm(t *testing.T) {
+	app := newTestApp(t)
+	app.seedCluster(t, "wordy")
+	rita := app.signIn(t, "rita", auth.RoleRequester)
+	arno := app.signIn(t, "arno", auth.RoleApprover)
+	id := rita.submit(t, "wordy", changeForm([]string{roleA}, nil, "", "Please add the loader role"))
+	long := strings.Repeat("too many words ", 200)
+	res := arno.postForm(t, fmt.Sprintf("/changes/%d/reject", id), url.Values{"comment": {long}})
+	body := readBody(t, res)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("an over-long rejection: %d", res.StatusCode)
+	}
+	reject := regexp.MustCompile(`(?s)<details open[^>]*>\s*<summary>Reject…</summary>.*?<textarea id="reject-comment"[^>]*>([^<]*)</textarea>.*?id="reject-error"[^>]*>([^<]*)<`).FindStringSubmatch(body)
+	if reject == nil {
+		t.Fatalf("no open reject form with its message:\n%s", body)
+	}
+	if reject[1] != long || !strings.Contains(reject[2], "keep the comment under") {
+		t.Fatalf("reject form keeps %q with message %q", reject[1], reject[2])
+	}
+	approve := regexp.MustCompile(`(?s)<textarea id="approve-comment"[^>]*>([^<]*)</textarea>`).FindStringSubmatch(body)
+	if approve == nil || approve[1] != "" || strings.Contains(body, `id="comment-error"`) {
+		t.Fatalf("the approval's comment field took the rejection's text or message: %q", approve)
 	}
 }

@@ -134,10 +134,22 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]*Request, error) {
 	return listRequests(ctx, s.o.DB.Reader(), f)
 }
 
-// Preview validates input against a cluster snapshot the caller already has
-// (the inventory's), storing and sending nothing.
-func (s *Service) Preview(in Input, c *types.Cluster) (Plan, FieldErrors) {
-	return s.o.Policy.validate(in, LiveFrom(in.Region, c))
+// Preview validates a draft against a cluster snapshot the caller already
+// has (the inventory's), storing and sending nothing.
+func (s *Service) Preview(d Draft, c *types.Cluster) (Plan, FieldErrors) {
+	return s.o.Policy.validate(d, LiveFrom(d.Region, c))
+}
+
+// Checks is the pre-flight checklist of a stored request against a cluster
+// snapshot the caller already has.
+func (s *Service) Checks(r *Request, c *types.Cluster) []Check {
+	plan, _ := s.o.Policy.validate(draftOf(r, r.Add, r.Remove), LiveFrom(r.Region, c))
+	return plan.Checks
+}
+
+// draftOf is a stored request as a draft, with the given role lists.
+func draftOf(r *Request, add, remove []string) Draft {
+	return readDraft(r.Region, r.Cluster, add, remove, r.Default, r.Reason, r.Ticket)
 }
 
 // describe reads the cluster from AWS now.
@@ -188,31 +200,31 @@ func (s *Service) enforce(ctx context.Context, actor Actor, origin audit.Origin,
 	return p.refusal()
 }
 
-// Create validates the input against the cluster as AWS reports it now and
+// Create validates the draft against the cluster as AWS reports it now and
 // stores a pending request. A *ValidationError says what to fix, per field.
-func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, in Input) (*Request, error) {
+func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, d Draft) (*Request, error) {
 	if !actor.Role.CanRequest() {
-		return nil, s.denied(ctx, actor, origin, &Request{Region: in.Region, Cluster: in.Cluster}, "create change request", "your role cannot request changes")
+		return nil, s.denied(ctx, actor, origin, &Request{Region: d.Region, Cluster: d.Cluster}, "create change request", "your role cannot request changes")
 	}
-	// Input that is wrong whatever the cluster holds is refused before
+	// A draft that is wrong whatever the cluster holds is refused before
 	// anything is asked of AWS.
-	if errs := CheckInput(in); len(errs) > 0 {
-		return nil, s.refusedSubmission(ctx, actor, origin, in, stageInput, errs, 0, nil, "")
+	if len(d.Errors) > 0 {
+		return nil, s.refusedSubmission(ctx, actor, origin, d, stageInput, d.Errors, 0, nil, "")
 	}
-	c, descID, err := s.describe(ctx, in.Region, in.Cluster)
+	c, descID, err := s.describe(ctx, d.Region, d.Cluster)
 	if err != nil {
 		return nil, err
 	}
-	live := LiveFrom(in.Region, c)
-	plan, errs := s.o.Policy.validate(in, live)
+	live := LiveFrom(d.Region, c)
+	plan, errs := s.o.Policy.validate(d, live)
 	if len(errs) > 0 {
-		return nil, s.refusedSubmission(ctx, actor, origin, in, stageLiveChecks, errs, 0, c, descID)
+		return nil, s.refusedSubmission(ctx, actor, origin, d, stageLiveChecks, errs, 0, c, descID)
 	}
 	now := s.now()
 	r := &Request{
-		Account: live.Account, Region: in.Region, Cluster: in.Cluster,
+		Account: live.Account, Region: d.Region, Cluster: d.Cluster,
 		Add: plan.Add, Remove: plan.Remove, Default: plan.Default,
-		Reason: strings.TrimSpace(in.Reason), Ticket: strings.TrimSpace(in.Ticket),
+		Reason: d.Reason, Ticket: d.Ticket,
 		RequesterID: actor.ID, RequesterUsername: actor.Username, RequesterName: actor.Name,
 		BaseRoles: live.ARNs(), BaseDefault: live.Default,
 		Risk: plan.Risk, RiskReasons: plan.RiskReasons, ApprovalsRequired: ApprovalsFor(plan.Risk),
@@ -267,7 +279,7 @@ func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin,
 		return nil, fmt.Errorf("change request %d: stored hash does not match its content: %w", r.ID, ErrConflict)
 	}
 	if len(comment) > MaxReasonLen {
-		return nil, &ValidationError{Fields: FieldErrors{"comment": fmt.Sprintf("keep the comment under %d characters", MaxReasonLen)}}
+		return nil, &ValidationError{Fields: FieldErrors{FieldApproveComment: fmt.Sprintf("keep the comment under %d characters", MaxReasonLen)}}
 	}
 	c, reqID, err := s.describe(ctx, r.Region, r.Cluster)
 	if errors.Is(err, ErrClusterGone) {
@@ -367,9 +379,9 @@ func (s *Service) Reject(ctx context.Context, actor Actor, origin audit.Origin, 
 	comment = strings.TrimSpace(comment)
 	switch {
 	case comment == "":
-		return nil, &ValidationError{Fields: FieldErrors{"comment": "say why the request is rejected"}}
+		return nil, &ValidationError{Fields: FieldErrors{FieldRejectComment: "say why the request is rejected"}}
 	case len(comment) > MaxReasonLen:
-		return nil, &ValidationError{Fields: FieldErrors{"comment": fmt.Sprintf("keep the comment under %d characters", MaxReasonLen)}}
+		return nil, &ValidationError{Fields: FieldErrors{FieldRejectComment: fmt.Sprintf("keep the comment under %d characters", MaxReasonLen)}}
 	}
 	if err := s.enforce(ctx, actor, origin, r, "reject", may); err != nil {
 		return nil, err
@@ -443,26 +455,24 @@ func (s *Service) Resubmit(ctx context.Context, actor Actor, origin audit.Origin
 		return nil, err
 	}
 	live := LiveFrom(old.Region, c)
-	in := Input{Region: old.Region, Cluster: old.Cluster, Reason: old.Reason, Ticket: old.Ticket}
-	var add []string
+	var add, remove []string
 	for _, a := range old.Add {
 		if !live.Has(a) {
 			add = append(add, a)
 		}
 	}
-	in.Add = strings.Join(add, "\n")
 	for _, a := range old.Remove {
 		if live.Has(a) {
-			in.Remove = append(in.Remove, a)
+			remove = append(remove, a)
 		}
 	}
-	in.Default = old.Default
-	plan, errs := s.o.Policy.validate(in, live)
+	d := draftOf(old, add, remove)
+	plan, errs := s.o.Policy.validate(d, live)
 	if msg, ok := errs[FieldForm]; ok && len(errs) == 1 {
 		errs = FieldErrors{FieldForm: "everything this request asked for is already in place on the cluster (" + msg + ")"}
 	}
 	if len(errs) > 0 {
-		return nil, s.refusedSubmission(ctx, actor, origin, in, stageLiveChecks, errs, old.ID, c, descID)
+		return nil, s.refusedSubmission(ctx, actor, origin, d, stageLiveChecks, errs, old.ID, c, descID)
 	}
 	now := s.now()
 	r := &Request{

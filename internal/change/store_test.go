@@ -60,8 +60,8 @@ func TestListAttachesEachRequestsOwnApprovals(t *testing.T) {
 		if err := g.sim.AddCluster(rigRegion, redshiftsim.ClusterSpec{ID: id, Roles: []redshiftsim.RoleSpec{{ARN: legacy}}, DefaultRole: legacy}); err != nil {
 			t.Fatal(err)
 		}
-		r, err := g.svc.Create(ctx, rita, audit.Origin{}, change.Input{Region: rigRegion, Cluster: id,
-			Add: "arn:aws:iam::123456789012:role/RedshiftCopy", Remove: []string{legacy}, Reason: "replace the legacy loader role"})
+		r, err := g.svc.Create(ctx, rita, audit.Origin{}, change.ParseDraft(change.Input{Region: rigRegion, Cluster: id,
+			Add: "arn:aws:iam::123456789012:role/RedshiftCopy", Remove: []string{legacy}, Reason: "replace the legacy loader role"}))
 		if err != nil {
 			t.Fatal(err)
 		}
