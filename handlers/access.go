@@ -252,19 +252,6 @@ func nextTarget(c echo.Context) string {
 	return "/"
 }
 
-// safeNext keeps a post-sign-in redirect on this site.
-func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n\\") || strings.HasPrefix(next, "/login") || strings.HasPrefix(next, "/logout") {
-		return "/"
-	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" {
-		return "/"
-	}
-	return next
-}
-
 // requireRole refuses, with 403, users whose role does not include min;
 // anonymous visitors are sent to sign in first.
 func (h *Handler) requireRole(min auth.Role) echo.MiddlewareFunc {
