@@ -87,6 +87,11 @@ func (s *Sim) assumeRole(who identity, region string, p params, w *xw) *apiError
 	if !durationSet {
 		duration = 3600
 	}
+	// An ARN of something other than a role is invalid; one that merely
+	// names no role is denied like any other (observed from AWS).
+	if parts := strings.SplitN(roleARN, ":", 6); len(parts) == 6 && parts[0] == "arn" && !strings.HasPrefix(parts[5], "role/") {
+		return senderErr(http.StatusBadRequest, "ValidationError", "Request ARN is invalid")
+	}
 
 	s.mu.Lock()
 	account, role, ok := s.findRole(partitionOf(region), roleARN)
@@ -104,11 +109,11 @@ func (s *Sim) assumeRole(who identity, region string, p params, w *xw) *apiError
 	if source != "" && !role.AllowSourceIdentity {
 		return errAssumeDenied(who, roleARN)
 	}
-	if duration > role.maxSession() {
-		return senderErr(http.StatusBadRequest, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
-	}
 	if who.role != "" && duration > 3600 {
 		return senderErr(http.StatusBadRequest, "ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+	}
+	if duration > role.maxSession() {
+		return senderErr(http.StatusBadRequest, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 
 	partition := partitionOf(region)
