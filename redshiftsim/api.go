@@ -79,11 +79,13 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	var raw string
+	var body []byte
 	switch r.Method {
 	case http.MethodGet:
 		raw = r.URL.RawQuery
 	case http.MethodPost:
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		var err error
+		body, err = io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 		if err != nil {
 			rec.Code = "ReadError"
 			return
@@ -115,7 +117,7 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
 		rec.Target = p.str("RoleArn")
 	}
 
-	who, aerr := s.authenticate(r, p, sc)
+	who, aerr := s.authenticate(r, body, p, sc)
 	if aerr != nil {
 		fail(aerr)
 		return

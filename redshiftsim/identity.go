@@ -107,12 +107,13 @@ func errExpiredToken() *apiError {
 	return senderErr(http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
 }
 
-// authenticate tells who made a request. Credentials STS issued must come
-// with their session token and before their expiration on the simulator's
-// clock. Any other access key is the default account's User, with or
-// without a session token, unless Options.StrictTokens refuses a session
-// token STS did not issue. The signature itself is not checked.
-func (s *Sim) authenticate(r *http.Request, p params, sc scope) (identity, *apiError) {
+// authenticate tells who made a request whose body was body. Credentials
+// STS issued must come with their session token, before their expiration
+// on the simulator's clock, and (in an Authorization header) signed with
+// their secret. Any other access key is the default account's User, with
+// or without a session token, unless Options.StrictTokens refuses a
+// session token STS did not issue; their signatures are not checked.
+func (s *Sim) authenticate(r *http.Request, body []byte, p params, sc scope) (identity, *apiError) {
 	token := r.Header.Get("X-Amz-Security-Token")
 	if token == "" {
 		token = p.str("X-Amz-Security-Token")
@@ -123,6 +124,11 @@ func (s *Sim) authenticate(r *http.Request, p params, sc scope) (identity, *apiE
 		}
 		if !s.clock.Now().Before(c.expires) {
 			return identity{}, errExpiredToken()
+		}
+		if r.Header.Get("Authorization") != "" {
+			if err := verifySignature(r, body, sc, c); err != nil {
+				return identity{}, err
+			}
 		}
 		return c.who, nil
 	}

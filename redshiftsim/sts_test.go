@@ -1,8 +1,11 @@
 package redshiftsim_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/redshift"
@@ -426,4 +430,48 @@ func TestMarkerIsBoundToItsAccount(t *testing.T) {
 	if err != nil || len(rest.Clusters) != 5 {
 		t.Fatalf("second page: %d clusters, %v", len(rest.Clusters), err)
 	}
+}
+
+// Calls with issued credentials must be signed with the secret that came
+// with them, over what was actually sent.
+func TestIssuedCredentialsMustBeSignedWithTheirSecret(t *testing.T) {
+	e := newMultiEnv(t, redshiftsim.Options{}, twoAccountWorld())
+	out, err := e.stsClient("us-east-1", plain).AssumeRole(ctx(t), &sts.AssumeRoleInput{RoleArn: aws.String(roleIn(acctB, "Admin")), RoleSessionName: aws.String("signer")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := out.Credentials
+	key, token := aws.ToString(cr.AccessKeyId), aws.ToString(cr.SessionToken)
+	wrong := credentials.NewStaticCredentialsProvider(key, "not-the-secret", token)
+	_, err = e.redshiftAs("us-east-1", wrong).DescribeClusters(ctx(t), &redshift.DescribeClustersInput{})
+	wantAPIError(t, err, 403, "SignatureDoesNotMatch")
+	_, err = e.stsClient("eu-west-1", wrong).GetCallerIdentity(ctx(t), &sts.GetCallerIdentityInput{})
+	wantAPIError(t, err, 403, "SignatureDoesNotMatch")
+	if _, err := e.redshiftAs("eu-west-1", staticOf(cr)).DescribeClusters(ctx(t), &redshift.DescribeClustersInput{}); err != nil {
+		t.Fatalf("the right secret was refused: %v", err)
+	}
+
+	// Signed by the SDK's own signer, then changed on the way.
+	signed := func(body string) *http.Request {
+		req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+		sum := sha256.Sum256([]byte(body))
+		c := aws.Credentials{AccessKeyID: key, SecretAccessKey: aws.ToString(cr.SecretAccessKey), SessionToken: token}
+		if err := v4.NewSigner().SignHTTP(ctx(t), c, req, hex.EncodeToString(sum[:]), "redshift", "us-east-1", e.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		return req
+	}
+	describe := form("Action", "DescribeClusters")
+	do(t, signed(describe)).wantOK(t)
+	tampered := signed(describe)
+	tampered.Body = io.NopCloser(strings.NewReader(form("Action", "DescribeClusters", "ClusterIdentifier", "shared")))
+	tampered.ContentLength = -1
+	do(t, tampered).wantError(t, 403, "SignatureDoesNotMatch", "")
+	undated := signed(describe)
+	undated.Header.Del("X-Amz-Date")
+	do(t, undated).wantError(t, 403, "IncompleteSignature", "")
 }
