@@ -475,3 +475,19 @@ func TestIssuedCredentialsMustBeSignedWithTheirSecret(t *testing.T) {
 	undated.Header.Del("X-Amz-Date")
 	do(t, undated).wantError(t, 403, "IncompleteSignature", "")
 }
+
+// Injected faults reach STS actions as they reach Redshift's.
+func TestFaultsApplyToSTSActions(t *testing.T) {
+	e := newMultiEnv(t, redshiftsim.Options{}, twoAccountWorld())
+	e.sim.AddFaults(redshiftsim.Fault{Op: "AssumeRole", Kind: redshiftsim.FaultThrottle, Next: 1})
+	in := &sts.AssumeRoleInput{RoleArn: aws.String(roleIn(acctB, "Admin")), RoleSessionName: aws.String("throttled")}
+	c := e.stsClient("us-east-1", plain)
+	_, err := c.AssumeRole(ctx(t), in)
+	wantAPIError(t, err, 400, "Throttling")
+	if _, err := c.AssumeRole(ctx(t), in); err != nil {
+		t.Fatalf("after the fault: %v", err)
+	}
+	if st := e.sim.Stats(); st.Calls("AssumeRole", "us-east-1") != 2 || st.Errors("AssumeRole", "us-east-1") != 1 {
+		t.Errorf("stats %+v", st.Ops)
+	}
+}
