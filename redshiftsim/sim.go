@@ -54,8 +54,8 @@ type Options struct {
 	StrictTokens bool
 }
 
-// Sim is a simulated Redshift endpoint. It is an http.Handler and safe for
-// concurrent use.
+// Sim is a simulated Redshift and STS endpoint over several accounts. It is
+// an http.Handler and safe for concurrent use.
 type Sim struct {
 	o     Options
 	clock Clock
