@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -11,14 +10,16 @@ import (
 	"testing"
 	"time"
 
+	"rolegate/audit"
 	"rolegate/handlers"
 	"rolegate/internal/auth"
 )
 
 type accessTest struct {
-	users    *auth.Users
-	sessions *auth.SessionStore
-	keyPairs [][]byte
+	users     *auth.Users
+	directory *auth.Directory
+	sessions  *auth.SessionStore
+	keyPairs  [][]byte
 }
 
 type accessTestOptions struct {
@@ -58,9 +59,11 @@ func (a *testApp) setupAccessTest(t *testing.T, o *testOptions, ho *handlers.Opt
 		t.Fatal(err)
 	}
 	a.users = auth.NewUsers(a.db)
+	a.directory = auth.NewDirectory(a.users, a.audit)
 	a.sessions = st
 	a.keyPairs = pairs
 	ho.Users = a.users
+	ho.Directory = a.directory
 	ho.Sessions = st
 	ho.ReauthAfter = 15 * time.Minute
 	ho.AdminMFA = o.adminMFA
@@ -80,11 +83,8 @@ func (a *testApp) ensureUser(t *testing.T, username string, role auth.Role) *aut
 	} else if !errors.Is(err, auth.ErrNotFound) {
 		t.Fatal(err)
 	}
-	var u *auth.User
-	err := a.db.Tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		u, err = a.users.Create(ctx, tx, username, strings.ToUpper(username[:1])+username[1:]+" Test", role, testPassword(username))
-		return err
+	u, err := a.directory.Create(ctx, audit.System, audit.Origin{}, auth.NewUser{
+		Username: username, DisplayName: strings.ToUpper(username[:1]) + username[1:] + " Test", Role: role, Password: testPassword(username),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -43,12 +42,14 @@ func (w *wiring) access(ctx context.Context, o *handlers.Options) error {
 		return err
 	}
 	users := auth.NewUsers(w.db)
+	dir := auth.NewDirectory(users, w.audit)
 	o.Users = users
+	o.Directory = dir
 	o.Sessions = st
 	o.ReauthAfter = w.cfg.ReauthAfter
 	o.AdminMFA = !w.cfg.Demo
 	if w.cfg.Demo {
-		if err := w.demoUsers(ctx, users); err != nil {
+		if err := w.demoUsers(ctx, users, dir); err != nil {
 			return err
 		}
 		o.DemoUsers = demoUsers
@@ -79,7 +80,7 @@ func (w *wiring) access(ctx context.Context, o *handlers.Options) error {
 
 // demoUsers creates the demo accounts that do not exist yet and prints the
 // sign-ins.
-func (w *wiring) demoUsers(ctx context.Context, users *auth.Users) error {
+func (w *wiring) demoUsers(ctx context.Context, users *auth.Users, dir *auth.Directory) error {
 	for i := range demoUsers {
 		demoUsers[i].Password = demoPassword
 		du := demoUsers[i]
@@ -88,14 +89,8 @@ func (w *wiring) demoUsers(ctx context.Context, users *auth.Users) error {
 		} else if !errors.Is(err, auth.ErrNotFound) {
 			return err
 		}
-		err := w.db.Tx(ctx, func(tx *sql.Tx) error {
-			u, err := users.Create(ctx, tx, du.Username, du.DisplayName, auth.Role(du.Role), demoPassword)
-			if err != nil {
-				return err
-			}
-			_, err = w.audit.Append(ctx, tx, audit.Event{Actor: audit.System, Action: audit.UserCreated, Outcome: audit.Success,
-				Params: audit.Params(map[string]any{"user_id": u.ID, "username": u.Username, "role": du.Role, "demo": true})})
-			return err
+		_, err := dir.Create(ctx, audit.System, audit.Origin{}, auth.NewUser{
+			Username: du.Username, DisplayName: du.DisplayName, Role: auth.Role(du.Role), Password: demoPassword, Demo: true,
 		})
 		if err != nil {
 			return fmt.Errorf("demo user %s: %w", du.Username, err)
