@@ -21,6 +21,7 @@ type Log struct {
 	db      *store.DB
 	now     func() time.Time
 	anchors *Anchors
+	anch    anchorState
 
 	mu   sync.Mutex
 	last *Report // the newest verification, for the verify page
@@ -39,6 +40,7 @@ func WithAnchors(a *Anchors) Option { return func(l *Log) { l.anchors = a } }
 // New returns the audit log kept in db.
 func New(db *store.DB, opts ...Option) *Log {
 	l := &Log{db: db, now: time.Now}
+	l.anch.nudge = make(chan struct{}, 1)
 	for _, o := range opts {
 		o(l)
 	}
@@ -116,6 +118,7 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) (Event, error) {
 			return e, fmt.Errorf("append audit event ARNs: %w", err)
 		}
 	}
+	l.noteAppended(e.Action)
 	return e, nil
 }
 

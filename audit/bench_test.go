@@ -24,8 +24,8 @@ const benchEvents = 1_000_000
 
 // benchLog opens the benchmark log: 1,000,000 generated events, made once
 // and cached under $HOME/.cache/rolegate-bench, keyed by the newest
-// migration (a new migration makes a new log). It is anchored in a temp
-// directory so that Verify checks an anchor too.
+// migration (a new migration makes a new log). It is anchored, with its
+// anchor file and key beside it, so that Verify checks anchors too.
 func benchLog(b *testing.B) (*store.DB, *audit.Log) {
 	b.Helper()
 	if testing.Short() {
@@ -66,8 +66,19 @@ func benchLog(b *testing.B) (*store.DB, *audit.Log) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	adir := b.TempDir()
-	log := audit.New(db, audit.WithAnchors(audit.NewAnchors(filepath.Join(adir, "a.anchors"), filepath.Join(adir, "a.key"))))
+	// The anchors stay with the cached log: the database records each
+	// anchor written, so a fresh anchor file would read as one deleted.
+	keyFile := strings.TrimSuffix(path, ".db") + ".key"
+	if _, err := os.Stat(keyFile); err != nil {
+		if _, err := audit.WriteKeyPair(keyFile, keyFile+".pub"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	key, _, err := audit.ReadPrivateKeyFile(keyFile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	log := audit.New(db, audit.WithAnchors(audit.NewAnchors(audit.AnchorConfig{File: strings.TrimSuffix(path, ".db") + ".anchors", Signer: key})))
 	if _, err := log.Anchor(ctx, false); err != nil {
 		b.Fatal(err)
 	}

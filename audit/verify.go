@@ -20,21 +20,36 @@ const (
 	BrokenLink FaultKind = "broken-link"
 	// Missing: sequence numbers are skipped (rows deleted).
 	Missing FaultKind = "missing"
-	// Truncated: the newest anchor names an event past the head (the
-	// tail was cut off).
+	// Truncated: an anchor names an event past the head (the tail was cut
+	// off).
 	Truncated FaultKind = "truncated"
-	// AnchorMismatch: the event at the anchor's seq has another hash (the
+	// AnchorMismatch: the event at an anchor's seq has another hash (the
 	// chain was rewritten after the anchor).
 	AnchorMismatch FaultKind = "anchor-mismatch"
-	// AnchorForged: the newest anchor's signature does not check.
+	// AnchorForged: an anchor's signature does not check, or a line of
+	// the anchor file is not an anchor.
 	AnchorForged FaultKind = "anchor-forged"
+	// AnchorGap: anchor numbers are skipped (anchor lines removed).
+	AnchorGap FaultKind = "anchor-gap"
+	// AnchorUnlinked: an anchor does not name the anchor before it.
+	AnchorUnlinked FaultKind = "anchor-unlinked"
+	// AnchorsLost: the database records anchors that the anchor file
+	// lacks (the file deleted or cut short).
+	AnchorsLost FaultKind = "anchors-lost"
+	// WitnessMissing: a local anchor is not in the witness.
+	WitnessMissing FaultKind = "witness-missing"
+	// WitnessExtra: the witness holds an anchor the file lacks.
+	WitnessExtra FaultKind = "witness-extra"
+	// WitnessDiffers: the witness's copy of an anchor differs.
+	WitnessDiffers FaultKind = "witness-differs"
 )
 
 // Fault is one problem found by Verify.
 type Fault struct {
 	Kind FaultKind `json:"kind"`
 	// Seq is the first bad sequence number; for Missing and Truncated,
-	// the first missing one.
+	// the first missing one; for an anchor, the seq it signs; 0 for a
+	// fault of the anchor file as a whole.
 	Seq int64 `json:"seq"`
 	// To is the last missing sequence number, for Missing and Truncated.
 	To     int64  `json:"to,omitempty"`
@@ -55,22 +70,34 @@ type Report struct {
 	Checked  int64         `json:"checked"` // events read
 	HeadSeq  int64         `json:"head_seq"`
 	HeadHash string        `json:"head_hash"`
+	// Instance is the ID of the log (the installation) verified.
+	Instance string `json:"instance,omitempty"`
 	// Anchor is the newest anchor checked, nil when there was none (or
 	// anchors are not configured: then truncation cannot be detected).
-	Anchor          *Anchor `json:"anchor,omitempty"`
-	AnchorsChecked  bool    `json:"anchors_checked"`
-	Faults          []Fault `json:"faults"`
-	FaultsTruncated bool    `json:"faults_truncated,omitempty"`
+	Anchor         *Anchor `json:"anchor,omitempty"`
+	AnchorsChecked bool    `json:"anchors_checked"`
+	// Anchors is how many of this log's anchors were checked against the
+	// chain; AnchorsRecorded how many the database records as written.
+	Anchors         int   `json:"anchors"`
+	AnchorsRecorded int64 `json:"anchors_recorded"`
+	// WitnessChecked is set when the anchors were compared with the
+	// witness's copies, WitnessObjects how many it holds.
+	WitnessChecked  bool     `json:"witness_checked"`
+	WitnessObjects  int      `json:"witness_objects,omitempty"`
+	Notes           []string `json:"notes,omitempty"`
+	Faults          []Fault  `json:"faults"`
+	FaultsTruncated bool     `json:"faults_truncated,omitempty"`
 }
 
 // OK reports whether the chain is intact.
 func (r Report) OK() bool { return len(r.Faults) == 0 }
 
-// FirstBad is the first bad sequence number, 0 when the chain is intact.
+// FirstBad is the first bad sequence number, 0 when the chain is intact
+// or only the anchor file as a whole is at fault.
 func (r Report) FirstBad() int64 {
 	var first int64
 	for _, f := range r.Faults {
-		if first == 0 || f.Seq < first {
+		if f.Seq > 0 && (first == 0 || f.Seq < first) {
 			first = f.Seq
 		}
 	}
@@ -81,10 +108,13 @@ func (r Report) FirstBad() int64 {
 const maxFaults = 100
 
 // Verify walks the whole chain: sequence numbers without gaps, every hash
-// recomputed, every link to the previous hash, and the head checked
-// against the newest anchor. The returned error is for failures to read;
-// a damaged chain is a Report with faults. The report is kept as the last
-// verification.
+// recomputed, every link to the previous hash. It then checks every anchor
+// of this log (in the file, in the database's record of anchors written,
+// and in the witness when there is one) against the chain at its seq, and
+// that the anchors are numbered without gaps and linked. The returned
+// error is for failures to read; a damaged chain is a Report with faults.
+// The report is kept as the last verification, and damage found stops
+// the signing of anchors (see Damage).
 func (l *Log) Verify(ctx context.Context) (Report, error) {
 	start := time.Now()
 	r := Report{At: l.now().UTC()}
@@ -95,19 +125,16 @@ func (l *Log) Verify(ctx context.Context) (Report, error) {
 		}
 		r.Faults = append(r.Faults, f)
 	}
-	prevSeq, prevHash := int64(0), GenesisHash
-	hashes := map[int64]string{} // only the anchor's seq is looked up afterwards
-	var anchor Anchor
-	var anchorValid, anchorFound bool
+	var ev *anchorEvidence
 	if l.anchors != nil {
 		r.AnchorsChecked = true
-		var err error
-		anchor, anchorValid, anchorFound, err = l.anchors.Latest()
+		inst, err := l.Instance(ctx)
 		if err != nil {
 			return r, err
 		}
-		if anchorFound {
-			r.Anchor = &anchor
+		r.Instance = inst
+		if ev, err = l.anchors.gather(ctx, inst, &r); err != nil {
+			return r, err
 		}
 	}
 	tx, err := l.db.Reader().BeginTx(ctx, nil) // one snapshot of the log
@@ -115,6 +142,13 @@ func (l *Log) Verify(ctx context.Context) (Report, error) {
 		return r, fmt.Errorf("verify: %w", err)
 	}
 	defer tx.Rollback()
+	if ev != nil {
+		if err := ev.readRecords(ctx, tx, &r); err != nil {
+			return r, err
+		}
+	}
+	prevSeq, prevHash := int64(0), GenesisHash
+	hashes := ev.wanted() // the chain's hash at each anchored seq
 	// Reading rows and hashing them share the work between two cores: one
 	// goroutine scans batches of events, this one checks them.
 	batches := make(chan []Event, 4)
@@ -141,7 +175,7 @@ func (l *Log) Verify(ctx context.Context) (Report, error) {
 			if linked && e.PrevHash != prevHash {
 				add(Fault{Kind: BrokenLink, Seq: e.Seq, Detail: "prev_hash is not the hash of the event before it"})
 			}
-			if anchorFound && e.Seq == anchor.Seq {
+			if _, ok := hashes[e.Seq]; ok {
 				hashes[e.Seq] = e.Hash
 			}
 			prevSeq, prevHash = e.Seq, e.Hash
@@ -151,20 +185,20 @@ func (l *Log) Verify(ctx context.Context) (Report, error) {
 		return r, fmt.Errorf("verify: %w", err)
 	}
 	r.HeadSeq, r.HeadHash = prevSeq, prevHash
-	if anchorFound {
-		switch {
-		case !anchorValid:
-			add(Fault{Kind: AnchorForged, Seq: anchor.Seq, Detail: "the newest anchor's signature does not match the anchor key"})
-		case anchor.Seq > prevSeq:
-			add(Fault{Kind: Truncated, Seq: prevSeq + 1, To: anchor.Seq,
-				Detail: fmt.Sprintf("the newest anchor names seq %d but the log ends at seq %d: the tail was removed", anchor.Seq, prevSeq)})
-		case anchor.Seq > 0 && hashes[anchor.Seq] != anchor.Hash:
-			if _, ok := hashes[anchor.Seq]; ok {
-				add(Fault{Kind: AnchorMismatch, Seq: anchor.Seq, Detail: "the event's hash differs from the anchored hash: the chain was rewritten"})
-			}
-		}
+	if ev != nil {
+		ev.check(hashes, &r, add)
 	}
 	r.Duration = time.Since(start)
+	for _, f := range r.Faults {
+		if f.Kind != WitnessMissing {
+			l.anch.mu.Lock()
+			if l.anch.damage == nil {
+				l.anch.damage = &f
+			}
+			l.anch.mu.Unlock()
+			break
+		}
+	}
 	l.mu.Lock()
 	rc := r
 	l.last = &rc

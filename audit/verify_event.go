@@ -11,6 +11,8 @@ type VerifiedParams struct {
 	FirstBad       int64   `json:"first_bad,omitempty"`
 	Anchor         string  `json:"anchor,omitempty"`
 	AnchorsChecked bool    `json:"anchors_checked"`
+	Anchors        int     `json:"anchors,omitempty"`
+	Witness        bool    `json:"witness,omitempty"`
 	Faults         []Fault `json:"faults,omitempty"`
 	DurationMS     int64   `json:"duration_ms"`
 }
@@ -19,7 +21,7 @@ type VerifiedParams struct {
 // (the first ten faults are kept in its parameters).
 func VerifiedEvent(r Report, by Actor, from Origin) Event {
 	v := VerifiedParams{OK: r.OK(), Checked: r.Checked, HeadSeq: r.HeadSeq, HeadHash: r.HeadHash,
-		FirstBad: r.FirstBad(), AnchorsChecked: r.AnchorsChecked, DurationMS: r.Duration.Milliseconds()}
+		FirstBad: r.FirstBad(), AnchorsChecked: r.AnchorsChecked, Anchors: r.Anchors, Witness: r.WitnessChecked, DurationMS: r.Duration.Milliseconds()}
 	if r.Anchor != nil {
 		v.Anchor = FormatAnchor(*r.Anchor)
 	}
@@ -28,6 +30,9 @@ func VerifiedEvent(r Report, by Actor, from Origin) Event {
 	if !r.OK() {
 		e.Outcome = Failure
 		e.ErrorMessage = "the audit chain is damaged from seq " + strconv.FormatInt(r.FirstBad(), 10)
+		if r.FirstBad() == 0 {
+			e.ErrorMessage = "the audit anchors are damaged: " + string(r.Faults[0].Kind)
+		}
 	}
 	return e
 }

@@ -18,6 +18,10 @@ type auditTest struct {
 // their own, as in production.
 func (a *testApp) setupAuditTest(t *testing.T, o *testOptions, ho *handlers.Options, log *slog.Logger) {
 	dir := t.TempDir()
-	a.anchors = audit.NewAnchors(filepath.Join(dir, "audit.anchors"), filepath.Join(dir, "anchor.key"))
+	key, err := audit.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.anchors = audit.NewAnchors(audit.AnchorConfig{File: filepath.Join(dir, "audit.anchors"), Signer: key})
 	a.audit.SetAnchors(a.anchors)
 }

@@ -30,7 +30,7 @@ func (h *Handler) auditVerifyPage(c echo.Context) error {
 			p = pages.AuditVerifyPage{
 				Has: true, OK: e.Outcome == audit.Success, At: e.Time.UTC().Format(time.RFC3339),
 				By: e.Actor.Username, Checked: v.Checked, HeadSeq: v.HeadSeq, HeadHash: v.HeadHash,
-				FirstBad: v.FirstBad, Anchor: v.Anchor, AnchorsChecked: v.AnchorsChecked,
+				FirstBad: v.FirstBad, Anchor: v.Anchor, AnchorsChecked: v.AnchorsChecked, Anchors: v.Anchors,
 				EventURL: auditEventURL(e.Seq),
 			}
 			for _, f := range v.Faults {
@@ -65,6 +65,10 @@ func auditVerifyView(r audit.Report) pages.AuditVerifyPage {
 		Has: true, OK: r.OK(), At: r.At.UTC().Format(time.RFC3339), Duration: r.Duration.Round(time.Millisecond).String(),
 		Checked: r.Checked, HeadSeq: r.HeadSeq, HeadHash: r.HeadHash, FirstBad: r.FirstBad(),
 		AnchorsChecked: r.AnchorsChecked, MoreFaults: r.FaultsTruncated,
+		Instance: r.Instance, Anchors: r.Anchors, Recorded: r.AnchorsRecorded, Notes: r.Notes,
+	}
+	if r.WitnessChecked {
+		p.Witness = strconv.Itoa(r.WitnessObjects) + " anchors held by the witness, compared with the anchor file"
 	}
 	if r.Anchor != nil {
 		p.Anchor = audit.FormatAnchor(*r.Anchor)
@@ -79,6 +83,9 @@ func auditFaultRow(f audit.Fault) pages.AuditFaultRow {
 	row := pages.AuditFaultRow{Kind: string(f.Kind), Range: strconv.FormatInt(f.Seq, 10), Detail: f.Detail}
 	if f.To > f.Seq {
 		row.Range += "–" + strconv.FormatInt(f.To, 10)
+	}
+	if f.Seq == 0 {
+		row.Range = "–"
 	}
 	if f.Kind == audit.Altered || f.Kind == audit.BrokenLink || f.Kind == audit.AnchorMismatch {
 		row.URL = auditEventURL(f.Seq)

@@ -16,22 +16,27 @@ func (h *Handler) healthz(c echo.Context) error {
 type readiness struct {
 	Status   string            `json:"status"`
 	Database string            `json:"database"`
+	Audit    string            `json:"audit"`
 	Regions  map[string]string `json:"regions,omitempty"`
 }
 
-// readyz answers 200 when the database answers and at least one region's
-// Redshift API is reachable, 503 otherwise. Each region reads "ok" or why
+// readyz answers 200 when the database answers, the audit chain is not
+// known to be damaged and at least one region's Redshift API is
+// reachable, 503 otherwise. Each region reads "ok" or why
 // it is not reachable; with some regions down the status is "degraded"
 // (the dashboard still serves the others). Reachability comes from the
 // inventory's recent sweeps, or one small probe per region per TTL.
 func (h *Handler) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	r := readiness{Status: "ok", Database: "ok"}
+	r := readiness{Status: "ok", Database: "ok", Audit: "ok"}
 	status := http.StatusOK
 	if err := h.db.Ping(ctx); err != nil {
 		h.log.Warn("readiness: database", "err", err)
 		r.Status, r.Database, status = "unavailable", "unavailable", http.StatusServiceUnavailable
+	}
+	if f, damaged := h.audit.Damage(); damaged {
+		r.Status, r.Audit, status = "unavailable", "damaged, read-only: "+f.String(), http.StatusServiceUnavailable
 	}
 	if h.inv != nil {
 		r.Regions = map[string]string{}

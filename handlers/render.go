@@ -35,6 +35,7 @@ func (h *Handler) viewRequest(c echo.Context) *views.Request {
 		User:      userOf(c),
 		Flashes:   flashes,
 		Demo:      h.demo,
+		ReadOnly:  h.readOnlyBanner(),
 		Asset:     h.assets.URL,
 	}
 }

@@ -21,6 +21,8 @@ func (h *Handler) register(e *echo.Echo) error {
 	)
 	// Sessions and CSRF for every route (they skip /static and health).
 	e.Use(h.accessMiddleware()...)
+	// A damaged audit chain makes the dashboard read-only.
+	e.Use(h.readOnly)
 
 	e.GET("/healthz", h.healthz)
 	e.GET("/readyz", h.readyz)

@@ -40,6 +40,9 @@ type Request struct {
 	User      *User
 	Flashes   []Flash
 	Demo      bool
+	// ReadOnly is the banner shown while the audit chain is damaged and
+	// the dashboard refuses changes; "" otherwise.
+	ReadOnly string
 	// Asset maps a static file name (css/app.css) to its content-hash URL.
 	Asset func(name string) string
 }

@@ -19,20 +19,22 @@ import (
 const auditUsage = `usage: rolegate audit [settings] <command> [flags] [settings]
 
 commands:
-  verify     check the whole chain against the newest anchor; exit status 2 when it is damaged
+  verify     check the whole chain and every anchor; exit status 2 when it is damaged
+             (needs only the public key: -audit-public-key-file)
   export     write the events of a filter as CSV or JSON Lines (recorded as an audit.exported event)
   anchor     sign the chain's head now and append it to the anchor file
+  keygen     write a new Ed25519 signing key (-o FILE, mode 0400) and its public key (FILE.pub)
   generate   append N synthetic events (for benchmarks and trials; never on a real log)
 
-settings are the dashboard's that the command reads (-db; for verify and anchor also
--audit-anchor-file and -audit-anchor-key-file), before or after the command, or their
-ROLEGATE_* environment variables. rolegate audit <command> -h lists them.
+settings are the dashboard's that the command reads (-db; for verify and anchor also the
+anchor and key settings, e.g. -audit-anchor-file and -audit-signing-key-file), before or after
+the command, or their ROLEGATE_* environment variables. rolegate audit <command> -h lists them.
 `
 
 // The dashboard settings each audit command reads.
 var (
 	auditDBSettings     = []string{"db"}
-	auditAnchorSettings = []string{"db", "audit-anchor-file", "audit-anchor-key-file"}
+	auditAnchorSettings = []string{"db", "audit-anchor-file", "audit-anchor-key-file", "audit-signing-key-file", "audit-signing-key", "audit-public-key-file"}
 )
 
 // runAudit works on the audit log from the shell: rolegate audit verify|export|anchor|generate.
@@ -52,7 +54,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	var run func(ctx context.Context, l *audit.Log, cfg config.Config) error
 	switch cmd {
 	case "verify":
-		fs := verb(auditAnchorSettings, "[settings] [-json]", "check the whole chain against the newest anchor; exit status 2 when it is damaged")
+		fs := verb(auditAnchorSettings, "[settings] [-json]", "check the whole chain and every anchor; exit status 2 when it is damaged (needs only the public key: -audit-public-key-file)")
 		asJSON := fs.Bool("json", false, "print the report as JSON")
 		run = func(ctx context.Context, l *audit.Log, cfg config.Config) error {
 			return auditVerify(ctx, l, *asJSON, getenv, stdout)
@@ -76,13 +78,24 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 			if err != nil {
 				return err
 			}
+			file := l.Anchors().File()
 			if _, err := l.Record(ctx, audit.Event{Actor: shellActor(getenv), Action: audit.AuditAnchored, Outcome: audit.Success,
-				Params: audit.Params(map[string]any{"seq": a.Seq, "hash": a.Hash, "file": cfg.AnchorFile})}); err != nil {
+				Params: audit.Params(map[string]any{"anchor": a.N, "seq": a.Seq, "hash": a.Hash, "file": file})}); err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "anchored %s in %s\n", audit.FormatAnchor(a), cfg.AnchorFile)
+			fmt.Fprintf(stdout, "anchored %s in %s\n", audit.FormatAnchor(a), file)
 			return nil
 		}
+	case "keygen":
+		fs := verb(nil, "-o FILE [-pub FILE]", "write a new Ed25519 signing key (mode 0400) and its public key")
+		out := fs.String("o", "", "private key file to create (mode 0400)")
+		pub := fs.String("pub", "", "public key file to create (default: the private key file + .pub)")
+		if extra, err := v.parse(before, rest, stderr); err != nil {
+			return err
+		} else if len(extra) > 0 {
+			return v.usageErr(stderr)
+		}
+		return auditKeygen(*out, *pub, stdout)
 	case "generate":
 		fs := verb(auditDBSettings, "[settings] [-n N] [-seed S]", "append N synthetic events (for benchmarks and trials; never on a real log)")
 		n := fs.Int("n", 100000, "number of events")
@@ -114,7 +127,14 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
-	l := audit.New(db, audit.WithAnchors(audit.NewAnchors(cfg.AnchorFile, cfg.AnchorKeyFile)))
+	l := audit.New(db)
+	if cmd == "verify" || cmd == "anchor" {
+		anchors, err := auditAnchors(ctx, cfg, l, log, cmd == "anchor")
+		if err != nil {
+			return err
+		}
+		l.SetAnchors(anchors)
+	}
 	return run(ctx, l, cfg)
 }
 
@@ -148,10 +168,19 @@ func auditVerify(ctx context.Context, l *audit.Log, asJSON bool, getenv func(str
 		fmt.Fprintf(stdout, "checked %d events in %s; head seq %d %s\n", r.Checked, r.Duration.Round(time.Millisecond), r.HeadSeq, r.HeadHash)
 		switch {
 		case !r.AnchorsChecked:
-		case r.Anchor == nil:
+		case r.Anchor == nil && r.AnchorsRecorded == 0:
 			fmt.Fprintln(stdout, "no anchor written yet: a removed tail cannot be detected")
-		default:
-			fmt.Fprintf(stdout, "newest anchor: %s\n", audit.FormatAnchor(*r.Anchor))
+		case r.Anchor != nil:
+			fmt.Fprintf(stdout, "%d anchors of log %s checked (the database records %d written); newest: %s\n",
+				r.Anchors, r.Instance, r.AnchorsRecorded, audit.FormatAnchor(*r.Anchor))
+		}
+		if r.AnchorsChecked && !r.WitnessChecked {
+			fmt.Fprintln(stdout, "no witness configured: the anchors were compared with the local file only")
+		} else if r.WitnessChecked {
+			fmt.Fprintf(stdout, "witness: %d anchors compared with the local file\n", r.WitnessObjects)
+		}
+		for _, n := range r.Notes {
+			fmt.Fprintln(stdout, "NOTE", n)
 		}
 		for _, f := range r.Faults {
 			fmt.Fprintln(stdout, "FAULT", f.String())

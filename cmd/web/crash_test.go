@@ -141,6 +141,7 @@ func (rig *crashRig) start(t *testing.T) (*exec.Cmd, *syncBuffer) {
 	cmd := exec.Command(rolegateBinary(t),
 		"-db", rig.dbPath, "-listen", "127.0.0.1:0", "-regions", crashRegion,
 		"-aws-endpoint", rig.simURL, "-worker-every", "20ms", "-apply-backoff", "20ms", "-aws-timeout", "30s")
+	cmd.Env = append(os.Environ(), "ROLEGATE_AUDIT_SIGNING_KEY="+testSigningKey())
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {

@@ -40,6 +40,7 @@ func startServer(t *testing.T, args []string, env map[string]string) (string, fu
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
+	env = withSigningKey(env)
 	getenv := func(k string) string { return env[k] }
 	go func() {
 		done <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), getenv, &stdout, &stderr)

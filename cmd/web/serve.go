@@ -51,7 +51,7 @@ func (w *wiring) close() {
 func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
 	if cfg.Demo && cfg.DemoReset {
-		if err := resetDemo(cfg, stdout); err != nil {
+		if err := resetDemo(ctx, cfg, stdout); err != nil {
 			return err
 		}
 	}
@@ -131,8 +131,8 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 // resetDemo deletes the demo database, its WAL files and the demo audit
 // anchors (which would otherwise report the fresh chain as truncated), so
 // that the demo starts afresh.
-func resetDemo(cfg config.Config, stdout io.Writer) error {
-	for _, p := range []string{cfg.DBPath, cfg.DBPath + "-wal", cfg.DBPath + "-shm", cfg.AnchorFile} {
+func resetDemo(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+	for _, p := range []string{demoAnchorFile(ctx, cfg), cfg.DBPath, cfg.DBPath + "-wal", cfg.DBPath + "-shm"} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("-demo-reset: %w", err)
 		}

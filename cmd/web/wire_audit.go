@@ -2,40 +2,211 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
 	"sync"
 
 	"rolegate/audit"
 	"rolegate/handlers"
+	"rolegate/internal/config"
+	"rolegate/internal/store"
 )
 
-// auditLog anchors the audit chain: once at start (so that a key or
-// anchor file that cannot be written stops the start), every
-// cfg.AnchorInterval while serving, and once more on shutdown.
+// auditLog checks the audit chain since its newest anchor, then anchors
+// it: once at start (so that a key or anchor file that cannot be used
+// stops the start), every cfg.AnchorInterval and after every change
+// request's state change while serving, and once more on shutdown. On a
+// damaged chain it starts anyway, read-only (handlers refuse changes and
+// /readyz fails), and signs nothing.
 func (w *wiring) auditLog(ctx context.Context, o *handlers.Options) error {
-	w.audit.SetAnchors(audit.NewAnchors(w.cfg.AnchorFile, w.cfg.AnchorKeyFile))
-	a, err := w.audit.Anchor(ctx, true)
+	anchors, err := auditAnchors(ctx, w.cfg, w.audit, w.log, true)
 	if err != nil {
-		return fmt.Errorf("audit anchors (-audit-anchor-file, -audit-anchor-key-file): %w", err)
+		return err
 	}
-	w.log.Info("audit chain anchored", "seq", a.Seq, "file", w.cfg.AnchorFile, "every", w.cfg.AnchorInterval)
+	w.audit.SetAnchors(anchors)
+	if err := w.audit.Check(ctx); err != nil {
+		if errors.Is(err, audit.ErrOtherLog) {
+			return fmt.Errorf("-audit-anchor-file: %w; give each database its own anchor file", err)
+		}
+		return fmt.Errorf("audit check: %w", err)
+	}
+	if !w.anchorNow(ctx, "audit chain anchored") {
+		if _, damaged := w.audit.Damage(); !damaged {
+			return errors.New("audit anchors (-audit-anchor-file, -audit-signing-key-file): the first anchor failed (see the log)")
+		}
+	}
 	actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		w.audit.AnchorEvery(actx, w.cfg.AnchorInterval, func(err error) {
-			w.log.Error("audit anchor failed", "file", w.cfg.AnchorFile, "err", err)
+			w.log.Error("audit anchor failed", "file", anchors.File(), "err", err)
 		})
 	}()
 	w.onClose(func() {
 		cancel()
 		wg.Wait()
-		if a, err := w.audit.Anchor(context.Background(), true); err != nil {
-			w.log.Error("audit anchor at shutdown failed", "file", w.cfg.AnchorFile, "err", err)
-		} else {
-			w.log.Info("audit chain anchored at shutdown", "seq", a.Seq)
-		}
+		w.anchorNow(context.Background(), "audit chain anchored at shutdown")
 	})
+	return nil
+}
+
+// anchorNow anchors the head, logging the outcome; false when no anchor
+// was written (a damaged chain, a failure). A witness failure is only a
+// warning: the local anchor was written.
+func (w *wiring) anchorNow(ctx context.Context, msg string) bool {
+	file := w.audit.Anchors().File()
+	if f, damaged := w.audit.Damage(); damaged {
+		w.log.Error("the audit chain is damaged: serving read-only, signing no anchor", "fault", f.String(), "first_bad", f.Seq, "file", file)
+		return false
+	}
+	a, err := w.audit.Anchor(ctx, true)
+	var de *audit.DamagedError
+	switch {
+	case errors.As(err, &de):
+		w.log.Error("the audit chain is damaged: serving read-only, signing no anchor", "fault", de.Fault.String(), "first_bad", de.Fault.Seq, "file", file)
+		return false
+	case errors.Is(err, audit.ErrWitness):
+		w.log.Warn("audit anchor written locally, not yet published to the witness; retried at the next anchor", "err", err)
+	case err != nil:
+		w.log.Error("audit anchor failed", "file", file, "err", err)
+		return false
+	}
+	w.log.Info(msg, "anchor", a.N, "seq", a.Seq, "file", file, "every", w.cfg.AnchorInterval)
+	return true
+}
+
+// auditAnchors builds the anchors of l from the settings: the anchor file
+// (by default named after the database and its instance ID; an older
+// default file of this log is kept), the Ed25519 signing key (needed when
+// sign is set; demo mode creates its own), the public key, the version 1
+// HMAC key, and the witness.
+func auditAnchors(ctx context.Context, cfg config.Config, l *audit.Log, log *slog.Logger, sign bool) (*audit.Anchors, error) {
+	inst, err := l.Instance(ctx)
+	if err != nil {
+		return nil, err
+	}
+	file := cfg.AnchorFileFor(inst)
+	if legacy := cfg.LegacyAnchorFile(); legacy != "" && !exists(file) && exists(legacy) {
+		if mine, err := l.OwnsAnchorFile(ctx, legacy); err != nil {
+			return nil, err
+		} else if mine {
+			log.Info("audit anchors: keeping this database's anchor file of an older release", "file", legacy)
+			file = legacy
+		}
+	}
+	signer, err := signingKey(cfg, log, sign)
+	if err != nil {
+		return nil, err
+	}
+	var pub ed25519.PublicKey
+	if cfg.PublicKeyFile != "" {
+		if pub, err = audit.ReadPublicKeyFile(cfg.PublicKeyFile); err != nil {
+			return nil, fmt.Errorf("-audit-public-key-file: %w", err)
+		}
+		if signer != nil && !pub.Equal(signer.Public()) {
+			return nil, errors.New("-audit-public-key-file: it is not the public key of the audit signing key")
+		}
+	}
+	if signer == nil && pub == nil {
+		return nil, errors.New("checking audit anchors needs the public key: set -audit-public-key-file (ROLEGATE_AUDIT_PUBLIC_KEY_FILE), or the signing key")
+	}
+	return audit.NewAnchors(audit.AnchorConfig{
+		File:          file,
+		Signer:        signer,
+		Public:        pub,
+		LegacyKeyFile: cfg.AnchorKeyFile,
+		// The off-host witness (an audit.Witness) is set here once it is
+		// configured; nil publishes nowhere.
+		Witness: nil,
+	}), nil
+}
+
+// keygenHint says how to make a signing key.
+const keygenHint = "create one with `rolegate audit keygen -o /etc/rolegate/audit-signing.key` (as another user than the service's, then make it readable by the service) and set -audit-signing-key-file (ROLEGATE_AUDIT_SIGNING_KEY_FILE), or put the key in ROLEGATE_AUDIT_SIGNING_KEY"
+
+// signingKey reads the audit signing key: from the environment, from its
+// file, or in demo mode a key the service makes itself. Without one it
+// fails when required is set.
+func signingKey(cfg config.Config, log *slog.Logger, required bool) (ed25519.PrivateKey, error) {
+	if cfg.SigningKey != "" {
+		k, err := audit.ParsePrivateKey([]byte(cfg.SigningKey))
+		if err != nil {
+			return nil, fmt.Errorf("-audit-signing-key (ROLEGATE_AUDIT_SIGNING_KEY): %w", err)
+		}
+		return k, nil
+	}
+	if cfg.SigningKeyFile == "" {
+		if required {
+			return nil, errors.New("audit anchors need a signing key: " + keygenHint)
+		}
+		return nil, nil
+	}
+	if cfg.Demo && !exists(cfg.SigningKeyFile) {
+		if _, err := audit.WriteKeyPair(cfg.SigningKeyFile, cfg.SigningKeyFile+".pub"); err != nil {
+			return nil, fmt.Errorf("demo audit signing key: %w", err)
+		}
+		log.Info("demo: created an audit signing key", "file", cfg.SigningKeyFile)
+	}
+	k, writable, err := audit.ReadPrivateKeyFile(cfg.SigningKeyFile)
+	if err != nil && !required {
+		// A verifier needs only the public key, and may not read this.
+		return nil, nil
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("-audit-signing-key-file: %s does not exist; %s", cfg.SigningKeyFile, keygenHint)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("-audit-signing-key-file: %w", err)
+	}
+	if writable && !cfg.Demo && required {
+		log.Warn("the audit signing key file is writable by this service: whoever takes over the service could replace the key; make it read-only for the service's user (owned by another user, mode 0400 or 0440)",
+			"file", cfg.SigningKeyFile)
+	}
+	return k, nil
+}
+
+// demoAnchorFile is the anchor file of the demo database at cfg.DBPath,
+// which -demo-reset deletes with it ("" when there is no database).
+func demoAnchorFile(ctx context.Context, cfg config.Config) string {
+	if cfg.AnchorFile != "" || !exists(cfg.DBPath) {
+		return cfg.AnchorFile
+	}
+	db, err := store.Open(ctx, cfg.DBPath, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return ""
+	}
+	defer db.Close()
+	inst, err := audit.New(db).Instance(ctx)
+	if err != nil {
+		return ""
+	}
+	return cfg.AnchorFileFor(inst)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// auditKeygen is rolegate audit keygen: a new key pair in two new files.
+func auditKeygen(priv, pub string, stdout io.Writer) error {
+	if priv == "" {
+		return errors.New("keygen: -o FILE names the private key file to create")
+	}
+	if pub == "" {
+		pub = priv + ".pub"
+	}
+	k, err := audit.WriteKeyPair(priv, pub)
+	if err != nil {
+		return fmt.Errorf("keygen: %w", err)
+	}
+	fmt.Fprintf(stdout, "wrote the audit signing key %s (mode 0400) and its public key %s (key id %s)\n", priv, pub, audit.KeyID(k))
+	fmt.Fprintln(stdout, "give the service read access to the private key only (-audit-signing-key-file), and verifiers the public key (-audit-public-key-file)")
 	return nil
 }

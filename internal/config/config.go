@@ -40,9 +40,15 @@ type Config struct {
 
 	TrustedProxies []netip.Prefix
 
+	// AnchorFile is the audit anchor file; "" means the default, which
+	// names the database's instance (see AnchorFileFor).
 	AnchorFile     string
-	AnchorKeyFile  string
+	AnchorDir      string // the anchor file's directory (derived)
+	AnchorKeyFile  string // HMAC key of version 1 anchors, only read
 	AnchorInterval time.Duration
+	SigningKeyFile string // Ed25519 private key signing the anchors
+	SigningKey     string // the same key from the environment; never logged
+	PublicKeyFile  string // Ed25519 public key checking the anchors
 
 	InventoryTTL time.Duration
 	AWSTimeout   time.Duration
@@ -109,9 +115,12 @@ func newFlagSet(c *Config) (*flag.FlagSet, *rawValues) {
 	fs.StringVar(&raw.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.StringVar(&raw.proxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is trusted")
-	fs.StringVar(&c.AnchorFile, "audit-anchor-file", "", "append-only file of signed audit-chain heads, outside the database directory (default: an anchors directory beside the database directory)")
-	fs.StringVar(&c.AnchorKeyFile, "audit-anchor-key-file", "", "HMAC key for audit anchors, created with mode 0600 if missing (default next to the anchor file)")
-	fs.DurationVar(&c.AnchorInterval, "audit-anchor-interval", 5*time.Minute, "how often the audit-chain head is anchored")
+	fs.StringVar(&c.AnchorFile, "audit-anchor-file", "", "append-only file of signed audit-chain heads, outside the database directory; it must hold only this database's anchors (default: <db name>-<instance id>.anchors in an anchors directory beside the database directory)")
+	fs.StringVar(&c.AnchorKeyFile, "audit-anchor-key-file", "", "HMAC key of version 1 anchors (written before Ed25519 signing), only read to check them (default next to the anchor file)")
+	fs.DurationVar(&c.AnchorInterval, "audit-anchor-interval", 5*time.Minute, "how often the audit-chain head is anchored (also at once after every change-request state change)")
+	fs.StringVar(&c.SigningKeyFile, "audit-signing-key-file", "", "Ed25519 private key signing audit anchors, made by rolegate audit keygen; the service should be able to read it but not write it (demo mode: created next to the anchor file)")
+	fs.StringVar(&c.SigningKey, "audit-signing-key", "", "the audit signing key itself (PEM, or base64 of PKCS #8), e.g. from a secret store; overrides the key file")
+	fs.StringVar(&c.PublicKeyFile, "audit-public-key-file", "", "Ed25519 public key checking audit anchors (default: derived from the signing key); verifying needs only this")
 	fs.DurationVar(&c.InventoryTTL, "inventory-ttl", 30*time.Second, "how long a region's cluster list is served from cache")
 	fs.StringVar(&c.AWSEndpoint, "aws-endpoint", "", "send Redshift API calls to this URL instead of AWS, e.g. a redshiftsim at http://127.0.0.1:5440 (dummy credentials are used)")
 	fs.DurationVar(&c.AWSTimeout, "aws-timeout", 20*time.Second, "timeout of one AWS API operation, retries included")
@@ -207,10 +216,15 @@ func (c *Config) fill(raw *rawValues) error {
 		c.SessionKeyFile = filepath.Join(filepath.Dir(c.DBPath), "session.keys")
 	}
 	if c.AnchorFile == "" {
-		c.AnchorFile = filepath.Join(filepath.Dir(c.DBPath), "..", "anchors", strings.TrimSuffix(filepath.Base(c.DBPath), filepath.Ext(c.DBPath))+".anchors")
+		c.AnchorDir = filepath.Join(filepath.Dir(c.DBPath), "..", "anchors")
+	} else {
+		c.AnchorDir = filepath.Dir(c.AnchorFile)
 	}
 	if c.AnchorKeyFile == "" {
-		c.AnchorKeyFile = filepath.Join(filepath.Dir(c.AnchorFile), "anchor.key")
+		c.AnchorKeyFile = filepath.Join(c.AnchorDir, "anchor.key")
+	}
+	if c.Demo && c.SigningKeyFile == "" && c.SigningKey == "" {
+		c.SigningKeyFile = filepath.Join(c.AnchorDir, "demo-signing.key")
 	}
 	return nil
 }
@@ -279,7 +293,7 @@ func (c *Config) Validate() error {
 		bad("audit-anchor-interval", "must be at least 1s")
 	}
 	if dbDir, err := filepath.Abs(filepath.Dir(c.DBPath)); err == nil {
-		if anc, err := filepath.Abs(c.AnchorFile); err == nil && filepath.Dir(anc) == dbDir {
+		if anc, err := filepath.Abs(c.AnchorDir); err == nil && anc == dbDir {
 			bad("audit-anchor-file", "must not sit in the database directory %s", dbDir)
 		}
 	}
@@ -313,6 +327,30 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.validateWitness())
 	return errors.Join(errs...)
+}
+
+// AnchorFileFor is the audit anchor file of the database whose instance ID
+// is instance: -audit-anchor-file, or by default one named after both the
+// database file and the instance, so that two databases of the same name
+// sharing an anchors directory never share a file.
+func (c *Config) AnchorFileFor(instance string) string {
+	if c.AnchorFile != "" {
+		return c.AnchorFile
+	}
+	return filepath.Join(c.AnchorDir, c.dbBase()+"-"+instance+".anchors")
+}
+
+// LegacyAnchorFile is the default anchor file of releases that named it
+// after the database file only; its anchors are still read.
+func (c *Config) LegacyAnchorFile() string {
+	if c.AnchorFile != "" {
+		return ""
+	}
+	return filepath.Join(c.AnchorDir, c.dbBase()+".anchors")
+}
+
+func (c *Config) dbBase() string {
+	return strings.TrimSuffix(filepath.Base(c.DBPath), filepath.Ext(c.DBPath))
 }
 
 // HTTPS reports whether users reach the dashboard over TLS, directly or

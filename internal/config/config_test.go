@@ -23,8 +23,8 @@ func TestDefaults(t *testing.T) {
 	if c.SessionIdle != 30*time.Minute || c.SessionMax != 12*time.Hour || c.InventoryTTL != 30*time.Second || c.RequestTTL != 7*24*time.Hour {
 		t.Fatalf("durations: %+v", c)
 	}
-	if c.SessionKeyFile != "data/session.keys" || c.AnchorFile != "anchors/rolegate.anchors" {
-		t.Fatalf("derived paths: %s %s", c.SessionKeyFile, c.AnchorFile)
+	if c.SessionKeyFile != "data/session.keys" || c.AnchorFileFor("c0ffee") != "anchors/rolegate-c0ffee.anchors" || c.AnchorKeyFile != "anchors/anchor.key" {
+		t.Fatalf("derived paths: %s %s %s", c.SessionKeyFile, c.AnchorFileFor("c0ffee"), c.AnchorKeyFile)
 	}
 	if c.HTTPS() {
 		t.Fatal("HTTPS by default")

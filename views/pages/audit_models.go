@@ -99,6 +99,11 @@ type AuditVerifyPage struct {
 	FirstBad       int64
 	Anchor         string // the newest anchor, "" when none
 	AnchorsChecked bool
+	Instance       string // the log's instance ID
+	Anchors        int    // anchors checked against the chain
+	Recorded       int64  // anchors the database records as written
+	Witness        string // how the witness was compared, "" when none
+	Notes          []string
 	Faults         []AuditFaultRow
 	MoreFaults     bool
 	EventURL       string // the audit.verified event recording it

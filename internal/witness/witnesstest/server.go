@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"rolegate/internal/toolcheck"
 	"strings"
 	"sync"
 	"testing"
@@ -53,11 +54,17 @@ func Binary(t testing.TB) string {
 			return p
 		}
 	}
-	if os.Getenv("ROLEGATE_REQUIRE_TOOLS") == "1" {
-		t.Fatalf("versitygw is required (ROLEGATE_REQUIRE_TOOLS=1) but missing; install it with: %s", InstallCommand)
-	}
-	t.Skipf("versitygw not installed; install it with: %s", InstallCommand)
+	Missing.Skip(t)
 	return ""
+}
+
+// Missing counts the tests skipped for want of versitygw; a suite's
+// TestMain calls Missing.Report after m.Run so that the skip shows in one
+// line even when go test hides the package's output.
+var Missing = &toolcheck.Missing{
+	Suite:   "rolegate/internal/witness: the S3 Object Lock tests",
+	Problem: "versitygw is not installed",
+	Install: InstallCommand,
 }
 
 // Server is a running gateway.
