@@ -23,6 +23,8 @@ func rolegateCmd(t *testing.T, unused, input string, args ...string) (string, er
 			return unused
 		case "USER":
 			return "ops"
+		case "ROLEGATE_AUDIT_SIGNING_KEY":
+			return testSigningKey()
 		}
 		return ""
 	}
