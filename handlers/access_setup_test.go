@@ -2,8 +2,8 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,7 +12,9 @@ import (
 
 	"rolegate/audit"
 	"rolegate/handlers"
+	"rolegate/internal/app"
 	"rolegate/internal/auth"
+	"rolegate/internal/config"
 )
 
 type accessTest struct {
@@ -29,7 +31,6 @@ type accessTestOptions struct {
 	now      func() time.Time
 	adminMFA bool
 	limits   handlers.LoginLimits
-	demo     bool
 }
 
 // testKeyPairs makes one random session key pair.
@@ -46,29 +47,24 @@ func testKeyPairs(t *testing.T) [][]byte {
 	return p
 }
 
-func (a *testApp) setupAccessTest(t *testing.T, o *testOptions, ho *handlers.Options, log *slog.Logger) {
+// setupAccessTest gives the app its session keys (as -session-keys does),
+// the sessions' clock, the sign-in limits, and admins who sign in with a
+// password alone unless the test asks for their second factor.
+func (a *testApp) setupAccessTest(t *testing.T, o *testOptions, cfg *config.Config, ao *app.Options) {
 	t.Helper()
 	pairs := o.keyPairs
 	if pairs == nil {
 		pairs = testKeyPairs(t)
 	}
-	st, err := auth.NewSessionStore(a.db, auth.SessionConfig{
-		KeyPairs: pairs, Idle: 30 * time.Minute, Max: 12 * time.Hour, Secure: o.https, Now: o.now,
-	})
-	if err != nil {
-		t.Fatal(err)
+	var line []string
+	for i := 0; i+1 < len(pairs); i += 2 {
+		line = append(line, hex.EncodeToString(pairs[i])+":"+hex.EncodeToString(pairs[i+1]))
 	}
-	a.users = auth.NewUsers(a.db)
-	a.directory = auth.NewDirectory(a.users, a.audit)
-	a.sessions = st
+	cfg.SessionKeys = strings.Join(line, ",")
 	a.keyPairs = pairs
-	ho.Users = a.users
-	ho.Directory = a.directory
-	ho.Sessions = st
-	ho.ReauthAfter = 15 * time.Minute
-	ho.AdminMFA = o.adminMFA
-	ho.Throttle = o.limits
-	ho.Demo = ho.Demo || o.demo
+	ao.Now = o.now
+	ao.LoginLimits = o.limits
+	ao.PasswordOnlyAdmins = !o.adminMFA
 }
 
 // testPassword is the password signIn gives each user.
