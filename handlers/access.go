@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -34,7 +35,8 @@ type AccessOptions struct {
 	AdminMFA bool
 	// DemoUsers are listed on the sign-in page in demo mode.
 	DemoUsers []pages.DemoUser
-	// Throttle limits failed sign-ins; DefaultLoginLimits when zero.
+	// Throttle limits failed sign-ins; DefaultLoginLimits for the limits
+	// left zero.
 	Throttle LoginLimits
 }
 
@@ -48,6 +50,7 @@ type accessDeps struct {
 	adminMFA    bool
 	demoUsers   []pages.DemoUser
 	throttle    *loginThrottle
+	devices     *auth.Devices
 }
 
 const (
@@ -74,11 +77,8 @@ func (h *Handler) setupAccess(o Options) error {
 	}
 	h.adminMFA = o.AdminMFA
 	h.demoUsers = o.DemoUsers
-	lim := o.Throttle
-	if lim == (LoginLimits{}) {
-		lim = DefaultLoginLimits
-	}
-	h.throttle = newLoginThrottle(lim)
+	h.throttle = newLoginThrottle(o.Throttle, o.Sessions.Now)
+	h.devices = o.Sessions.Devices()
 	return nil
 }
 
@@ -88,8 +88,12 @@ func skipAccess(c echo.Context) bool {
 	return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz"
 }
 
-// accessMiddleware loads the session and checks CSRF tokens on every
-// request.
+// csrfCookieAge is how long a CSRF cookie lasts: a session's absolute
+// lifetime.
+const csrfCookieAge = 12 * time.Hour
+
+// accessMiddleware loads the session and checks the Origin and the CSRF
+// token of every state-changing request.
 func (h *Handler) accessMiddleware() []echo.MiddlewareFunc {
 	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
 		Skipper:        skipAccess,
@@ -98,12 +102,12 @@ func (h *Handler) accessMiddleware() []echo.MiddlewareFunc {
 		ContextKey:     ctxCSRF,
 		CookieName:     h.csrfCookie,
 		CookiePath:     "/",
-		CookieMaxAge:   12 * 3600,
+		CookieMaxAge:   int(csrfCookieAge / time.Second),
 		CookieSecure:   h.https,
 		CookieHTTPOnly: true,
 		CookieSameSite: http.SameSiteStrictMode,
 	})
-	return []echo.MiddlewareFunc{h.loadSession, h.checkCSRF(csrf)}
+	return []echo.MiddlewareFunc{h.loadSession, h.checkOrigin, h.checkCSRF(csrf)}
 }
 
 // checkCSRF wraps echo's CSRF middleware so that every refusal (missing,
@@ -119,12 +123,18 @@ func (h *Handler) checkCSRF(csrf echo.MiddlewareFunc) echo.MiddlewareFunc {
 			if err == nil || reached {
 				return err
 			}
-			h.record(c, audit.CSRFFailed, audit.Failure, map[string]any{
-				"method": c.Request().Method, "path": c.Request().URL.Path, "reason": csrfReason(err),
-			})
-			return httpError(http.StatusForbidden, "This form has expired or did not come from Rolegate. Reload the page and try again.", err)
+			return h.refuseForm(c, csrfReason(err), err)
 		}
 	}
+}
+
+// refuseForm answers a state-changing request that may be forged with 403
+// and records the refusal.
+func (h *Handler) refuseForm(c echo.Context, reason string, err error) error {
+	h.record(c, audit.CSRFFailed, audit.Failure, map[string]any{
+		"method": c.Request().Method, "path": c.Request().URL.Path, "reason": reason,
+	})
+	return httpError(http.StatusForbidden, "This form has expired or did not come from Rolegate. Reload the page and try again.", err)
 }
 
 func csrfReason(err error) string {
@@ -343,22 +353,22 @@ func sessionAuditHash(id string) string {
 }
 
 // record writes an audit event that goes with no other state change; a
-// failure to record is logged (the request's own outcome stands).
+// failure to record is logged (the request's own outcome stands). The
+// write does not use the request's cancellation: a client that hangs up
+// (which cancels the request's context) must not erase the trace of its
+// failed sign-in or refused form.
 func (h *Handler) record(c echo.Context, action audit.Action, outcome audit.Outcome, params map[string]any) {
 	h.recordAs(c, h.auditActor(c), action, outcome, params)
 }
 
 func (h *Handler) recordAs(c echo.Context, actor audit.Actor, action audit.Action, outcome audit.Outcome, params map[string]any) {
-	_, err := h.audit.Record(c.Request().Context(), audit.Event{
+	_, err := h.audit.Record(context.WithoutCancel(c.Request().Context()), audit.Event{
 		Actor: actor, Origin: h.auditOrigin(c), Action: action, Outcome: outcome, Params: audit.Params(params),
 	})
 	if err != nil {
 		h.log.Error("audit record failed", "request_id", requestIDOf(c), "action", string(action), "err", err)
 	}
 }
-
-// testRoutes lets this package's tests add probe routes; nil otherwise.
-var testRoutes func(h *Handler, e *echo.Echo)
 
 func (h *Handler) routesAccess(e *echo.Echo) {
 	e.GET("/login", h.loginPage)
@@ -381,7 +391,4 @@ func (h *Handler) routesAccess(e *echo.Echo) {
 	e.POST("/admin/users/:id/password", h.adminUserPassword, admin)
 	e.POST("/admin/users/:id/sessions/end", h.adminUserEndSessions, admin)
 	e.POST("/admin/users/:id/mfa/reset", h.adminUserResetMFA, admin)
-	if testRoutes != nil {
-		testRoutes(h, e)
-	}
 }

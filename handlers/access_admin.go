@@ -188,13 +188,13 @@ func (h *Handler) accountPassword(c echo.Context) error {
 	u := authUserOf(c)
 	ctx := c.Request().Context()
 	p := pages.AccountPage{User: h.userRow(ctx, u)}
-	ip := c.RealIP()
-	if !h.throttle.allowed(u.Username, ip) {
+	try := h.signInAttempt(c, u.Username)
+	if !h.throttle.allowed(try) {
 		p.CurrentError = msgThrottled
 		return h.render(c, http.StatusTooManyRequests, pages.Account(p))
 	}
 	if !u.CheckPassword(c.FormValue("current")) {
-		h.throttle.failed(u.Username, ip)
+		h.throttle.failed(try)
 		p.CurrentError = "Wrong password."
 		return h.render(c, http.StatusUnprocessableEntity, pages.Account(p))
 	}

@@ -50,26 +50,42 @@ func fillParams(path, v string) string {
 }
 
 func TestApprovingNeedsRecentSignIn(t *testing.T) {
-	handlers.WithRecentAuthProbe(t)
 	clock := newTestClock()
 	app := newTestAppWith(t, func(o *testOptions) { o.now = clock.now })
+	app.seedCluster(t, "fresh", roleOld)
+	app.seedCluster(t, "stale", roleOld)
+	rita := app.signIn(t, "rita", auth.RoleRequester)
+	first := rita.submit(t, "fresh", changeForm([]string{roleA}, nil, "", "COPY from the new landing bucket"))
+	second := rita.submit(t, "stale", changeForm([]string{roleB}, nil, "", "UNLOAD to the archive bucket"))
 	b := app.signIn(t, "arno", auth.RoleApprover)
-	wantStatus(t, b.postForm(t, "/_probe/approve", nil), http.StatusOK, "approving right after sign-in")
+	approved := func(id int64, what string) {
+		t.Helper()
+		res := b.approve(t, id)
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/changes/"+itoa(id) {
+			t.Fatalf("%s: %d %q, want 303 to the request", what, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	approved(first, "approving right after sign-in")
 
 	clock.advance(16 * time.Minute)
-	res := b.postForm(t, "/_probe/approve", nil)
+	next := "/changes/" + itoa(second)
+	res := b.approve(t, second)
 	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/reauth?next=%2F_probe" {
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/reauth?next="+url.QueryEscape(next) {
 		t.Fatalf("stale sign-in: %d %q, want 303 to /reauth", res.StatusCode, res.Header.Get("Location"))
 	}
-	wantStatus(t, b.get(t, "/reauth?next=%2F_probe"), http.StatusOK, "the re-auth page")
-	wantStatus(t, b.postForm(t, "/reauth", url.Values{"password": {"wrong password here"}, "next": {"/_probe"}}), http.StatusUnauthorized, "a wrong re-auth password")
-	res = b.postForm(t, "/reauth", url.Values{"password": {testPassword("arno")}, "next": {"/_probe"}})
+	if n := app.countEvents(t, second, "change.approved"); n != 0 {
+		t.Fatalf("%d approvals recorded without a recent sign-in", n)
+	}
+	wantStatus(t, b.get(t, "/reauth?next="+url.QueryEscape(next)), http.StatusOK, "the re-auth page")
+	wantStatus(t, b.postForm(t, "/reauth", url.Values{"password": {"wrong password here"}, "next": {next}}), http.StatusUnauthorized, "a wrong re-auth password")
+	res = b.postForm(t, "/reauth", url.Values{"password": {testPassword("arno")}, "next": {next}})
 	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/_probe" {
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != next {
 		t.Fatalf("re-auth: %d %q", res.StatusCode, res.Header.Get("Location"))
 	}
-	wantStatus(t, b.postForm(t, "/_probe/approve", nil), http.StatusOK, "approving after re-auth")
+	approved(second, "approving after re-auth")
 	if app.auditCount(t, "auth.reauthenticated") != 2 {
 		t.Fatal("want a failed and a successful re-auth event")
 	}
@@ -335,7 +351,7 @@ func TestResponsesCarryHSTSNosniffReferrerPolicyAndCharset(t *testing.T) {
 	if m == nil || len(m[1]) < 8 || m[1] < "31536000" {
 		t.Errorf("HSTS %q", h.Get("Strict-Transport-Security"))
 	}
-	if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+	if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "same-origin" {
 		t.Errorf("nosniff %q, Referrer-Policy %q", h.Get("X-Content-Type-Options"), h.Get("Referrer-Policy"))
 	}
 	if ct := h.Get("Content-Type"); !strings.EqualFold(ct, "text/html; charset=utf-8") {

@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"crypto/rand"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -57,10 +59,10 @@ func (h *Handler) loginSubmit(c echo.Context) error {
 	password := c.FormValue("password")
 	next := safeNext(c.FormValue("next"))
 	p := pages.LoginPage{Username: username, Next: next, DemoUsers: h.demoUsers}
-	ip := c.RealIP()
+	try := h.signInAttempt(c, username)
 	anon := audit.Actor{Username: username}
-	if !h.throttle.allowed(username, ip) {
-		h.recordAs(c, anon, audit.SignInThrottled, audit.Failure, map[string]any{"username": username})
+	if !h.throttle.allowed(try) {
+		h.recordAs(c, anon, audit.SignInThrottled, audit.Failure, map[string]any{"username": username, "known_device": try.device != ""})
 		p.Error = msgThrottled
 		c.Response().Header().Set("Retry-After", "60")
 		return h.render(c, http.StatusTooManyRequests, pages.Login(p))
@@ -81,11 +83,11 @@ func (h *Handler) loginSubmit(c echo.Context) error {
 		reason = "disabled account"
 	}
 	if reason != "" {
-		h.throttle.failed(username, ip)
+		h.throttle.failed(try)
 		if u != nil {
 			anon = audit.Actor{UserID: u.ID, Username: u.Username, Role: string(u.Role)}
 		}
-		h.recordAs(c, anon, audit.SignInFailed, audit.Failure, map[string]any{"username": username, "reason": reason})
+		h.recordAs(c, anon, audit.SignInFailed, audit.Failure, map[string]any{"username": username, "reason": reason, "known_device": try.device != ""})
 		p.Error = msgBadLogin
 		return h.render(c, http.StatusUnauthorized, pages.Login(p))
 	}
@@ -93,6 +95,13 @@ func (h *Handler) loginSubmit(c echo.Context) error {
 		return h.beginMFA(c, u, next)
 	}
 	return h.finishSignIn(c, u, next)
+}
+
+// signInAttempt is who is trying to prove to be username, for throttling:
+// the account, the client's address, and the browser's device cookie when
+// it is a valid one for that account.
+func (h *Handler) signInAttempt(c echo.Context, username string) attempt {
+	return attempt{username: username, ip: c.RealIP(), device: h.devices.Check(c.Request(), username)}
 }
 
 // newSession replaces the request's session (deleting its row) with a new
@@ -119,15 +128,40 @@ func (h *Handler) finishSignIn(c echo.Context, u *auth.User, next string) error 
 	if err := s.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}
+	// This browser has proved itself for u: from now on its failed
+	// attempts for u count against its own budget only.
+	if err := h.devices.Issue(c.Response(), u.Username); err != nil {
+		return err
+	}
 	h.recordAs(c, audit.Actor{UserID: u.ID, Username: u.Username, Role: string(u.Role)}, audit.SignIn, audit.Success,
 		map[string]any{"username": u.Username})
-	// A new CSRF token for the signed-in session.
-	h.expireCSRFCookie(c)
+	h.rotateCSRF(c)
 	return seeOther(c, next)
 }
 
-func (h *Handler) expireCSRFCookie(c echo.Context) {
-	c.SetCookie(&http.Cookie{Name: h.csrfCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.https, SameSite: http.SameSiteStrictMode})
+// rotateCSRF gives the browser a new CSRF token, so that a token known
+// before signing in or out (planted by another site, or read on a shared
+// computer) is worth nothing afterwards. It replaces the cookie the CSRF
+// middleware set on this response: one Set-Cookie per name, as RFC 6265
+// asks, so that every client ends with the new value.
+func (h *Handler) rotateCSRF(c echo.Context) {
+	hd := c.Response().Header()
+	var kept []string
+	for _, v := range hd.Values("Set-Cookie") {
+		if !strings.HasPrefix(v, h.csrfCookie+"=") {
+			kept = append(kept, v)
+		}
+	}
+	hd.Del("Set-Cookie")
+	for _, v := range kept {
+		hd.Add("Set-Cookie", v)
+	}
+	token := rand.Text()
+	c.SetCookie(&http.Cookie{
+		Name: h.csrfCookie, Value: token, Path: "/", Expires: time.Now().Add(csrfCookieAge),
+		HttpOnly: true, Secure: h.https, SameSite: http.SameSiteStrictMode,
+	})
+	c.Set(ctxCSRF, token)
 }
 
 func (h *Handler) logout(c echo.Context) error {
@@ -141,7 +175,7 @@ func (h *Handler) logout(c echo.Context) error {
 			return err
 		}
 	}
-	h.expireCSRFCookie(c)
+	h.rotateCSRF(c)
 	return seeOther(c, "/login?signed_out=1")
 }
 
@@ -153,15 +187,15 @@ func (h *Handler) reauthSubmit(c echo.Context) error {
 	u := authUserOf(c)
 	next := safeNext(c.FormValue("next"))
 	p := pages.ReauthPage{Next: next}
-	ip := c.RealIP()
-	if !h.throttle.allowed(u.Username, ip) {
-		h.record(c, audit.SignInThrottled, audit.Failure, map[string]any{"username": u.Username, "step": "reauth"})
+	try := h.signInAttempt(c, u.Username)
+	if !h.throttle.allowed(try) {
+		h.record(c, audit.SignInThrottled, audit.Failure, map[string]any{"username": u.Username, "step": "reauth", "known_device": try.device != ""})
 		p.Error = msgThrottled
 		return h.render(c, http.StatusTooManyRequests, pages.Reauth(p))
 	}
 	if !u.CheckPassword(c.FormValue("password")) {
-		h.throttle.failed(u.Username, ip)
-		h.record(c, audit.Reauthenticated, audit.Failure, map[string]any{"username": u.Username})
+		h.throttle.failed(try)
+		h.record(c, audit.Reauthenticated, audit.Failure, map[string]any{"username": u.Username, "known_device": try.device != ""})
 		p.Error = "Wrong password."
 		return h.render(c, http.StatusUnauthorized, pages.Reauth(p))
 	}

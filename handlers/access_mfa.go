@@ -73,10 +73,10 @@ func (h *Handler) mfaSubmit(c echo.Context) error {
 	}
 	next := safeNext(c.FormValue("next"))
 	p := h.mfaView(u, enrol, next)
-	ip := c.RealIP()
+	try := h.signInAttempt(c, u.Username)
 	actor := audit.Actor{UserID: u.ID, Username: u.Username, Role: string(u.Role)}
-	if !h.throttle.allowed(u.Username, ip) {
-		h.recordAs(c, actor, audit.SignInThrottled, audit.Failure, map[string]any{"username": u.Username, "step": "mfa"})
+	if !h.throttle.allowed(try) {
+		h.recordAs(c, actor, audit.SignInThrottled, audit.Failure, map[string]any{"username": u.Username, "step": "mfa", "known_device": try.device != ""})
 		p.Error = msgThrottled
 		return h.render(c, http.StatusTooManyRequests, pages.MFA(p))
 	}
@@ -85,8 +85,8 @@ func (h *Handler) mfaSubmit(c echo.Context) error {
 		secret = enrol
 	}
 	if !auth.CheckTOTP(secret, c.FormValue("code"), time.Now()) {
-		h.throttle.failed(u.Username, ip)
-		h.recordAs(c, actor, audit.SignInFailed, audit.Failure, map[string]any{"username": u.Username, "reason": "wrong second-factor code"})
+		h.throttle.failed(try)
+		h.recordAs(c, actor, audit.SignInFailed, audit.Failure, map[string]any{"username": u.Username, "reason": "wrong second-factor code", "known_device": try.device != ""})
 		p.Error = "That code is not right. Use the current code from your authenticator app."
 		return h.render(c, http.StatusUnauthorized, pages.MFA(p))
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -31,6 +32,11 @@ type accessTestOptions struct {
 	now      func() time.Time
 	adminMFA bool
 	limits   handlers.LoginLimits
+	// bodyTimeout replaces the 10 s body deadline (slow-body tests).
+	bodyTimeout time.Duration
+	// trustedProxies make X-Forwarded-For name the client (tests that
+	// need many client addresses), as -trusted-proxies does.
+	trustedProxies []netip.Prefix
 }
 
 // testKeyPairs makes one random session key pair.
@@ -65,6 +71,8 @@ func (a *testApp) setupAccessTest(t *testing.T, o *testOptions, cfg *config.Conf
 	ao.Now = o.now
 	ao.LoginLimits = o.limits
 	ao.PasswordOnlyAdmins = !o.adminMFA
+	ao.Pace.BodyRead = o.bodyTimeout
+	cfg.TrustedProxies = o.trustedProxies
 }
 
 // testPassword is the password signIn gives each user.

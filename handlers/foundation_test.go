@@ -60,7 +60,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 		if h.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("%s: X-Content-Type-Options %q", p, h.Get("X-Content-Type-Options"))
 		}
-		if h.Get("Referrer-Policy") != "no-referrer" {
+		if h.Get("Referrer-Policy") != "same-origin" {
 			t.Errorf("%s: Referrer-Policy %q", p, h.Get("Referrer-Policy"))
 		}
 		if h.Get("X-Frame-Options") != "DENY" {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -30,6 +31,8 @@ type Options struct {
 	DB             Pinger
 	Assets         *static.Assets
 	Audit          *audit.Log
+	// BodyTimeout bounds reading a request's body; 10 s when zero.
+	BodyTimeout time.Duration
 
 	AccessOptions
 	AuditOptions
@@ -43,6 +46,7 @@ type Handler struct {
 	version string
 	demo    bool
 	https   bool
+	bodyTTL time.Duration
 	db      Pinger
 	assets  *static.Assets
 	audit   *audit.Log
@@ -62,6 +66,7 @@ func New(o Options) (*echo.Echo, error) {
 		version: o.Version,
 		demo:    o.Demo,
 		https:   o.HTTPS,
+		bodyTTL: o.BodyTimeout,
 		db:      o.DB,
 		assets:  o.Assets,
 		audit:   o.Audit,

@@ -25,7 +25,11 @@ func (h *Handler) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		// The legacy XSS auditor is switched off: it introduced leaks of its
 		// own, and the CSP above is the protection.
 		hd.Set("X-XSS-Protection", "0")
-		hd.Set("Referrer-Policy", "no-referrer")
+		// same-origin, not no-referrer: nothing leaves for other sites, and
+		// browsers then send our own Origin on our forms' POSTs (with
+		// no-referrer they send "null"), so that checkOrigin can refuse
+		// every other one, "null" included.
+		hd.Set("Referrer-Policy", "same-origin")
 		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
 		hd.Set("Cross-Origin-Resource-Policy", "same-origin")
 		hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")

@@ -2,11 +2,7 @@ package handlers
 
 import (
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 )
-
-// formBodyLimit caps every request body; forms are small.
-const formBodyLimit = "64K"
 
 // register puts every route and middleware of Rolegate in one place. Each
 // capability's routes are listed in its own routesX method just below the
@@ -17,7 +13,7 @@ func (h *Handler) register(e *echo.Echo) error {
 		h.accessLog(),
 		h.recoverer(),
 		h.secureHeaders,
-		middleware.BodyLimit(formBodyLimit),
+		h.readBody,
 	)
 	// Sessions and CSRF for every route (they skip /static and health).
 	e.Use(h.accessMiddleware()...)

@@ -36,7 +36,8 @@ the command, or their ROLEGATE_* environment variables. rolegate audit <command>
 // The dashboard settings each audit command reads.
 var (
 	auditDBSettings     = []string{"db"}
-	auditAnchorSettings = []string{"db", "audit-anchor-file", "audit-anchor-key-file", "audit-signing-key-file", "audit-signing-key", "audit-public-key-file"}
+	auditAnchorSettings = []string{"db", "audit-anchor-file", "audit-anchor-key-file", "audit-signing-key-file", "audit-signing-key", "audit-public-key-file",
+		"audit-witness-s3-bucket", "audit-witness-s3-prefix", "audit-witness-s3-endpoint", "audit-witness-s3-region", "audit-witness-retention"}
 )
 
 // runAudit works on the audit log from the shell: rolegate audit verify|export|anchor|generate.

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"net/http/httptest"
+	"slices"
+
 	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"rolegate/redshiftsim"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +46,12 @@ func startServer(t *testing.T, args []string, env map[string]string) (string, fu
 	done := make(chan error, 1)
 	env = withSigningKey(env)
 	getenv := func(k string) string { return env[k] }
+	if !slices.Contains(args, "-demo") && !slices.Contains(args, "-aws-endpoint") {
+		// Never AWS: a simulator of our own unless the test brings one.
+		sim := httptest.NewServer(redshiftsim.New(redshiftsim.Options{}))
+		t.Cleanup(sim.Close)
+		args = append([]string{"-aws-endpoint", sim.URL}, args...)
+	}
 	go func() {
 		done <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), getenv, &stdout, &stderr)
 	}()

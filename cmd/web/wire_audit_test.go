@@ -49,7 +49,7 @@ func withSigningKey(env map[string]string) map[string]string {
 	return out
 }
 
-func rolegateWithEnv(t *testing.T, env map[string]string, args ...string) (string, error) {
+func rolegateEnv(t *testing.T, env map[string]string, args ...string) (string, error) {
 	t.Helper()
 	var out, errw bytes.Buffer
 	err := run(context.Background(), args, func(k string) string { return withSigningKey(env)[k] }, &out, &errw)
@@ -62,10 +62,10 @@ func TestSameNamedDatabasesShareAnAnchorDirectory(t *testing.T) {
 	dir := t.TempDir()
 	for _, sib := range []string{"a", "b"} {
 		db := filepath.Join(dir, sib, "rg.db")
-		if out, err := rolegateWithEnv(t, nil, "audit", "generate", "-n", "50", "-db", db); err != nil {
+		if out, err := rolegateEnv(t, nil, "audit", "generate", "-n", "50", "-db", db); err != nil {
 			t.Fatalf("generate %s: %v\n%s", sib, err, out)
 		}
-		if out, err := rolegateWithEnv(t, nil, "audit", "anchor", "-db", db); err != nil || !strings.Contains(out, "anchored seq 50,") {
+		if out, err := rolegateEnv(t, nil, "audit", "anchor", "-db", db); err != nil || !strings.Contains(out, "anchored seq 50,") {
 			t.Fatalf("anchor %s: %v\n%s", sib, err, out)
 		}
 	}
@@ -74,7 +74,7 @@ func TestSameNamedDatabasesShareAnAnchorDirectory(t *testing.T) {
 		t.Fatalf("anchor files %v, want one per database", files)
 	}
 	for _, sib := range []string{"a", "b"} {
-		out, err := rolegateWithEnv(t, nil, "audit", "verify", "-db", filepath.Join(dir, sib, "rg.db"))
+		out, err := rolegateEnv(t, nil, "audit", "verify", "-db", filepath.Join(dir, sib, "rg.db"))
 		if err != nil || !strings.Contains(out, "OK: the audit chain is intact") || !strings.Contains(out, "1 anchors of log") {
 			t.Fatalf("verify %s: %v\n%s", sib, err, out)
 		}
@@ -106,7 +106,7 @@ func TestSigningKeyIsRequiredAndMadeByKeygen(t *testing.T) {
 		t.Fatalf("start without a signing key: %v", err)
 	}
 	key := filepath.Join(dir, "keys", "signing.key")
-	if out, err := rolegateWithEnv(t, nil, "audit", "keygen", "-o", key); err != nil {
+	if out, err := rolegateEnv(t, nil, "audit", "keygen", "-o", key); err != nil {
 		t.Fatalf("keygen: %v\n%s", err, out)
 	}
 	for file, mode := range map[string]os.FileMode{key: 0o400, key + ".pub": 0o444} {
@@ -114,7 +114,7 @@ func TestSigningKeyIsRequiredAndMadeByKeygen(t *testing.T) {
 			t.Fatalf("%s: %v %v", file, st, err)
 		}
 	}
-	if out, err := rolegateWithEnv(t, nil, "audit", "keygen", "-o", key); err == nil {
+	if out, err := rolegateEnv(t, nil, "audit", "keygen", "-o", key); err == nil {
 		t.Fatalf("keygen overwrote a key:\n%s", out)
 	}
 	noEnvKey := map[string]string{"ROLEGATE_AUDIT_SIGNING_KEY": ""}
@@ -123,7 +123,7 @@ func TestSigningKeyIsRequiredAndMadeByKeygen(t *testing.T) {
 		t.Fatalf("%v\n%s", err, logs)
 	}
 	// A verifier with only the public key.
-	out, err := rolegateWithEnv(t, noEnvKey, "audit", "verify", "-db", db, "-audit-public-key-file", key+".pub")
+	out, err := rolegateEnv(t, noEnvKey, "audit", "verify", "-db", db, "-audit-public-key-file", key+".pub")
 	if err != nil || !strings.Contains(out, "OK: the audit chain is intact") {
 		t.Fatalf("verify with the public key: %v\n%s", err, out)
 	}
@@ -233,7 +233,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func TestOlderDefaultAnchorFileKeepsVerifying(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "data", "rg.db")
-	if out, err := rolegateWithEnv(t, nil, "audit", "generate", "-n", "30", "-db", db); err != nil {
+	if out, err := rolegateEnv(t, nil, "audit", "generate", "-n", "30", "-db", db); err != nil {
 		t.Fatalf("generate: %v\n%s", err, out)
 	}
 	sdb, err := store.Open(context.Background(), db, slog.New(slog.DiscardHandler))
@@ -260,10 +260,10 @@ func TestOlderDefaultAnchorFileKeepsVerifying(t *testing.T) {
 	if err := os.WriteFile(legacy, []byte(v1), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := rolegateWithEnv(t, nil, "audit", "anchor", "-db", db); err != nil || !strings.Contains(out, legacy) {
+	if out, err := rolegateEnv(t, nil, "audit", "anchor", "-db", db); err != nil || !strings.Contains(out, legacy) {
 		t.Fatalf("anchor: %v\n%s", err, out)
 	}
-	out, err := rolegateWithEnv(t, nil, "audit", "verify", "-db", db)
+	out, err := rolegateEnv(t, nil, "audit", "verify", "-db", db)
 	if err != nil || !strings.Contains(out, "OK: the audit chain is intact") || !strings.Contains(out, "2 anchors of log") {
 		t.Fatalf("verify: %v\n%s", err, out)
 	}

@@ -58,6 +58,9 @@ type Pace struct {
 	ReadBackoff time.Duration
 	// SessionSweep is how often expired sessions are deleted.
 	SessionSweep time.Duration
+	// BodyRead bounds reading a request's body; zero is the handlers'
+	// own bound.
+	BodyRead time.Duration
 }
 
 func (p Pace) withDefaults() Pace {
@@ -156,6 +159,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 		Demo:           cfg.Demo,
 		HTTPS:          cfg.HTTPS(),
 		TrustedProxies: cfg.TrustedProxies,
+		BodyTimeout:    a.pace.BodyRead,
 		DB:             db,
 		Assets:         static.New(),
 		Audit:          a.Audit,

@@ -8,9 +8,14 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"rolegate/audit"
 	"rolegate/internal/config"
 	"rolegate/internal/store"
+	"rolegate/internal/witness"
 )
 
 // startAudit checks the audit chain since its newest anchor, then
@@ -107,15 +112,40 @@ func Anchors(ctx context.Context, cfg config.Config, l *audit.Log, log *slog.Log
 	if signer == nil && pub == nil {
 		return nil, errors.New("checking audit anchors needs the public key: set -audit-public-key-file (ROLEGATE_AUDIT_PUBLIC_KEY_FILE), or the signing key")
 	}
-	return audit.NewAnchors(audit.AnchorConfig{
-		File:          file,
-		Signer:        signer,
-		Public:        pub,
-		LegacyKeyFile: cfg.AnchorKeyFile,
-		// The off-host witness (an audit.Witness) is set here once it is
-		// configured; nil publishes nowhere.
-		Witness: nil,
-	}), nil
+	ac := audit.AnchorConfig{File: file, Signer: signer, Public: pub, LegacyKeyFile: cfg.AnchorKeyFile}
+	if cfg.WitnessBucket != "" {
+		w, err := s3Witness(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		ac.Witness = w
+	}
+	return audit.NewAnchors(ac), nil
+}
+
+// s3Witness connects to the witness bucket with the default credential
+// chain and checks that it keeps what it is given (Object Lock in
+// compliance mode).
+func s3Witness(ctx context.Context, cfg config.Config) (*witness.S3, error) {
+	region := cfg.WitnessRegion
+	if region == "" && len(cfg.Regions) > 0 {
+		region = cfg.Regions[0]
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
+	if err != nil {
+		return nil, fmt.Errorf("audit witness: loading AWS settings: %w", err)
+	}
+	var opts []func(*s3.Options)
+	if e := cfg.WitnessEndpoint; e != "" {
+		opts = append(opts, func(o *s3.Options) { o.BaseEndpoint = aws.String(e); o.UsePathStyle = true })
+	}
+	w := witness.NewS3(awsCfg, cfg.WitnessBucket, cfg.WitnessPrefix, cfg.WitnessRetention, opts...)
+	cctx, cancel := context.WithTimeout(ctx, cfg.AWSTimeout)
+	defer cancel()
+	if err := w.Check(cctx); err != nil {
+		return nil, fmt.Errorf("-audit-witness-s3-bucket: %w", err)
+	}
+	return w, nil
 }
 
 // keygenHint says how to make a signing key.

@@ -45,6 +45,7 @@ type SessionStore struct {
 	idle    time.Duration
 	max     time.Duration
 	now     func() time.Time
+	devices *Devices
 	// seen remembers each session's last_seen (by ID hash) as last read or
 	// written, so that Touch writes at most once per touchEvery instead of
 	// on every request through the single writer connection.
@@ -82,11 +83,12 @@ func NewSessionStore(db *store.DB, cfg SessionConfig) (*SessionStore, error) {
 		now = time.Now
 	}
 	return &SessionStore{
-		db:     db,
-		codecs: codecs,
-		idle:   cfg.Idle,
-		max:    cfg.Max,
-		now:    now,
+		db:      db,
+		codecs:  codecs,
+		idle:    cfg.Idle,
+		max:     cfg.Max,
+		now:     now,
+		devices: newDevices(cfg.KeyPairs, cfg.Secure),
 		Options: &sessions.Options{
 			Path:     "/",
 			MaxAge:   int(cfg.Max / time.Second),

@@ -1,15 +1,8 @@
 package change
 
 import (
-	"errors"
-	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
-	"github.com/aws/smithy-go"
-
 	"rolegate/audit"
+	"rolegate/internal/inventory"
 )
 
 // callOutcome is what an error from ModifyClusterIamRoles means for the
@@ -32,49 +25,40 @@ const (
 )
 
 // classify explains an error from ModifyClusterIamRoles: what it means for
-// the change, and the attempt's outcome in words a DBA can act on.
+// the change, and the attempt's outcome in words a DBA can act on. What
+// the error is comes from the inventory's classifier.
 func classify(err error, awsID string) (callOutcome, attemptOutcome) {
 	o := attemptOutcome{action: audit.ApplyWaiting, sent: true, awsID: awsID}
-	var ics *types.InvalidClusterStateFault
-	if errors.As(err, &ics) {
-		o.code, o.cause = "InvalidClusterState", "AWS refused ModifyClusterIamRoles for now: the cluster is busy or not available ("+ics.ErrorMessage()+")"
-		return refusedForNow, o
-	}
-	var nf *types.ClusterNotFoundFault
-	if errors.As(err, &nf) {
-		o.code, o.cause = "ClusterNotFound", "AWS answered ModifyClusterIamRoles with ClusterNotFound: the cluster no longer exists"
+	f := inventory.Classify(err)
+	o.code = f.Code
+	switch {
+	case f.Kind == inventory.KindNotFound:
+		o.cause = "AWS answered ModifyClusterIamRoles with ClusterNotFound: the cluster no longer exists"
 		return clusterGone, o
-	}
-	var quota ratelimit.QuotaExceededError
-	if errors.As(err, &quota) {
+	case f.Kind == inventory.KindInvalidState:
+		o.cause = "AWS refused ModifyClusterIamRoles for now: the cluster is busy or not available (" + f.Message + ")"
+		return refusedForNow, o
+	case f.Held:
 		// The SDK's client-side quota refuses before anything is sent.
 		o.sent, o.action = false, audit.ApplyHeld
-		o.code, o.cause = "RetryQuotaExceeded", "AWS busy: too many failed calls recently, Rolegate held the call back"
+		o.cause = "AWS busy: too many failed calls recently, Rolegate held the call back"
 		return refusedForNow, o
-	}
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		code := api.ErrorCode()
-		o.code = code
-		switch code {
-		case "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled", "SlowDown":
-			o.cause = "AWS busy: ModifyClusterIamRoles was throttled (" + code + ")"
-			return refusedForNow, o
-		}
-		var re *awshttp.ResponseError
-		if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
-			o.action = audit.ApplyServerErr
-			o.cause = "AWS answered ModifyClusterIamRoles with a server error (HTTP " + itoa(re.HTTPStatusCode()) + ", " + code + messageOf(api) + ")"
-			return unknownOutcome, o
-		}
-		msg := api.ErrorMessage()
+	case f.Kind == inventory.KindThrottled:
+		o.cause = "AWS busy: ModifyClusterIamRoles was throttled (" + f.Code + ")"
+		return refusedForNow, o
+	case f.Kind == inventory.KindUnavailable:
+		o.action = audit.ApplyServerErr
+		o.cause = "AWS answered ModifyClusterIamRoles with a server error (HTTP " + itoa(f.HTTPStatus) + ", " + f.Code + messageOf(f) + ")"
+		return unknownOutcome, o
+	case f.Definitive:
+		msg := f.Message
 		switch {
-		case strings.Contains(msg, "delegate access"):
+		case f.Untrusted:
 			msg = "the role's trust policy does not allow redshift.amazonaws.com: " + msg
-		case code == "AccessDenied" || code == "AccessDeniedException" || code == "UnauthorizedOperation":
+		case f.Kind == inventory.KindDenied && !f.Credentials:
 			msg = "Rolegate's AWS identity is not allowed to do this (redshift:ModifyClusterIamRoles and iam:PassRole are needed): " + msg
 		}
-		o.action, o.cause = audit.ApplyFailed, "AWS refused ModifyClusterIamRoles ("+code+"): "+msg
+		o.action, o.cause = audit.ApplyFailed, "AWS refused ModifyClusterIamRoles ("+f.Code+"): "+msg
 		return refused, o
 	}
 	o.action = audit.ApplyUnknown
@@ -82,9 +66,9 @@ func classify(err error, awsID string) (callOutcome, attemptOutcome) {
 	return unknownOutcome, o
 }
 
-func messageOf(api smithy.APIError) string {
-	if m := api.ErrorMessage(); m != "" {
-		return ": " + m
+func messageOf(f inventory.Failure) string {
+	if f.Message != "" {
+		return ": " + f.Message
 	}
 	return ""
 }

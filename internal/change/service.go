@@ -160,8 +160,7 @@ func (s *Service) describe(ctx context.Context, region, id string) (*types.Clust
 	defer cancel()
 	c, reqID, err := s.o.Redshift.DescribeCluster(ctx, region, id)
 	if err != nil {
-		var nf *types.ClusterNotFoundFault
-		if errors.As(err, &nf) {
+		if inventory.Classify(err).Kind == inventory.KindNotFound {
 			return nil, reqID, fmt.Errorf("cluster %s in %s: %w: %w", id, region, ErrClusterGone, ErrNotFound)
 		}
 		if errors.Is(err, inventory.ErrNotFound) || errors.Is(err, inventory.ErrUnknownRegion) {

@@ -65,6 +65,8 @@ type Config struct {
 	WitnessBucket    string
 	WitnessPrefix    string
 	WitnessRetention time.Duration
+	WitnessEndpoint  string
+	WitnessRegion    string
 
 	Version bool
 }
@@ -229,7 +231,7 @@ func (c *Config) fill(raw *rawValues) error {
 	return nil
 }
 
-var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
+var regionPattern = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$`)
 
 // Validate checks every setting and names the one at fault.
 func (c *Config) Validate() error {

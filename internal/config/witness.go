@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -16,6 +17,8 @@ import (
 func witnessFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.WitnessBucket, "audit-witness-s3-bucket", "", "S3 bucket with Object Lock that keeps a copy of every audit anchor, each locked in COMPLIANCE mode (empty: no witness)")
 	fs.StringVar(&c.WitnessPrefix, "audit-witness-s3-prefix", "rolegate/anchors/", "key prefix of the anchors in the witness bucket; give each Rolegate database its own")
+	fs.StringVar(&c.WitnessEndpoint, "audit-witness-s3-endpoint", "", "URL of S3-compatible storage for the witness, addressed path-style (default: AWS S3)")
+	fs.StringVar(&c.WitnessRegion, "audit-witness-s3-region", "", "region of the witness bucket (default: the first of -regions)")
 	fs.DurationVar(&c.WitnessRetention, "audit-witness-retention", 365*24*time.Hour, "how long each anchor in the witness bucket is locked; nobody can shorten it, nor delete the anchor before")
 }
 
@@ -44,6 +47,14 @@ func (c *Config) validateWitness() error {
 		bad("audit-witness-s3-prefix", "%q must not start with /", p)
 	case !utf8.ValidString(p) || strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }):
 		bad("audit-witness-s3-prefix", "%q holds characters S3 keys cannot", p)
+	}
+	if e := c.WitnessEndpoint; e != "" {
+		if u, err := url.Parse(e); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("audit-witness-s3-endpoint", "%q is not an http or https URL", e)
+		}
+	}
+	if r := c.WitnessRegion; r != "" && !regionPattern.MatchString(r) {
+		bad("audit-witness-s3-region", "%q is not a region name", r)
 	}
 	if c.WitnessRetention < minWitnessRetention || c.WitnessRetention > maxWitnessRetention {
 		bad("audit-witness-retention", "must be from 24h to 100 years (876000h)")

@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/redshift"
 	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
 	"github.com/aws/smithy-go/middleware"
@@ -80,6 +79,9 @@ func (g *Gateway) DescribeCluster(ctx context.Context, regionName, id string) (*
 	if err != nil {
 		return nil, "", err
 	}
+	if !ValidClusterID(id) {
+		return nil, "", fmt.Errorf("inventory: %s/%q is not a cluster identifier: %w", regionName, id, ErrNotFound)
+	}
 	ctx, cancel := context.WithTimeout(ctx, g.o.Timeout)
 	defer cancel()
 	out, err := c.DescribeClusters(ctx, &redshift.DescribeClustersInput{ClusterIdentifier: aws.String(id)})
@@ -120,6 +122,9 @@ func (g *Gateway) ModifyClusterIamRoles(ctx context.Context, regionName string, 
 		return nil, "", errors.New("inventory: ModifyClusterIamRoles needs a ClusterIdentifier")
 	}
 	id := aws.ToString(in.ClusterIdentifier)
+	if !ValidClusterID(id) {
+		return nil, "", fmt.Errorf("inventory: %s/%q is not a cluster identifier: %w", regionName, id, ErrNotFound)
+	}
 	ctx, cancel := context.WithTimeout(ctx, g.o.Timeout)
 	defer cancel()
 	out, err := c.ModifyClusterIamRoles(ctx, in, func(o *redshift.Options) {
@@ -165,16 +170,6 @@ func (r *region) put(id string, c *types.Cluster, at time.Time) {
 		list = slices.Insert(slices.Clone(old), i, newCluster(r.name, c, at))
 	}
 	r.snap = &snapshot{clusters: list, fetched: r.snap.fetched}
-}
-
-// RequestIDOf returns the AWS request ID carried by an error from the SDK,
-// or "".
-func RequestIDOf(err error) string {
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
-		return re.ServiceRequestID()
-	}
-	return ""
 }
 
 func requestIDOfResult(md middleware.Metadata) string {

@@ -3,5 +3,7 @@
 // swept concurrently with the DescribeClusters paginator, kept in a cache
 // with a TTL and single-flight so that any number of page views costs at
 // most one sweep per region per TTL, and live reads and role changes for
-// the change worker. It also encodes a Cluster snapshot for the audit log.
+// the change worker. It also encodes a Cluster snapshot for the audit log,
+// and says what an error from any of these calls means (Classify), so that
+// nothing above it reads the SDK's error types.
 package inventory
