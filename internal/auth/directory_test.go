@@ -32,11 +32,7 @@ func newDirectoryTest(t *testing.T) *directoryTest {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	line, err := auth.NewKeyPairLine()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pairs, err := auth.ParseKeyPairs(line)
+	pairs, err := auth.LoadOrCreateKeyFile(filepath.Join(t.TempDir(), "session.keys"))
 	if err != nil {
 		t.Fatal(err)
 	}
