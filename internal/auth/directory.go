@@ -115,7 +115,7 @@ func (d *Directory) Create(ctx context.Context, by audit.Actor, from audit.Origi
 func (d *Directory) change(ctx context.Context, by audit.Actor, from audit.Origin, id int64, action audit.Action, extra map[string]any,
 	fn func(tx *sql.Tx, u *User) error) error {
 	return d.users.db.Tx(ctx, func(tx *sql.Tx) error {
-		u, err := d.users.ByIDTx(ctx, tx, id)
+		u, err := d.users.byIDTx(ctx, tx, id)
 		if err != nil {
 			return err
 		}

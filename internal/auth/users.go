@@ -95,8 +95,8 @@ func (u *Users) ByID(ctx context.Context, id int64) (*User, error) {
 	return scanUser(u.db.Reader().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 }
 
-// ByIDTx finds a user by ID inside a transaction.
-func (u *Users) ByIDTx(ctx context.Context, tx *sql.Tx, id int64) (*User, error) {
+// byIDTx finds a user by ID inside a transaction.
+func (u *Users) byIDTx(ctx context.Context, tx *sql.Tx, id int64) (*User, error) {
 	return scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 }
 
@@ -137,7 +137,7 @@ func (u *Users) insert(ctx context.Context, tx *sql.Tx, n NewUser, hash string) 
 		return nil, fmt.Errorf("create user: %w", err)
 	}
 	id, _ := res.LastInsertId()
-	return u.ByIDTx(ctx, tx, id)
+	return u.byIDTx(ctx, tx, id)
 }
 
 func (u *Users) touch(ctx context.Context, tx *sql.Tx, id int64, set string, args ...any) error {
