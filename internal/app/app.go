@@ -181,8 +181,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 	return a, nil
 }
 
-// Run does the background work until ctx ends: the apply worker, audit
-// anchoring and the session sweep. When all have stopped it anchors the
+// Run does the background work until ctx ends: the apply worker (with its
+// reconciler), audit anchoring and the session sweep. When all have stopped it anchors the
 // audit chain a last time. The first loop to fail stops the others and
 // is the error returned; an ended ctx returns nil.
 func (a *App) Run(ctx context.Context) error { return a.run(ctx, nil) }
@@ -224,14 +224,17 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	})
 }
 
+// loops is the app's background work, each until its context ends; a new
+// loop is one more entry here.
+func (a *App) loops() []func(context.Context) error {
+	return []func(context.Context) error{a.applyChanges, a.anchorLoop, a.sweepSessions}
+}
+
 func (a *App) run(ctx context.Context, serve func(context.Context) error) error {
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		a.Changes.Run(gctx, a.cfg.WorkerEvery)
-		return nil
-	})
-	g.Go(func() error { return a.anchorLoop(gctx) })
-	g.Go(func() error { return a.sweepSessions(gctx) })
+	for _, loop := range a.loops() {
+		g.Go(func() error { return loop(gctx) })
+	}
 	if serve != nil {
 		g.Go(func() error { return serve(gctx) })
 	}

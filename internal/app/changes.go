@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"log/slog"
 
 	"rolegate/audit"
@@ -27,4 +28,12 @@ func changes(cfg config.Config, pace Pace, log *slog.Logger, db *store.DB, l *au
 		FollowEvery: pace.Follow,
 		CallTimeout: cfg.AWSTimeout,
 	})
+}
+
+// applyChanges is the apply worker: it applies approved requests,
+// retries, reconciles what a crash interrupted and follows applied
+// changes until in-sync, until ctx ends.
+func (a *App) applyChanges(ctx context.Context) error {
+	a.Changes.Run(ctx, a.cfg.WorkerEvery)
+	return nil
 }
