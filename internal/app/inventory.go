@@ -45,11 +45,13 @@ func demoSimulator(log *slog.Logger, stdout io.Writer) (*http.Server, string, []
 		Logger:     log.With("component", "redshiftsim"),
 	})
 	world := redshiftsim.DemoWorld()
-	if err := sim.Load(world); err != nil {
+	if err := sim.LoadWorld(world); err != nil {
 		return nil, "", nil, fmt.Errorf("demo simulator: %w", err)
 	}
+	// The dashboard's plain credentials reach the default account only.
+	seeds := world.SeedsIn(redshiftsim.Account)
 	var regions []string
-	for _, s := range world {
+	for _, s := range seeds {
 		if !slices.Contains(regions, s.Region) {
 			regions = append(regions, s.Region)
 		}
@@ -62,6 +64,6 @@ func demoSimulator(log *slog.Logger, stdout io.Writer) (*http.Server, string, []
 	go func() { _ = srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "Demo Redshift simulator on %s (regions %v); nothing touches AWS\n", url, regions)
-	log.Info("demo simulator started", "url", url, "regions", regions, "clusters", len(world))
+	log.Info("demo simulator started", "url", url, "regions", regions, "clusters", len(seeds))
 	return srv, url, regions, nil
 }
