@@ -96,7 +96,7 @@ func newTestAppWith(t *testing.T, mod func(*testOptions)) *testApp {
 	t.Cleanup(srv.Close)
 	ta.url = srv.URL
 	ta.client = newClient()
-	ta.db, ta.audit, ta.assets = a.DB, a.Audit, static.New()
+	ta.db, ta.audit, ta.assets = a.DB, a.Audit, a.Assets
 	ta.users, ta.directory, ta.sessions = a.Users, a.Directory, a.Sessions
 	ta.anchors = a.Audit.Anchors()
 	ta.gateway, ta.changes = a.Gateway, a.Changes

@@ -90,6 +90,8 @@ type App struct {
 	Sessions  *auth.SessionStore
 	Gateway   *inventory.Gateway
 	Changes   *change.Service
+	// Assets are the static files the pages link to.
+	Assets *static.Assets
 	// Router is the HTTP handler: every route and middleware.
 	Router *echo.Echo
 
@@ -152,6 +154,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 		return nil, err
 	}
 	a.Changes = changes(cfg, a.pace, log, db, a.Audit, a.Gateway)
+	a.Assets = static.New()
 
 	a.Router, err = handlers.New(handlers.Options{
 		Logger:         log,
@@ -161,7 +164,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 		TrustedProxies: cfg.TrustedProxies,
 		BodyTimeout:    a.pace.BodyRead,
 		DB:             db,
-		Assets:         static.New(),
+		Assets:         a.Assets,
 		Audit:          a.Audit,
 		AccessOptions: handlers.AccessOptions{
 			Users:       a.Users,
