@@ -100,9 +100,11 @@ type App struct {
 }
 
 // New builds the app from its settings: it opens (and migrates) the
-// database, checks and anchors the audit chain, and in demo mode starts
-// the simulator and creates the demo users. Each part is given the parts
-// it uses, so the order below is the only one that builds.
+// database, in demo mode creates the demo users (so that the first anchor
+// covers them), checks and anchors the audit chain, in demo mode starts
+// the simulator, and builds the gateway, the change service and the
+// router. Each part is given the parts it uses as arguments, so that a
+// part cannot be built before what it needs.
 func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) {
 	log := o.Logger
 	if log == nil {
@@ -185,9 +187,9 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 }
 
 // Run does the background work until ctx ends: the apply worker (with its
-// reconciler), audit anchoring and the session sweep. When all have stopped it anchors the
-// audit chain a last time. The first loop to fail stops the others and
-// is the error returned; an ended ctx returns nil.
+// reconciler), audit anchoring and the session sweep. When all have
+// stopped it anchors the audit chain a last time. The first loop to fail
+// stops the others and is the error returned; an ended ctx returns nil.
 func (a *App) Run(ctx context.Context) error { return a.run(ctx, nil) }
 
 // Serve is Run with the dashboard served on ln as well, with TLS when the
