@@ -24,8 +24,10 @@ import (
 // AccessOptions are the dependencies of sign-in, sessions and user
 // administration.
 type AccessOptions struct {
-	Users    *auth.Users
-	Sessions *auth.SessionStore
+	Users *auth.Users
+	// Directory makes every change to the users.
+	Directory *auth.Directory
+	Sessions  *auth.SessionStore
 	// ReauthAfter is how old a password check may be before requireRecentAuth
 	// asks for it again.
 	ReauthAfter time.Duration
@@ -40,6 +42,7 @@ type AccessOptions struct {
 
 type accessDeps struct {
 	users       *auth.Users
+	directory   *auth.Directory
 	sessions    *auth.SessionStore
 	cookieName  string
 	csrfCookie  string
@@ -57,10 +60,11 @@ const (
 )
 
 func (h *Handler) setupAccess(o Options) error {
-	if o.Users == nil || o.Sessions == nil {
-		return errors.New("handlers: Users and Sessions are required")
+	if o.Users == nil || o.Directory == nil || o.Sessions == nil {
+		return errors.New("handlers: Users, Directory and Sessions are required")
 	}
 	h.users = o.Users
+	h.directory = o.Directory
 	h.sessions = o.Sessions
 	h.cookieName = auth.CookieName(o.HTTPS)
 	h.csrfCookie = "rolegate_csrf"
@@ -168,7 +172,7 @@ func (h *Handler) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			switch {
 			case err == nil && !u.Disabled:
 				c.Set(ctxAuthUser, u)
-				c.Set(ctxUser, &views.User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role)})
+				c.Set(ctxUser, viewUser(u))
 			case err == nil || errors.Is(err, auth.ErrNotFound):
 				_ = h.sessions.Destroy(r.Context(), sess)
 				c.Set(ctxSessionGone, true)
@@ -260,19 +264,6 @@ func nextTarget(c echo.Context) string {
 		return p[:i]
 	}
 	return "/"
-}
-
-// safeNext keeps a post-sign-in redirect on this site.
-func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n\\") || strings.HasPrefix(next, "/login") || strings.HasPrefix(next, "/logout") {
-		return "/"
-	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" {
-		return "/"
-	}
-	return next
 }
 
 // requireRole refuses, with 403, users whose role does not include min;
