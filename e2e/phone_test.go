@@ -199,6 +199,13 @@ func TestApproveFromPhone(t *testing.T) {
 		arno.fail("confirming the password led to %s, not back to the request %s", loc, path)
 	}
 
+	// The reject form, folded under the approve button, opens with a tap
+	// and fits the screen too.
+	reject := chromedp.CSS(`details:has([data-testid="reject-form"]) > summary`)
+	arno.tap(reject)
+	arno.checkPage("opening Reject…")
+	arno.tap(reject)
+
 	arno.typeInto("#approve-comment", "Checked the trust policies on my phone")
 	arno.tapTo(tid("approve"), 200)
 	arno.waitFor(chromedp.CSS(inSyncSel), inSyncLimit)
