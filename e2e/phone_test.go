@@ -222,3 +222,33 @@ func TestApproveFromPhone(t *testing.T) {
 	}
 	arno.shot("change-request-phone")
 }
+
+// TestOtherPagesOnAPhone visits, on a phone, the pages that the other
+// browser tests do not: the start page signed out, the account page, the users' list and a user's
+// page (as an admin), the chain verification before and after a run, the
+// audit log before any search, and the error page of a request that does
+// not exist. Each is checked like every visited page (checkPage): it fits
+// the screen and passes axe-core in both themes.
+func TestOtherPagesOnAPhone(t *testing.T) {
+	needSuite(t)
+	ada := newTab(t, "ada", onPhone())
+	ada.open("/", 200)
+	ada.signIn("ada")
+	ada.open("/account", 200)
+	ada.open("/admin/users", 200)
+	ada.tapTo(chromedp.CSS(`[data-testid="user-row"][data-username="vera"] a`), 200)
+	if got := ada.text(tid("user-role")); got != "viewer" {
+		ada.fail("vera's page shows the role %q", got)
+	}
+	ada.open("/audit", 200)
+	ada.open("/audit/verify", 200)
+	ada.tapTo(tid("verify-now"), 200)
+	if n := ada.count(`[data-testid="verify-result"]`); n != 1 {
+		ada.fail("verifying the chain shows no result")
+	}
+	ada.allowStatus(404)
+	ada.open("/changes/999999", 404)
+	if n := ada.count(`[data-testid="error-page"]`); n != 1 {
+		ada.fail("a request that does not exist shows no error page")
+	}
+}
