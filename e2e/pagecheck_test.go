@@ -183,6 +183,12 @@ func (b *tab) checkPage(what string) {
 		}
 		for _, v := range vs {
 			if !failImpacts[v.Impact] {
+				// Shown with go test -v; they do not fail the test.
+				first := ""
+				if len(v.Nodes) > 0 {
+					first = v.Nodes[0].Target
+				}
+				b.t.Logf("%s on %s: axe-core %s, %s theme: %s [%s], %d nodes, the first %s", b.name, url, v.Impact, theme, v.ID, v.Help, len(v.Nodes), first)
 				continue
 			}
 			var nodes []string
