@@ -207,6 +207,7 @@ func TestApproveFromPhone(t *testing.T) {
 	arno.tap(reject)
 
 	arno.typeInto("#approve-comment", "Checked the trust policies on my phone")
+	arno.shot("approve-phone", ".change-approval")
 	arno.tapTo(tid("approve"), 200)
 	arno.waitFor(chromedp.CSS(inSyncSel), inSyncLimit)
 	for _, arn := range []string{etl, ml} {
