@@ -133,7 +133,7 @@ func (h *Handler) changeNew(c echo.Context) error {
 	if err != nil {
 		return changeError(err)
 	}
-	return h.render(c, http.StatusOK, pages.ChangeForm(changeFormPage(in, change.Draft{}, change.LiveFrom(in.Region, cl), nil, nil)))
+	return h.render(c, http.StatusOK, pages.ChangeForm(changeFormPage(in, change.LiveFrom(in.Region, cl), change.Plan{}, nil, nil)))
 }
 
 // changePreview shows the resulting roles and checks of a draft without
@@ -148,13 +148,12 @@ func (h *Handler) changePreview(c echo.Context) error {
 	if err != nil {
 		return changeError(err)
 	}
-	d := change.ParseDraft(in)
-	plan, errs := h.changes.Preview(d, cl)
-	pv := previewOf(plan, errs, change.LiveFrom(in.Region, cl))
+	plan, errs := h.changes.Preview(change.ParseDraft(in), cl)
+	live := change.LiveFrom(in.Region, cl)
+	p := changeFormPage(in, live, plan, nil, previewOf(plan, errs, live))
 	if isHTMX(c) {
-		return h.render(c, http.StatusOK, pages.PreviewPanel(pv, change.RoleQuota(in.Region)))
+		return h.render(c, http.StatusOK, pages.PreviewFragment(p))
 	}
-	p := changeFormPage(in, d, change.LiveFrom(in.Region, cl), nil, pv)
 	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
 
@@ -174,7 +173,7 @@ func (h *Handler) changeCreate(c echo.Context) error {
 		}
 		live := change.LiveFrom(in.Region, cl)
 		plan, errs := h.changes.Preview(d, cl)
-		return h.render(c, http.StatusUnprocessableEntity, pages.ChangeForm(changeFormPage(in, d, live, verr.Fields, previewOf(plan, errs, live))))
+		return h.render(c, http.StatusUnprocessableEntity, pages.ChangeForm(changeFormPage(in, live, plan, verr.Fields, previewOf(plan, errs, live))))
 	}
 	if err != nil {
 		return changeError(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -48,8 +49,9 @@ func roleRows(live change.Live) []pages.RoleRow {
 }
 
 // changeFormPage fills the new-change form, keeping what the user typed.
-// The default can become any current role or any ARN of the draft's.
-func changeFormPage(in change.Input, d change.Draft, live change.Live, errs change.FieldErrors, pv *pages.ChangePreview) pages.ChangeFormPage {
+// The default can become any current role or any role the plan adds (the
+// draft's roles without a fault).
+func changeFormPage(in change.Input, live change.Live, plan change.Plan, errs change.FieldErrors, pv *pages.ChangePreview) pages.ChangeFormPage {
 	base := clusterURL(in.Region, in.Cluster)
 	p := pages.ChangeFormPage{
 		Region: in.Region, Cluster: in.Cluster, ClusterURL: base,
@@ -65,8 +67,8 @@ func changeFormPage(in change.Input, d change.Draft, live change.Live, errs chan
 	for _, r := range live.Roles {
 		p.DefaultChoices = append(p.DefaultChoices, r.ARN)
 	}
-	for _, a := range d.Add {
-		if s := a.String(); !slices.Contains(p.DefaultChoices, s) {
+	for _, s := range plan.Add {
+		if !slices.Contains(p.DefaultChoices, s) {
 			p.DefaultChoices = append(p.DefaultChoices, s)
 		}
 	}
@@ -83,7 +85,7 @@ func previewOf(plan change.Plan, errs change.FieldErrors, live change.Live) *pag
 	}
 	for _, f := range []string{change.FieldForm, change.FieldAdd, change.FieldRemove, change.FieldDefault, change.FieldReason, change.FieldTicket} {
 		if m := errs[f]; m != "" && f != change.FieldReason {
-			pv.Problems = append(pv.Problems, m)
+			pv.Problems = append(pv.Problems, strings.Split(m, "\n")...)
 		}
 	}
 	return pv
@@ -113,7 +115,7 @@ func diffRows(base, add, remove []string, newDef, oldDef string) []pages.ResultR
 func checkRows(checks []change.Check) []pages.CheckRow {
 	out := make([]pages.CheckRow, 0, len(checks))
 	for _, c := range checks {
-		out = append(out, pages.CheckRow{Name: c.Name, Status: string(c.Status), Detail: c.Detail})
+		out = append(out, pages.CheckRow{Key: string(c.Key), Name: c.Name, Status: string(c.Status), Detail: c.Detail})
 	}
 	return out
 }

@@ -9,6 +9,7 @@ type RoleRow struct {
 
 // CheckRow is one line of the pre-flight checklist.
 type CheckRow struct {
+	Key    string // names the check for tests and styles
 	Name   string
 	Status string // pass, fail, warn, not checked
 	Detail string
