@@ -189,14 +189,16 @@ func (h *Handler) changeShow(c echo.Context) error {
 	return h.render(c, http.StatusOK, pages.Change(*p))
 }
 
-// changeStatus is the live status panel htmx polls while the request moves;
-// once it settles the panel renders without the polling trigger.
+// changeStatus is the live status panel htmx polls while the request moves,
+// with the history out of band; once the request settles the panel renders
+// without the polling trigger, and the history it brings ends on the event
+// that settled it.
 func (h *Handler) changeStatus(c echo.Context) error {
 	p, err := h.changePage(c)
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, pages.ChangeStatus(*p))
+	return h.render(c, http.StatusOK, pages.ChangeStatusFragment(*p))
 }
 
 func (h *Handler) changeApprove(c echo.Context) error {

@@ -227,46 +227,105 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 		h.log.Warn("reading the cluster for a change request page", "request_id", requestIDOf(c), "change", r.ID, "err", err)
 		p.Blockers = append(p.Blockers, "The cluster could not be read from AWS just now; the roles shown may be out of date.")
 	}
-	p.Blockers = append(blockers(r), p.Blockers...)
-	p.Timeline = h.changeTimeline(c, r.ID)
-
-	// The page offers what the service would allow.
+	// The page offers what the service would allow, and says who must act.
 	may := h.changes.Allowed(actorOf(c), r)
 	p.CanApprove, p.CanReject, p.CanCancel, p.CanResubmit = may.Approve.OK(), may.Reject.OK(), may.Cancel.OK(), may.Resubmit.OK()
+	p.Blockers = append(nextSteps(r, may, h.approversFor(c, r)), p.Blockers...)
+	p.Timeline = h.changeTimeline(c, r.ID)
 	return p, nil
 }
 
-// blockers says, for every state, what the request waits for and who can
-// move it on.
-func blockers(r *change.Request) []string {
+// nextSteps says, for every state, what the request waits for and who
+// must act next, from the viewer's point of view: "you can approve" when
+// the viewer may, the names of those who can otherwise. approvers are the
+// people who may still approve a pending request (nil in other states).
+func nextSteps(r *change.Request, may change.Actions, approvers []string) []string {
+	requester := r.RequesterUsername
+	resubmit := func(why string) []string {
+		if may.Resubmit.OK() {
+			return []string{why + " You can resubmit it against the cluster's current roles."}
+		}
+		return []string{why + " Waiting for " + requester + ", who can resubmit it."}
+	}
 	switch r.State {
 	case change.Pending:
 		need := r.ApprovalsRequired - r.ValidApprovals()
-		who := "an approver other than " + r.RequesterUsername
-		if need > 1 {
-			who = strconv.Itoa(need) + " more approvers, none of them " + r.RequesterUsername
-		} else if r.ValidApprovals() > 0 {
-			who = "one more approver, other than " + r.RequesterUsername + " and those who approved"
+		what := "an approver"
+		switch {
+		case need > 1:
+			what = strconv.Itoa(need) + " approvers"
+		case r.ApprovalsRequired > 1:
+			what = "a second approver"
 		}
-		return []string{"Waiting for " + who + " to approve or reject it before " + fmtWhen(r.ExpiresAt) + ".",
-			r.RequesterUsername + " can cancel it meanwhile."}
+		var steps []string
+		switch {
+		case may.Approve.OK():
+			steps = append(steps, "Waiting for "+what+": you can approve or reject it.")
+		case len(approvers) == 0:
+			steps = append(steps, "Waiting for "+what+", but nobody else may approve it: an admin must give another person the approver role.")
+		default:
+			steps = append(steps, "Waiting for "+what+": "+orList(approvers)+".")
+		}
+		steps = append(steps, "It expires on "+fmtWhen(r.ExpiresAt)+" if nobody decides.")
+		if may.Cancel.OK() {
+			steps = append(steps, "You can cancel it meanwhile.")
+		}
+		return steps
 	case change.Approved:
-		return []string{"Approved; Rolegate will send the change to AWS in a moment."}
+		return []string{"Approved; Rolegate sends the change to AWS in a moment. Nobody needs to act."}
 	case change.Applying:
 		if r.Phase == change.PhaseWaiting {
-			return []string{"Waiting for the cluster or for AWS, for the reason above. Rolegate tries again by itself."}
+			return []string{"Waiting for the cluster or for AWS, for the reason above. Rolegate tries again by itself; nobody needs to act."}
 		}
-		return []string{"Sending the change to AWS."}
+		return []string{"Sending the change to AWS. Nobody needs to act."}
 	case change.Applied:
-		return []string{"AWS accepted the change; waiting for every role to be in-sync."}
+		return []string{"AWS accepted the change; Rolegate follows the roles until every one is in-sync. Nobody needs to act."}
+	case change.InSync:
+		return []string{"Nothing more: every role of the change is in-sync."}
 	case change.Stale:
-		return []string{"The cluster's roles changed since the request was made. " + r.RequesterUsername + " can resubmit it against the current roles."}
+		return resubmit("The cluster's roles changed since the request was made.")
 	case change.Failed:
-		return []string{r.RequesterUsername + " can resubmit it once the cause is fixed."}
+		return resubmit("Once the cause is fixed, the change can be tried again.")
 	case change.ClusterGone:
 		return []string{"AWS reports that the cluster no longer exists, so nothing more will happen to this request. It stays in the history."}
 	case change.Expired:
-		return []string{"Nobody decided in time. " + r.RequesterUsername + " can resubmit it."}
+		return resubmit("Nobody decided in time.")
+	case change.Rejected, change.Cancelled, change.Superseded:
+		return []string{"Nothing more will happen to this request; it stays in the history."}
 	}
 	return nil
+}
+
+// orList joins names as people say them: "anna", "anna or arno",
+// "anna, arno or vera".
+func orList(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// approversFor lists who may still approve a pending request: enabled
+// users whose role can approve, other than the requester and those who
+// approved its current hash. A failure to list them is logged and leaves
+// the list empty.
+func (h *Handler) approversFor(c echo.Context, r *change.Request) []string {
+	if r.State != change.Pending {
+		return nil
+	}
+	users, err := h.users.List(c.Request().Context())
+	if err != nil {
+		h.log.Warn("listing who can approve a change request", "request_id", requestIDOf(c), "change", r.ID, "err", err)
+		return nil
+	}
+	var out []string
+	for _, u := range users {
+		if !u.Disabled && u.Role.CanApprove() && u.ID != r.RequesterID && !r.ApprovedBy(u.ID) {
+			out = append(out, u.Username)
+		}
+	}
+	return out
 }
