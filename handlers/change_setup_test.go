@@ -21,6 +21,8 @@ type changeTestOptions struct {
 	maxAttempts int
 	// requestTTL is how long a pending request waits (default a week).
 	requestTTL time.Duration
+	// highRiskTags need two approvers besides environment=production.
+	highRiskTags []string
 }
 
 func (a *testApp) setupChangeTest(t *testing.T, o *testOptions, ho *handlers.Options, log *slog.Logger) {
@@ -31,7 +33,7 @@ func (a *testApp) setupChangeTest(t *testing.T, o *testOptions, ho *handlers.Opt
 	}
 	svc := change.New(change.Options{
 		DB: a.db, Audit: a.audit, Redshift: a.gateway, Logger: log.With("component", "apply"),
-		Policy:      change.Policy{ProductionTag: "environment=production"},
+		Policy:      change.Policy{ProductionTag: "environment=production", HighRiskTags: o.highRiskTags},
 		TTL:         o.requestTTL,
 		MaxAttempts: attempts, Backoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
 		FollowEvery: 10 * time.Millisecond, CallTimeout: 10 * time.Second,

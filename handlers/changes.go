@@ -116,15 +116,22 @@ func changeInput(c echo.Context) (change.Input, error) {
 	if err != nil {
 		return change.Input{}, httpError(http.StatusBadRequest, "", err)
 	}
-	return change.Input{
-		Region:  c.Param("region"),
-		Cluster: c.Param("cluster"),
-		Add:     form.Get("add"),
-		Remove:  form["remove"],
-		Default: form.Get("default"),
-		Reason:  form.Get("reason"),
-		Ticket:  form.Get("ticket"),
-	}, nil
+	in := change.Input{
+		Region:      c.Param("region"),
+		Cluster:     c.Param("cluster"),
+		Add:         form.Get("add"),
+		Remove:      form["remove"],
+		Default:     form.Get("default"),
+		Reason:      form.Get("reason"),
+		Ticket:      form.Get("ticket"),
+		ConfirmOpen: form.Get("confirm_open") == "1",
+	}
+	for _, v := range form["open_seen"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
+			in.SeenOpen = append(in.SeenOpen, id)
+		}
+	}
+	return in, nil
 }
 
 func (h *Handler) changeNew(c echo.Context) error {
@@ -133,7 +140,9 @@ func (h *Handler) changeNew(c echo.Context) error {
 	if err != nil {
 		return changeError(err)
 	}
-	return h.render(c, http.StatusOK, pages.ChangeForm(changeFormPage(in, change.LiveFrom(in.Region, cl), change.Plan{}, nil, nil)))
+	p := changeFormPage(in, change.LiveFrom(in.Region, cl), change.Plan{}, nil, nil)
+	p.Open = h.openRequests(c, in.Region, in.Cluster, 0)
+	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
 
 // changePreview shows the resulting roles and checks of a draft without
@@ -154,6 +163,7 @@ func (h *Handler) changePreview(c echo.Context) error {
 	if isHTMX(c) {
 		return h.render(c, http.StatusOK, pages.PreviewFragment(p))
 	}
+	p.Open, p.ConfirmOpen = h.openRequests(c, in.Region, in.Cluster, 0), in.ConfirmOpen
 	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
 
@@ -173,7 +183,11 @@ func (h *Handler) changeCreate(c echo.Context) error {
 		}
 		live := change.LiveFrom(in.Region, cl)
 		plan, errs := h.changes.Preview(d, cl)
-		return h.render(c, http.StatusUnprocessableEntity, pages.ChangeForm(changeFormPage(in, live, plan, verr.Fields, previewOf(plan, errs, live))))
+		p := changeFormPage(in, live, plan, verr.Fields, previewOf(plan, errs, live))
+		// A refusal for unseen open requests asks to confirm again, now
+		// that they are shown.
+		p.Open, p.ConfirmOpen = h.openRequests(c, in.Region, in.Cluster, 0), in.ConfirmOpen && verr.Fields[change.FieldOpen] == ""
+		return h.render(c, http.StatusUnprocessableEntity, pages.ChangeForm(p))
 	}
 	if err != nil {
 		return changeError(err)

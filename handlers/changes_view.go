@@ -75,6 +75,41 @@ func changeFormPage(in change.Input, live change.Live, plan change.Plan, errs ch
 	return p
 }
 
+// openRequest is a request as the lists of open requests show it.
+func openRequest(r *change.Request) pages.OpenRequest {
+	o := pages.OpenRequest{
+		ID: r.ID, URL: changeURL(r.ID), State: r.State.Label(), StateTone: stateTone(r.State),
+		Requester: r.RequesterUsername, Created: fmtWhen(r.CreatedAt),
+	}
+	for _, a := range r.Add {
+		o.Changes = append(o.Changes, "+ "+a)
+	}
+	for _, a := range r.Remove {
+		o.Changes = append(o.Changes, "− "+a)
+	}
+	if r.Default != "" {
+		o.Changes = append(o.Changes, "default → "+r.Default)
+	}
+	return o
+}
+
+// openRequests lists a cluster's open requests, leaving out skip (the
+// request whose page it is). A failure is logged and shows none.
+func (h *Handler) openRequests(c echo.Context, region, cluster string, skip int64) []pages.OpenRequest {
+	reqs, err := h.changes.Open(c.Request().Context(), region, cluster)
+	if err != nil {
+		h.log.Warn("listing a cluster's open change requests", "request_id", requestIDOf(c), "cluster", cluster, "err", err)
+		return nil
+	}
+	var out []pages.OpenRequest
+	for _, r := range reqs {
+		if r.ID != skip {
+			out = append(out, openRequest(r))
+		}
+	}
+	return out
+}
+
 // previewOf turns a plan into the live preview panel.
 func previewOf(plan change.Plan, errs change.FieldErrors, live change.Live) *pages.ChangePreview {
 	pv := &pages.ChangePreview{
@@ -190,6 +225,7 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 		Decider: r.DeciderUsername, Decided: fmtWhen(r.DecidedAt), Decision: r.DecisionComment,
 		AuditURL:        "/audit?change=" + strconv.FormatInt(r.ID, 10),
 		ResubmittedFrom: r.ResubmittedFrom, SupersededBy: r.SupersededBy,
+		Siblings: h.openRequests(c, r.Region, r.Cluster, r.ID),
 	}
 	if r.RequesterName != "" && r.RequesterName != r.RequesterUsername {
 		p.Requester = r.RequesterName + " (" + r.RequesterUsername + ")"

@@ -21,7 +21,7 @@ func (w *wiring) changes(ctx context.Context, o *handlers.Options) error {
 		Audit:       w.audit,
 		Redshift:    o.Gateway,
 		Logger:      w.log.With("component", "apply"),
-		Policy:      change.Policy{ProductionTag: w.cfg.ProductionTag},
+		Policy:      change.Policy{ProductionTag: w.cfg.ProductionTag, HighRiskTags: w.cfg.HighRiskTagList()},
 		TTL:         w.cfg.RequestTTL,
 		MaxAttempts: w.cfg.ApplyMaxAttempts,
 		Backoff:     w.cfg.ApplyBackoff,

@@ -16,6 +16,10 @@ type Input struct {
 	Default string   // "" leaves the default as it is
 	Reason  string
 	Ticket  string
+	// SeenOpen are the open requests the form showed; ConfirmOpen says the
+	// requester ticked that they want another request all the same.
+	SeenOpen    []int64
+	ConfirmOpen bool
 }
 
 // Draft is a change as the requester asked for it, read once: from the
@@ -33,6 +37,9 @@ type Draft struct {
 	Reason  string // trimmed
 	Ticket  string // trimmed
 	Errors  FieldErrors
+	// SeenOpen and ConfirmOpen are as in Input.
+	SeenOpen    []int64
+	ConfirmOpen bool
 	// issues are the faults behind Errors, each tied to its check.
 	issues []issue
 }
@@ -45,7 +52,9 @@ type issue struct {
 
 // ParseDraft reads the new-change form.
 func ParseDraft(in Input) Draft {
-	return readDraft(in.Region, in.Cluster, splitARNs(in.Add), in.Remove, in.Default, in.Reason, in.Ticket)
+	d := readDraft(in.Region, in.Cluster, splitARNs(in.Add), in.Remove, in.Default, in.Reason, in.Ticket)
+	d.SeenOpen, d.ConfirmOpen = in.SeenOpen, in.ConfirmOpen
+	return d
 }
 
 // splitARNs turns the add textarea into ARNs: one per line, blank lines

@@ -115,6 +115,21 @@ type Check struct {
 type Policy struct {
 	// ProductionTag (key=value) marks clusters whose changes need two approvers.
 	ProductionTag string
+	// HighRiskTags (key=value each) mark more clusters whose changes need
+	// two approvers, as the production tag does.
+	HighRiskTags []string
+}
+
+// ApprovalTags are the tags (key=value) that make a cluster's changes need
+// two approvers: the production tag first, then the others, each once.
+func (p Policy) ApprovalTags() []string {
+	var out []string
+	for _, t := range append([]string{p.ProductionTag}, p.HighRiskTags...) {
+		if t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // validate checks the draft against the live cluster. It returns the plan
@@ -199,8 +214,10 @@ func (p Policy) risk(live Live, remove []string, def string) (Risk, []string) {
 	if live.Default != "" && def != "" && def != live.Default {
 		reasons = append(reasons, "replaces the default role; COPY and UNLOAD without IAM_ROLE will use the new one")
 	}
-	if p.ProductionTag != "" && live.HasTag(p.ProductionTag) {
-		reasons = append(reasons, "the cluster is tagged "+p.ProductionTag)
+	for _, t := range p.ApprovalTags() {
+		if live.HasTag(t) {
+			reasons = append(reasons, "the cluster is tagged "+t)
+		}
 	}
 	if len(reasons) > 0 {
 		return RiskHigh, reasons

@@ -194,3 +194,22 @@ func FuzzParseARN(f *testing.F) {
 		}
 	})
 }
+
+// Every tag the policy lists, not only the production tag, makes a change
+// need two approvers, and names itself as the reason.
+func TestHighRiskTagsNeedTwoApprovers(t *testing.T) {
+	p := Policy{ProductionTag: "environment=production", HighRiskTags: []string{"data=pii", "environment=production"}}
+	if got := strings.Join(p.ApprovalTags(), " "); got != "environment=production data=pii" {
+		t.Fatalf("approval tags %q", got)
+	}
+	live := liveCluster()
+	live.Tags = map[string]string{"data": "pii"}
+	plan, errs := p.validate(ParseDraft(validIn()), live)
+	if len(errs) != 0 || plan.Risk != RiskHigh || ApprovalsFor(plan.Risk) != 2 || !strings.Contains(strings.Join(plan.RiskReasons, " "), "data=pii") {
+		t.Fatalf("a cluster tagged data=pii: risk %s %v, errors %v", plan.Risk, plan.RiskReasons, errs)
+	}
+	live.Tags = map[string]string{"data": "public"}
+	if plan, _ := p.validate(ParseDraft(validIn()), live); plan.Risk != RiskNormal {
+		t.Fatalf("a cluster tagged data=public is %s", plan.Risk)
+	}
+}

@@ -62,6 +62,9 @@ type ChangeFormPage struct {
 	// DefaultChoices are the roles that can become the default: the current
 	// roles and the well-formed ARNs being added.
 	DefaultChoices []string
+	// Open are the cluster's open requests; a new one needs ConfirmOpen.
+	Open        []OpenRequest
+	ConfirmOpen bool
 }
 
 // ApprovalRow is one approval on a request page.
@@ -125,6 +128,8 @@ type ChangePage struct {
 
 	ResubmittedFrom int64
 	SupersededBy    int64
+	// Siblings are the other open requests on the same cluster.
+	Siblings []OpenRequest
 
 	CanApprove  bool
 	CanReject   bool
@@ -166,4 +171,18 @@ type ChangeListPage struct {
 	NewerURL  string
 	Errors    map[string]string
 	CanCreate bool
+}
+
+// OpenRequest is one of a cluster's open requests, with what it would
+// change, as the cluster page, the new-change form and its siblings' pages
+// show it.
+type OpenRequest struct {
+	ID        int64
+	URL       string
+	State     string
+	StateTone string
+	Requester string
+	Created   string
+	// Changes are the request's lines: "+ ARN", "− ARN", "default → ARN".
+	Changes []string
 }
