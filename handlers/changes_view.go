@@ -12,19 +12,16 @@ import (
 
 	"rolegate/internal/change"
 	"rolegate/internal/inventory"
+	"rolegate/views/components"
 	"rolegate/views/pages"
 )
 
 // The view models of the change-request pages, built from the domain.
 
-const timeLayout = "2006-01-02 15:04 UTC"
-
-func fmtWhen(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(timeLayout)
-}
+// fmtWhen writes a moment for people; every page's times go through it
+// (and components.FormatTime), so that they read alike and can follow a
+// per-user zone.
+func fmtWhen(t time.Time) string { return components.FormatTime(t, nil) }
 
 // stateTone is the badge colour of a request state.
 func stateTone(s change.State) string {
@@ -161,6 +158,7 @@ func changeRow(r *change.Request) pages.ChangeRow {
 		Requester: r.RequesterUsername, Summary: summary(r), Risk: string(r.Risk),
 		Approvals: fmt.Sprintf("%d/%d", r.ValidApprovals(), r.ApprovalsRequired),
 		State:     r.State.Label(), StateTone: stateTone(r.State), Created: fmtWhen(r.CreatedAt),
+		CreatedAgo: components.Relative(r.CreatedAt, time.Now()),
 	}
 	if r.State == change.Pending {
 		row.ExpiresIn = until(r.ExpiresAt)
@@ -183,18 +181,7 @@ func summary(r *change.Request) string {
 }
 
 // until says how long until t, in words.
-func until(t time.Time) string {
-	d := time.Until(t).Round(time.Minute)
-	switch {
-	case d <= 0:
-		return "now"
-	case d < time.Hour:
-		return "in " + strconv.Itoa(int(d.Minutes())) + " min"
-	case d < 48*time.Hour:
-		return "in " + strconv.Itoa(int(d.Hours())) + " h"
-	}
-	return "in " + strconv.Itoa(int(d.Hours()/24)) + " days"
-}
+func until(t time.Time) string { return components.Relative(t, time.Now()) }
 
 // changePage builds the request page: the stored request, the cluster as
 // AWS reports it now (when reachable), and the request's audit events.
@@ -216,7 +203,7 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 		Live:      r.State == change.Approved || r.State == change.Applying || r.State == change.Applied,
 		StatusURL: changeURL(r.ID) + "/status",
 		Region:    r.Region, Cluster: r.Cluster, ClusterURL: clusterURL(r.Region, r.Cluster),
-		Requester: r.RequesterUsername, Created: fmtWhen(r.CreatedAt),
+		Requester: r.RequesterUsername, Created: fmtWhen(r.CreatedAt), CreatedAgo: components.Relative(r.CreatedAt, time.Now()),
 		Reason: r.Reason, Ticket: r.Ticket, Hash: r.Hash, Risk: string(r.Risk), RiskReasons: r.RiskReasons,
 		Required: r.ApprovalsRequired, Valid: r.ValidApprovals(),
 		Diff:    diffRows(r.BaseRoles, r.Add, r.Remove, r.ResultDefault(), r.BaseDefault),

@@ -22,6 +22,7 @@ import (
 	"rolegate/internal/change"
 	"rolegate/internal/inventory"
 	"rolegate/views"
+	"rolegate/views/components"
 	"rolegate/views/pages"
 )
 
@@ -389,22 +390,8 @@ func (h *Handler) clusterRefresh(c echo.Context) error {
 	return seeOther(c, safeRedirect(c.FormValue("back"), "/clusters"))
 }
 
-// clock formats a time of data for people: UTC, to the second.
-func clock(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+// clock formats a time of data for people, as every page does.
+func clock(t time.Time) string { return components.FormatTime(t, nil) }
 
 // ago says how long before now t was, roughly.
-func ago(now, t time.Time) string {
-	d := now.Sub(t)
-	switch {
-	case d < 2*time.Second:
-		return "just now"
-	case d < time.Minute:
-		return strconv.Itoa(int(d.Seconds())) + " s ago"
-	case d < time.Hour:
-		return strconv.Itoa(int(d.Minutes())) + " min ago"
-	case d < 48*time.Hour:
-		return strconv.Itoa(int(d.Hours())) + " h ago"
-	default:
-		return strconv.Itoa(int(d.Hours()/24)) + " days ago"
-	}
-}
+func ago(now, t time.Time) string { return components.Relative(t, now) }

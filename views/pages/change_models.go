@@ -99,6 +99,7 @@ type ChangePage struct {
 	ClusterURL  string
 	Requester   string
 	Created     string
+	CreatedAgo  string // relative hint: "5 min ago"
 	Expires     string
 	ExpiresIn   string
 	Reason      string
@@ -144,18 +145,19 @@ type ChangePage struct {
 
 // ChangeRow is one line of the queue.
 type ChangeRow struct {
-	ID        int64
-	URL       string
-	Region    string
-	Cluster   string
-	Requester string
-	Summary   string
-	Risk      string
-	Approvals string
-	State     string
-	StateTone string
-	Created   string
-	ExpiresIn string
+	ID         int64
+	URL        string
+	Region     string
+	Cluster    string
+	Requester  string
+	Summary    string
+	Risk       string
+	Approvals  string
+	State      string
+	StateTone  string
+	Created    string
+	CreatedAgo string // relative hint: "5 min ago"
+	ExpiresIn  string
 }
 
 // ChangeListPage is the queue of change requests.
