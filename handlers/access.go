@@ -168,7 +168,7 @@ func (h *Handler) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			switch {
 			case err == nil && !u.Disabled:
 				c.Set(ctxAuthUser, u)
-				c.Set(ctxUser, &views.User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role)})
+				c.Set(ctxUser, viewUser(u))
 			case err == nil || errors.Is(err, auth.ErrNotFound):
 				_ = h.sessions.Destroy(r.Context(), sess)
 				c.Set(ctxSessionGone, true)
@@ -260,19 +260,6 @@ func nextTarget(c echo.Context) string {
 		return p[:i]
 	}
 	return "/"
-}
-
-// safeNext keeps a post-sign-in redirect on this site.
-func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n\\") || strings.HasPrefix(next, "/login") || strings.HasPrefix(next, "/logout") {
-		return "/"
-	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" {
-		return "/"
-	}
-	return next
 }
 
 // requireRole refuses, with 403, users whose role does not include min;

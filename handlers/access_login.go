@@ -25,7 +25,7 @@ const (
 )
 
 func (h *Handler) loginPage(c echo.Context) error {
-	next := safeNext(c.QueryParam("next"))
+	next := safeRedirect(c.QueryParam("next"), "/")
 	if userOf(c) != nil {
 		return seeOther(c, next)
 	}
@@ -57,7 +57,7 @@ func typedUsername(s string) string {
 func (h *Handler) loginSubmit(c echo.Context) error {
 	username := typedUsername(c.FormValue("username"))
 	password := c.FormValue("password")
-	next := safeNext(c.FormValue("next"))
+	next := safeRedirect(c.FormValue("next"), "/")
 	p := pages.LoginPage{Username: username, Next: next, DemoUsers: h.demoUsers}
 	try := h.signInAttempt(c, username)
 	anon := audit.Actor{Username: username}
@@ -180,12 +180,12 @@ func (h *Handler) logout(c echo.Context) error {
 }
 
 func (h *Handler) reauthPage(c echo.Context) error {
-	return h.render(c, http.StatusOK, pages.Reauth(pages.ReauthPage{Next: safeNext(c.QueryParam("next"))}))
+	return h.render(c, http.StatusOK, pages.Reauth(pages.ReauthPage{Next: safeRedirect(c.QueryParam("next"), "/")}))
 }
 
 func (h *Handler) reauthSubmit(c echo.Context) error {
 	u := authUserOf(c)
-	next := safeNext(c.FormValue("next"))
+	next := safeRedirect(c.FormValue("next"), "/")
 	p := pages.ReauthPage{Next: next}
 	try := h.signInAttempt(c, u.Username)
 	if !h.throttle.allowed(try) {

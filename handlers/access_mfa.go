@@ -65,7 +65,7 @@ func (h *Handler) mfaPage(c echo.Context) error {
 	if !ok {
 		return seeOther(c, "/login")
 	}
-	return h.render(c, http.StatusOK, pages.MFA(h.mfaView(u, enrol, safeNext(c.QueryParam("next")))))
+	return h.render(c, http.StatusOK, pages.MFA(h.mfaView(u, enrol, safeRedirect(c.QueryParam("next"), "/"))))
 }
 
 func (h *Handler) mfaSubmit(c echo.Context) error {
@@ -73,7 +73,7 @@ func (h *Handler) mfaSubmit(c echo.Context) error {
 	if !ok {
 		return seeOther(c, "/login")
 	}
-	next := safeNext(c.FormValue("next"))
+	next := safeRedirect(c.FormValue("next"), "/")
 	p := h.mfaView(u, enrol, next)
 	try := h.signInAttempt(c, u.Username)
 	actor := audit.Actor{UserID: u.ID, Username: u.Username, Role: string(u.Role)}

@@ -74,7 +74,7 @@ func (h *Handler) routesChanges(e *echo.Echo) {
 
 // actorOf is the signed-in user as the change service sees them.
 func actorOf(c echo.Context) change.Actor {
-	u := userOf(c)
+	u := authUserOf(c)
 	if u == nil {
 		return change.Actor{}
 	}
@@ -133,7 +133,7 @@ func (h *Handler) changeNew(c echo.Context) error {
 	if err != nil {
 		return changeError(err)
 	}
-	return h.render(c, http.StatusOK, pages.ChangeForm(changeFormPage(in, change.LiveFrom(in.Region, cl), nil, nil)))
+	return h.render(c, http.StatusOK, pages.ChangeForm(changeFormPage(in, change.Draft{}, change.LiveFrom(in.Region, cl), nil, nil)))
 }
 
 // changePreview shows the resulting roles and checks of a draft without
@@ -148,12 +148,13 @@ func (h *Handler) changePreview(c echo.Context) error {
 	if err != nil {
 		return changeError(err)
 	}
-	plan, errs := h.changes.Preview(in, cl)
+	d := change.ParseDraft(in)
+	plan, errs := h.changes.Preview(d, cl)
 	pv := previewOf(plan, errs, change.LiveFrom(in.Region, cl))
 	if isHTMX(c) {
 		return h.render(c, http.StatusOK, pages.PreviewPanel(pv, change.RoleQuota(in.Region)))
 	}
-	p := changeFormPage(in, change.LiveFrom(in.Region, cl), nil, pv)
+	p := changeFormPage(in, d, change.LiveFrom(in.Region, cl), nil, pv)
 	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
 
@@ -163,7 +164,8 @@ func (h *Handler) changeCreate(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	r, err := h.changes.Create(ctx, actorOf(c), h.auditOrigin(c), in)
+	d := change.ParseDraft(in)
+	r, err := h.changes.Create(ctx, actorOf(c), h.auditOrigin(c), d)
 	var verr *change.ValidationError
 	if errors.As(err, &verr) {
 		cl, cerr := h.cachedCluster(ctx, in.Region, in.Cluster)
@@ -171,8 +173,8 @@ func (h *Handler) changeCreate(c echo.Context) error {
 			return changeError(cerr)
 		}
 		live := change.LiveFrom(in.Region, cl)
-		plan, errs := h.changes.Preview(in, cl)
-		return h.render(c, http.StatusUnprocessableEntity, pages.ChangeForm(changeFormPage(in, live, verr.Fields, previewOf(plan, errs, live))))
+		plan, errs := h.changes.Preview(d, cl)
+		return h.render(c, http.StatusUnprocessableEntity, pages.ChangeForm(changeFormPage(in, d, live, verr.Fields, previewOf(plan, errs, live))))
 	}
 	if err != nil {
 		return changeError(err)
@@ -240,8 +242,8 @@ func (h *Handler) changeResubmit(c echo.Context) error {
 }
 
 // afterDecision redirects to the request page on success; a comment error
-// re-renders the page with the message next to the field and the comment
-// kept.
+// re-renders the page with the message next to the field it names and the
+// comment kept in that field.
 func (h *Handler) afterDecision(c echo.Context, id int64, err error, comment string) error {
 	var verr *change.ValidationError
 	if errors.As(err, &verr) {
@@ -249,9 +251,11 @@ func (h *Handler) afterDecision(c echo.Context, id int64, err error, comment str
 		if perr != nil {
 			return perr
 		}
-		p.Errors, p.Comment = verr.Fields, comment
-		if strings.HasSuffix(c.Path(), "/reject") {
-			p.Errors = map[string]string{"reject": verr.Fields["comment"]}
+		p.Errors = verr.Fields
+		if _, ok := verr.Fields[change.FieldRejectComment]; ok {
+			p.RejectComment = comment
+		} else {
+			p.Comment = comment
 		}
 		return h.render(c, http.StatusUnprocessableEntity, pages.Change(*p))
 	}

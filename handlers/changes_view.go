@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -49,7 +48,8 @@ func roleRows(live change.Live) []pages.RoleRow {
 }
 
 // changeFormPage fills the new-change form, keeping what the user typed.
-func changeFormPage(in change.Input, live change.Live, errs change.FieldErrors, pv *pages.ChangePreview) pages.ChangeFormPage {
+// The default can become any current role or any ARN of the draft's.
+func changeFormPage(in change.Input, d change.Draft, live change.Live, errs change.FieldErrors, pv *pages.ChangePreview) pages.ChangeFormPage {
 	base := clusterURL(in.Region, in.Cluster)
 	p := pages.ChangeFormPage{
 		Region: in.Region, Cluster: in.Cluster, ClusterURL: base,
@@ -65,9 +65,9 @@ func changeFormPage(in change.Input, live change.Live, errs change.FieldErrors, 
 	for _, r := range live.Roles {
 		p.DefaultChoices = append(p.DefaultChoices, r.ARN)
 	}
-	for _, a := range change.SplitARNs(in.Add) {
-		if change.WellFormedARN(a) && !slices.Contains(p.DefaultChoices, a) {
-			p.DefaultChoices = append(p.DefaultChoices, a)
+	for _, a := range d.Add {
+		if s := a.String(); !slices.Contains(p.DefaultChoices, s) {
+			p.DefaultChoices = append(p.DefaultChoices, s)
 		}
 	}
 	return p
@@ -171,7 +171,6 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 	if err != nil {
 		return nil, changeError(err)
 	}
-	u := userOf(c)
 	p := &pages.ChangePage{
 		ID: r.ID, State: r.State.Label(), StateTone: stateTone(r.State),
 		// The panel follows the request while it moves on its own (after
@@ -214,9 +213,8 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 	if cl, err := h.cachedCluster(ctx, r.Region, r.Cluster); err == nil {
 		live := change.LiveFrom(r.Region, cl)
 		p.LiveRoles, p.LiveDefault = roleRows(live), live.Default
-		plan, _ := h.changes.Preview(change.Input{Region: r.Region, Cluster: r.Cluster, Add: strings.Join(r.Add, "\n"), Remove: r.Remove, Default: r.Default, Reason: r.Reason}, cl)
 		if r.State == change.Pending {
-			p.Checks = checkRows(plan.Checks)
+			p.Checks = checkRows(h.changes.Checks(r, cl))
 		}
 	} else if errors.Is(err, inventory.ErrNotFound) {
 		// A request already closed as cluster gone says so in its blockers.
@@ -230,12 +228,9 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 	p.Blockers = append(blockers(r), p.Blockers...)
 	p.Timeline = h.changeTimeline(c, r.ID)
 
-	me := actorOf(c)
-	mine := me.ID != 0 && me.ID == r.RequesterID
-	p.CanApprove = r.State == change.Pending && u.CanApprove() && !mine && !r.ApprovedBy(me.ID)
-	p.CanReject = r.State == change.Pending && u.CanApprove() && !mine
-	p.CanCancel = mine && (r.State == change.Pending || r.State == change.Approved)
-	p.CanResubmit = mine && r.State.Resubmittable()
+	// The page offers what the service would allow.
+	may := h.changes.Allowed(actorOf(c), r)
+	p.CanApprove, p.CanReject, p.CanCancel, p.CanResubmit = may.Approve.OK(), may.Reject.OK(), may.Cancel.OK(), may.Resubmit.OK()
 	return p, nil
 }
 

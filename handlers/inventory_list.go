@@ -289,11 +289,7 @@ func sortClusters(list []*inventory.Cluster, key string, desc bool, regions []st
 // clusterRefresh makes the next list sweep every region again.
 func (h *Handler) clusterRefresh(c echo.Context) error {
 	h.inv.Refresh("")
-	back := c.FormValue("back")
-	if !strings.HasPrefix(back, "/clusters") || strings.HasPrefix(back, "//") {
-		back = "/clusters"
-	}
-	return seeOther(c, back)
+	return seeOther(c, safeRedirect(c.FormValue("back"), "/clusters"))
 }
 
 // clock formats a time of data for people: UTC, to the second.

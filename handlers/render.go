@@ -7,6 +7,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"rolegate/internal/auth"
 	"rolegate/views"
 )
 
@@ -20,6 +21,15 @@ const (
 func userOf(c echo.Context) *views.User {
 	u, _ := c.Get(ctxUser).(*views.User)
 	return u
+}
+
+// viewUser is the signed-in user as the views see them, with what their
+// role allows.
+func viewUser(u *auth.User) *views.User {
+	return &views.User{
+		ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role),
+		Rights: views.Rights{Request: u.Role.CanRequest(), Approve: u.Role.CanApprove(), Administer: u.Role.CanAdminister()},
+	}
 }
 
 // viewRequest gathers the request-scoped values the templates read.

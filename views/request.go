@@ -2,26 +2,32 @@ package views
 
 import "context"
 
-// User is the signed-in person as the views see them.
+// User is the signed-in person as the views see them. What they may do is
+// decided by their role in the domain; the handler that builds the User
+// fills it in.
 type User struct {
 	ID          int64
 	Username    string
 	DisplayName string
-	Role        string // viewer, requester, approver or admin
+	Role        string // the role's name, as shown
+	Rights      Rights
+}
+
+// Rights are what the user's role allows, as the pages need to know it.
+type Rights struct {
+	Request    bool // propose changes
+	Approve    bool // approve or reject other people's changes
+	Administer bool // administer users
 }
 
 // CanRequest reports whether the user may propose changes.
-func (u *User) CanRequest() bool {
-	return u != nil && (u.Role == "requester" || u.Role == "approver" || u.Role == "admin")
-}
+func (u *User) CanRequest() bool { return u != nil && u.Rights.Request }
 
 // CanApprove reports whether the user may approve other people's changes.
-func (u *User) CanApprove() bool {
-	return u != nil && (u.Role == "approver" || u.Role == "admin")
-}
+func (u *User) CanApprove() bool { return u != nil && u.Rights.Approve }
 
 // IsAdmin reports whether the user administers users.
-func (u *User) IsAdmin() bool { return u != nil && u.Role == "admin" }
+func (u *User) IsAdmin() bool { return u != nil && u.Rights.Administer }
 
 // Flash is a one-time message shown at the top of the next page.
 type Flash struct {

@@ -121,9 +121,9 @@ func newCrashRigFor(t *testing.T, clusters ...string) *crashRig {
 	}
 	svc := change.New(change.Options{DB: db, Audit: audit.New(db), Redshift: gw})
 	for _, id := range clusters {
-		r, err := svc.Create(ctx, change.Actor{ID: 1, Username: "rita", Role: "requester"}, audit.Origin{}, change.Input{
+		r, err := svc.Create(ctx, change.Actor{ID: 1, Username: "rita", Role: "requester"}, audit.Origin{}, change.ParseDraft(change.Input{
 			Region: crashRegion, Cluster: id, Add: crashRole, Reason: "Load the nightly batch",
-		})
+		}))
 		if err != nil {
 			t.Fatal(err)
 		}

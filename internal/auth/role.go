@@ -35,3 +35,13 @@ func (r Role) AtLeast(min Role) bool {
 	have, ok := ranks[r]
 	return ok && have >= ranks[min]
 }
+
+// CanRequest reports whether the role may propose changes.
+func (r Role) CanRequest() bool { return r.AtLeast(RoleRequester) }
+
+// CanApprove reports whether the role may approve or reject other people's
+// changes.
+func (r Role) CanApprove() bool { return r.AtLeast(RoleApprover) }
+
+// CanAdminister reports whether the role administers users.
+func (r Role) CanAdminister() bool { return r.AtLeast(RoleAdmin) }

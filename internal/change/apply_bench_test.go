@@ -71,8 +71,8 @@ func BenchmarkApprovalToCall(b *testing.B) {
 		if err := sim.AddCluster("eu-west-1", redshiftsim.ClusterSpec{ID: id, NodeType: "ra3.xlplus", NumberOfNodes: 2, Status: "available"}); err != nil {
 			b.Fatal(err)
 		}
-		r, err := svc.Create(ctx, rita, audit.Origin{}, change.Input{Region: "eu-west-1", Cluster: id,
-			Add: "arn:aws:iam::123456789012:role/Loader", Reason: "benchmark approval latency"})
+		r, err := svc.Create(ctx, rita, audit.Origin{}, change.ParseDraft(change.Input{Region: "eu-west-1", Cluster: id,
+			Add: "arn:aws:iam::123456789012:role/Loader", Reason: "benchmark approval latency"}))
 		if err != nil {
 			b.Fatal(err)
 		}

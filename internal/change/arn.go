@@ -21,36 +21,58 @@ const (
 	maxPathLen = 512
 )
 
-// ParsedARN is a syntactically valid IAM role ARN.
-type ParsedARN struct {
+// ARN is a syntactically valid IAM role ARN, read into its parts. Path is
+// "" or ends with a slash. The zero ARN stands for no role.
+type ARN struct {
 	Partition, Account, Path, Name string
 }
 
+// String is the ARN as AWS writes it, exactly as it was parsed; "" for the
+// zero ARN.
+func (a ARN) String() string {
+	if a.IsZero() {
+		return ""
+	}
+	return "arn:" + a.Partition + ":iam::" + a.Account + ":role/" + a.Path + a.Name
+}
+
+// IsZero reports whether a is the zero ARN.
+func (a ARN) IsZero() bool { return a == ARN{} }
+
 // ServiceLinked reports whether the role is an AWS service-linked role,
 // which Redshift refuses to associate.
-func (a ParsedARN) ServiceLinked() bool { return strings.HasPrefix(a.Path, "aws-service-role/") }
+func (a ARN) ServiceLinked() bool { return strings.HasPrefix(a.Path, "aws-service-role/") }
+
+// arnStrings lists the ARNs as AWS writes them.
+func arnStrings(arns []ARN) []string {
+	out := make([]string, 0, len(arns))
+	for _, a := range arns {
+		out = append(out, a.String())
+	}
+	return out
+}
 
 // parseARN checks one ARN and explains in plain words what is wrong.
-func parseARN(s string) (ParsedARN, string) {
+func parseARN(s string) (ARN, string) {
 	switch {
 	case s == "":
-		return ParsedARN{}, "an ARN is empty"
+		return ARN{}, "an ARN is empty"
 	case strings.ContainsRune(s, 0):
-		return ParsedARN{}, "contains a NUL character"
+		return ARN{}, "contains a NUL character"
 	case strings.TrimSpace(s) != s || strings.ContainsAny(s, " \t"):
-		return ParsedARN{}, "contains a space; remove it"
+		return ARN{}, "contains a space; remove it"
 	case len(s) > maxARNLen:
-		return ParsedARN{}, "is longer than 2048 characters"
+		return ARN{}, "is longer than 2048 characters"
 	case len(s) < minARNLen:
-		return ParsedARN{}, "is too short to be a role ARN"
+		return ARN{}, "is too short to be a role ARN"
 	}
 	m := roleARN.FindStringSubmatch(s)
 	if m == nil {
-		return ParsedARN{}, explainARN(s)
+		return ARN{}, explainARN(s)
 	}
-	a := ParsedARN{Partition: m[1], Account: m[2], Path: m[3], Name: m[4]}
+	a := ARN{Partition: m[1], Account: m[2], Path: m[3], Name: m[4]}
 	if len(a.Path) > maxPathLen {
-		return ParsedARN{}, "has a path longer than 512 characters"
+		return ARN{}, "has a path longer than 512 characters"
 	}
 	return a, ""
 }

@@ -5,4 +5,9 @@
 // the apply worker that calls ModifyClusterIamRoles exactly once, follows
 // the roles until they are in-sync and reconciles after a crash. Every step
 // is written to the audit log in the same transaction as the state change.
+//
+// A form is read once into a Draft (typed ARNs and a message per field).
+// Permissions says who may take which action on a request; the service
+// enforces it and the request page offers it. Every query of the package
+// is in store.go.
 package change

@@ -74,8 +74,8 @@ var (
 func (g *rig) approved(t *testing.T, cluster string) *change.Request {
 	t.Helper()
 	ctx := context.Background()
-	r, err := g.svc.Create(ctx, rita, audit.Origin{}, change.Input{Region: rigRegion, Cluster: cluster,
-		Add: "arn:aws:iam::123456789012:role/RedshiftCopy", Reason: "the nightly load needs COPY"})
+	r, err := g.svc.Create(ctx, rita, audit.Origin{}, change.ParseDraft(change.Input{Region: rigRegion, Cluster: cluster,
+		Add: "arn:aws:iam::123456789012:role/RedshiftCopy", Reason: "the nightly load needs COPY"}))
 	if err != nil {
 		t.Fatal(err)
 	}

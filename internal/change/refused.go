@@ -20,18 +20,18 @@ const (
 // row exists for it. With c, the cluster it was checked against and the
 // DescribeClusters request ID are kept too. A failure to record is logged;
 // the submission is refused either way.
-func (s *Service) refusedSubmission(ctx context.Context, actor Actor, origin audit.Origin, in Input, stage string, errs FieldErrors, from int64, c *types.Cluster, awsID string) *ValidationError {
+func (s *Service) refusedSubmission(ctx context.Context, actor Actor, origin audit.Origin, d Draft, stage string, errs FieldErrors, from int64, c *types.Cluster, awsID string) *ValidationError {
 	p := map[string]any{"stage": stage, "field_errors": errs}
 	if from != 0 {
 		p["resubmitting"] = from
 	}
 	_, err := s.o.Audit.Record(ctx, audit.Event{
 		Actor: actor.audit(), Origin: origin, Action: audit.ChangeRefused, Outcome: audit.Failure,
-		Target: audit.Target{Region: in.Region, Cluster: in.Cluster}, AWSRequestID: awsID,
+		Target: audit.Target{Region: d.Region, Cluster: d.Cluster}, AWSRequestID: awsID,
 		Params: audit.Params(p), Snapshot: inventory.SnapshotJSON(c),
 	})
 	if err != nil {
-		s.o.Logger.Error("recording a refused change request", "request_id", origin.RequestID, "cluster", in.Cluster, "err", err)
+		s.o.Logger.Error("recording a refused change request", "request_id", origin.RequestID, "cluster", d.Cluster, "err", err)
 	}
 	return &ValidationError{Fields: errs}
 }

@@ -53,22 +53,8 @@ type Redshift interface {
 	ModifyClusterIamRoles(ctx context.Context, region string, in *redshift.ModifyClusterIamRolesInput) (*types.Cluster, string, error)
 }
 
-// Actor is the signed-in person acting, as loaded on this request.
-type Actor struct {
-	ID       int64
-	Username string
-	Name     string
-	Role     string // viewer, requester, approver, admin
-}
-
-func (a Actor) canRequest() bool {
-	return a.Role == "requester" || a.Role == "approver" || a.Role == "admin"
-}
-
-func (a Actor) canApprove() bool { return a.Role == "approver" || a.Role == "admin" }
-
 func (a Actor) audit() audit.Actor {
-	return audit.Actor{UserID: a.ID, Username: a.Username, Role: a.Role}
+	return audit.Actor{UserID: a.ID, Username: a.Username, Role: string(a.Role)}
 }
 
 // Options configure a Service.
@@ -148,10 +134,22 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]*Request, error) {
 	return listRequests(ctx, s.o.DB.Reader(), f)
 }
 
-// Preview validates input against a cluster snapshot the caller already has
-// (the inventory's), storing and sending nothing.
-func (s *Service) Preview(in Input, c *types.Cluster) (Plan, FieldErrors) {
-	return s.o.Policy.validate(in, LiveFrom(in.Region, c))
+// Preview validates a draft against a cluster snapshot the caller already
+// has (the inventory's), storing and sending nothing.
+func (s *Service) Preview(d Draft, c *types.Cluster) (Plan, FieldErrors) {
+	return s.o.Policy.validate(d, LiveFrom(d.Region, c))
+}
+
+// Checks is the pre-flight checklist of a stored request against a cluster
+// snapshot the caller already has.
+func (s *Service) Checks(r *Request, c *types.Cluster) []Check {
+	plan, _ := s.o.Policy.validate(draftOf(r, r.Add, r.Remove), LiveFrom(r.Region, c))
+	return plan.Checks
+}
+
+// draftOf is a stored request as a draft, with the given role lists.
+func draftOf(r *Request, add, remove []string) Draft {
+	return readDraft(r.Region, r.Cluster, add, remove, r.Default, r.Reason, r.Ticket)
 }
 
 // describe reads the cluster from AWS now.
@@ -184,31 +182,48 @@ func (s *Service) denied(ctx context.Context, actor Actor, origin audit.Origin, 
 	return refuse(ErrForbidden, "%s", why)
 }
 
-// Create validates the input against the cluster as AWS reports it now and
+// enforce refuses what Permissions does not allow: a forbidden action is
+// recorded as an access denial, and a pending request found past its time
+// to live is expired on the way.
+func (s *Service) enforce(ctx context.Context, actor Actor, origin audit.Origin, r *Request, what string, p Permission) error {
+	switch {
+	case p.OK():
+		return nil
+	case p.Forbidden:
+		return s.denied(ctx, actor, origin, r, what, p.Why)
+	case p.expired:
+		if err := s.expire(ctx, r); err != nil && !errors.Is(err, ErrConflict) {
+			return err
+		}
+	}
+	return p.refusal()
+}
+
+// Create validates the draft against the cluster as AWS reports it now and
 // stores a pending request. A *ValidationError says what to fix, per field.
-func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, in Input) (*Request, error) {
-	if !actor.canRequest() {
-		return nil, s.denied(ctx, actor, origin, &Request{Region: in.Region, Cluster: in.Cluster}, "create change request", "your role cannot request changes")
+func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, d Draft) (*Request, error) {
+	if !actor.Role.CanRequest() {
+		return nil, s.denied(ctx, actor, origin, &Request{Region: d.Region, Cluster: d.Cluster}, "create change request", "your role cannot request changes")
 	}
-	// Input that is wrong whatever the cluster holds is refused before
+	// A draft that is wrong whatever the cluster holds is refused before
 	// anything is asked of AWS.
-	if errs := CheckInput(in); len(errs) > 0 {
-		return nil, s.refusedSubmission(ctx, actor, origin, in, stageInput, errs, 0, nil, "")
+	if len(d.Errors) > 0 {
+		return nil, s.refusedSubmission(ctx, actor, origin, d, stageInput, d.Errors, 0, nil, "")
 	}
-	c, descID, err := s.describe(ctx, in.Region, in.Cluster)
+	c, descID, err := s.describe(ctx, d.Region, d.Cluster)
 	if err != nil {
 		return nil, err
 	}
-	live := LiveFrom(in.Region, c)
-	plan, errs := s.o.Policy.validate(in, live)
+	live := LiveFrom(d.Region, c)
+	plan, errs := s.o.Policy.validate(d, live)
 	if len(errs) > 0 {
-		return nil, s.refusedSubmission(ctx, actor, origin, in, stageLiveChecks, errs, 0, c, descID)
+		return nil, s.refusedSubmission(ctx, actor, origin, d, stageLiveChecks, errs, 0, c, descID)
 	}
 	now := s.now()
 	r := &Request{
-		Account: live.Account, Region: in.Region, Cluster: in.Cluster,
+		Account: live.Account, Region: d.Region, Cluster: d.Cluster,
 		Add: plan.Add, Remove: plan.Remove, Default: plan.Default,
-		Reason: strings.TrimSpace(in.Reason), Ticket: strings.TrimSpace(in.Ticket),
+		Reason: d.Reason, Ticket: d.Ticket,
 		RequesterID: actor.ID, RequesterUsername: actor.Username, RequesterName: actor.Name,
 		BaseRoles: live.ARNs(), BaseDefault: live.Default,
 		Risk: plan.Risk, RiskReasons: plan.RiskReasons, ApprovalsRequired: ApprovalsFor(plan.Risk),
@@ -253,17 +268,8 @@ func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin,
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case !actor.canApprove():
-		return nil, s.denied(ctx, actor, origin, r, "approve", "your role cannot approve changes")
-	case actor.ID == r.RequesterID:
-		return nil, s.denied(ctx, actor, origin, r, "approve", "you cannot approve your own request")
-	}
-	if err := s.checkOpen(ctx, r); err != nil {
+	if err := s.enforce(ctx, actor, origin, r, "approve", s.Allowed(actor, r).Approve); err != nil {
 		return nil, err
-	}
-	if r.ApprovedBy(actor.ID) {
-		return nil, refuse(ErrConflict, "you have already approved this request")
 	}
 	if hash != r.Hash {
 		return nil, refuse(ErrConflict, "the request is not the one you reviewed (its change hash differs); reload it and review it again")
@@ -272,7 +278,7 @@ func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin,
 		return nil, fmt.Errorf("change request %d: stored hash does not match its content: %w", r.ID, ErrConflict)
 	}
 	if len(comment) > MaxReasonLen {
-		return nil, &ValidationError{Fields: FieldErrors{"comment": fmt.Sprintf("keep the comment under %d characters", MaxReasonLen)}}
+		return nil, &ValidationError{Fields: FieldErrors{FieldApproveComment: fmt.Sprintf("keep the comment under %d characters", MaxReasonLen)}}
 	}
 	c, reqID, err := s.describe(ctx, r.Region, r.Cluster)
 	if errors.Is(err, ErrClusterGone) {
@@ -300,13 +306,11 @@ func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin,
 			return refuse(ErrConflict, "you have already approved this request")
 		}
 		now := s.now()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO change_approvals (change_id, approver_id, approver_username, approver_name, change_hash, comment, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (change_id, approver_id) DO UPDATE SET change_hash = excluded.change_hash, comment = excluded.comment, created_at = excluded.created_at`,
-			cur.ID, actor.ID, actor.Username, actor.Name, hash, strings.TrimSpace(comment), fmtTime(now)); err != nil {
-			return fmt.Errorf("insert approval: %w", err)
+		a := Approval{ApproverID: actor.ID, ApproverUsername: actor.Username, ApproverName: actor.Name, Hash: hash, Comment: strings.TrimSpace(comment), At: now}
+		if err := putApproval(ctx, tx, cur.ID, a); err != nil {
+			return err
 		}
-		cur.Approvals = append(cur.Approvals, Approval{ApproverID: actor.ID, ApproverUsername: actor.Username, ApproverName: actor.Name, Hash: hash, Comment: comment, At: now})
+		cur.Approvals = append(cur.Approvals, a)
 		got := cur.ValidApprovals()
 		cur.UpdatedAt = now
 		if got >= cur.ApprovalsRequired {
@@ -332,21 +336,6 @@ func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin,
 		s.poke()
 	}
 	return r, nil
-}
-
-// checkOpen refuses a request that no longer waits for a decision, expiring
-// it first when its time to live has passed.
-func (s *Service) checkOpen(ctx context.Context, r *Request) error {
-	if r.State == Pending && !s.now().Before(r.ExpiresAt) {
-		if err := s.expire(ctx, r); err != nil && !errors.Is(err, ErrConflict) {
-			return err
-		}
-		return refuse(ErrConflict, "the request expired on %s without a decision", r.ExpiresAt.Format("2006-01-02 15:04 UTC"))
-	}
-	if r.State != Pending {
-		return refuse(ErrConflict, "the request is %s, not pending", r.State.Label())
-	}
-	return nil
 }
 
 func (s *Service) markStale(ctx context.Context, actor audit.Actor, origin audit.Origin, r *Request, drift []string, c *types.Cluster, reqID string) error {
@@ -382,20 +371,18 @@ func (s *Service) Reject(ctx context.Context, actor Actor, origin audit.Origin, 
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case !actor.canApprove():
-		return nil, s.denied(ctx, actor, origin, r, "reject", "your role cannot reject changes")
-	case actor.ID == r.RequesterID:
-		return nil, s.denied(ctx, actor, origin, r, "reject", "you cannot decide on your own request; cancel it instead")
+	may := s.Allowed(actor, r).Reject
+	if may.Forbidden {
+		return nil, s.enforce(ctx, actor, origin, r, "reject", may)
 	}
 	comment = strings.TrimSpace(comment)
 	switch {
 	case comment == "":
-		return nil, &ValidationError{Fields: FieldErrors{"comment": "say why the request is rejected"}}
+		return nil, &ValidationError{Fields: FieldErrors{FieldRejectComment: "say why the request is rejected"}}
 	case len(comment) > MaxReasonLen:
-		return nil, &ValidationError{Fields: FieldErrors{"comment": fmt.Sprintf("keep the comment under %d characters", MaxReasonLen)}}
+		return nil, &ValidationError{Fields: FieldErrors{FieldRejectComment: fmt.Sprintf("keep the comment under %d characters", MaxReasonLen)}}
 	}
-	if err := s.checkOpen(ctx, r); err != nil {
+	if err := s.enforce(ctx, actor, origin, r, "reject", may); err != nil {
 		return nil, err
 	}
 	return s.close(ctx, actor, origin, r, Rejected, comment, audit.ChangeRejected, Pending)
@@ -407,11 +394,8 @@ func (s *Service) Cancel(ctx context.Context, actor Actor, origin audit.Origin, 
 	if err != nil {
 		return nil, err
 	}
-	if actor.ID != r.RequesterID {
-		return nil, s.denied(ctx, actor, origin, r, "cancel", "only the requester can cancel a request")
-	}
-	if r.State != Pending && r.State != Approved {
-		return nil, refuse(ErrConflict, "the request is %s and can no longer be cancelled", r.State.Label())
+	if err := s.enforce(ctx, actor, origin, r, "cancel", s.Allowed(actor, r).Cancel); err != nil {
+		return nil, err
 	}
 	return s.close(ctx, actor, origin, r, Cancelled, "", audit.ChangeCancelled, Pending, Approved)
 }
@@ -459,14 +443,8 @@ func (s *Service) Resubmit(ctx context.Context, actor Actor, origin audit.Origin
 	if err != nil {
 		return nil, err
 	}
-	if actor.ID != old.RequesterID {
-		return nil, s.denied(ctx, actor, origin, old, "resubmit", "only the requester can resubmit a request")
-	}
-	if !actor.canRequest() {
-		return nil, s.denied(ctx, actor, origin, old, "resubmit", "your role cannot request changes")
-	}
-	if !old.State.Resubmittable() {
-		return nil, refuse(ErrConflict, "only stale, failed or expired requests can be resubmitted; this one is %s", old.State.Label())
+	if err := s.enforce(ctx, actor, origin, old, "resubmit", s.Allowed(actor, old).Resubmit); err != nil {
+		return nil, err
 	}
 	c, descID, err := s.describe(ctx, old.Region, old.Cluster)
 	if errors.Is(err, ErrClusterGone) {
@@ -476,26 +454,24 @@ func (s *Service) Resubmit(ctx context.Context, actor Actor, origin audit.Origin
 		return nil, err
 	}
 	live := LiveFrom(old.Region, c)
-	in := Input{Region: old.Region, Cluster: old.Cluster, Reason: old.Reason, Ticket: old.Ticket}
-	var add []string
+	var add, remove []string
 	for _, a := range old.Add {
 		if !live.Has(a) {
 			add = append(add, a)
 		}
 	}
-	in.Add = strings.Join(add, "\n")
 	for _, a := range old.Remove {
 		if live.Has(a) {
-			in.Remove = append(in.Remove, a)
+			remove = append(remove, a)
 		}
 	}
-	in.Default = old.Default
-	plan, errs := s.o.Policy.validate(in, live)
+	d := draftOf(old, add, remove)
+	plan, errs := s.o.Policy.validate(d, live)
 	if msg, ok := errs[FieldForm]; ok && len(errs) == 1 {
 		errs = FieldErrors{FieldForm: "everything this request asked for is already in place on the cluster (" + msg + ")"}
 	}
 	if len(errs) > 0 {
-		return nil, s.refusedSubmission(ctx, actor, origin, in, stageLiveChecks, errs, old.ID, c, descID)
+		return nil, s.refusedSubmission(ctx, actor, origin, d, stageLiveChecks, errs, old.ID, c, descID)
 	}
 	now := s.now()
 	r := &Request{
@@ -522,8 +498,7 @@ func (s *Service) Resubmit(ctx context.Context, actor Actor, origin audit.Origin
 		if r.Hash == cur.Hash {
 			for _, a := range cur.Approvals {
 				if a.Hash == r.Hash && a.ApproverID != r.RequesterID {
-					if _, err := tx.ExecContext(ctx, `INSERT INTO change_approvals (change_id, approver_id, approver_username, approver_name, change_hash, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-						r.ID, a.ApproverID, a.ApproverUsername, a.ApproverName, a.Hash, a.Comment, fmtTime(a.At)); err != nil {
+					if err := putApproval(ctx, tx, r.ID, a); err != nil {
 						return err
 					}
 					r.Approvals = append(r.Approvals, a)

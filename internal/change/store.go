@@ -19,15 +19,12 @@ func fmtTime(t time.Time) string {
 	return t.UTC().Format(timeFormat)
 }
 
-func parseTime(s string) time.Time {
+// parseTime reads a stored time; "" is the zero time (never set).
+func parseTime(s string) (time.Time, error) {
 	if s == "" {
-		return time.Time{}
+		return time.Time{}, nil
 	}
-	t, err := time.Parse(timeFormat, s)
-	if err != nil {
-		return time.Time{}
-	}
-	return t
+	return time.Parse(timeFormat, s)
 }
 
 func toJSON(v []string) string {
@@ -38,10 +35,13 @@ func toJSON(v []string) string {
 	return string(b)
 }
 
-func fromJSON(s string) []string {
+// fromJSON reads a stored list of strings.
+func fromJSON(s string) ([]string, error) {
 	var v []string
-	_ = json.Unmarshal([]byte(s), &v)
-	return v
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 const requestColumns = `id, account, region, cluster, add_roles, remove_roles, default_role, reason, ticket,
@@ -65,9 +65,32 @@ func scanRequest(s rowScanner) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Add, r.Remove, r.BaseRoles, r.RiskReasons = fromJSON(add), fromJSON(remove), fromJSON(base), fromJSON(reasons)
+	// A column that cannot be read is an error: a request read with empty
+	// roles or a zero time would be shown, approved or applied as something
+	// it is not.
+	for _, l := range []struct {
+		column string
+		text   string
+		to     *[]string
+	}{{"add_roles", add, &r.Add}, {"remove_roles", remove, &r.Remove}, {"base_roles", base, &r.BaseRoles}, {"risk_reasons", reasons, &r.RiskReasons}} {
+		v, err := fromJSON(l.text)
+		if err != nil {
+			return nil, fmt.Errorf("change request %d: column %s: %w", r.ID, l.column, err)
+		}
+		*l.to = v
+	}
+	for _, c := range []struct {
+		column string
+		text   string
+		to     *time.Time
+	}{{"next_at", nextAt, &r.NextAt}, {"created_at", created, &r.CreatedAt}, {"updated_at", updated, &r.UpdatedAt}, {"expires_at", expires, &r.ExpiresAt}, {"decided_at", decided, &r.DecidedAt}} {
+		t, err := parseTime(c.text)
+		if err != nil {
+			return nil, fmt.Errorf("change request %d: column %s: %w", r.ID, c.column, err)
+		}
+		*c.to = t
+	}
 	r.Risk, r.State, r.Phase = Risk(risk), State(state), Phase(phase)
-	r.NextAt, r.CreatedAt, r.UpdatedAt, r.ExpiresAt, r.DecidedAt = parseTime(nextAt), parseTime(created), parseTime(updated), parseTime(expires), parseTime(decided)
 	r.Reissued = reissued != 0
 	r.ResubmittedFrom, r.SupersededBy = from.Int64, by.Int64
 	return &r, nil
@@ -93,24 +116,54 @@ func loadRequest(ctx context.Context, q querier, id int64) (*Request, error) {
 	return r, nil
 }
 
-func loadApprovals(ctx context.Context, q querier, r *Request) error {
-	rows, err := q.QueryContext(ctx, `SELECT approver_id, approver_username, approver_name, change_hash, comment, created_at
-		FROM change_approvals WHERE change_id = ? ORDER BY created_at, approver_id`, r.ID)
+// loadApprovals reads the approvals of the requests in one query, each
+// request's in the order they were given.
+func loadApprovals(ctx context.Context, q querier, reqs ...*Request) error {
+	if len(reqs) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*Request, len(reqs))
+	ph := make([]string, 0, len(reqs))
+	args := make([]any, 0, len(reqs))
+	for _, r := range reqs {
+		r.Approvals = nil
+		byID[r.ID] = r
+		ph = append(ph, "?")
+		args = append(args, r.ID)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT change_id, approver_id, approver_username, approver_name, change_hash, comment, created_at
+		FROM change_approvals WHERE change_id IN (`+strings.Join(ph, ",")+`) ORDER BY change_id, created_at, approver_id`, args...)
 	if err != nil {
 		return fmt.Errorf("load approvals: %w", err)
 	}
 	defer rows.Close()
-	r.Approvals = nil
 	for rows.Next() {
 		var a Approval
+		var id int64
 		var at string
-		if err := rows.Scan(&a.ApproverID, &a.ApproverUsername, &a.ApproverName, &a.Hash, &a.Comment, &at); err != nil {
-			return err
+		if err := rows.Scan(&id, &a.ApproverID, &a.ApproverUsername, &a.ApproverName, &a.Hash, &a.Comment, &at); err != nil {
+			return fmt.Errorf("load approvals: %w", err)
 		}
-		a.At = parseTime(at)
+		if a.At, err = parseTime(at); err != nil {
+			return fmt.Errorf("change request %d: approval by %s: column created_at: %w", id, a.ApproverUsername, err)
+		}
+		r := byID[id]
 		r.Approvals = append(r.Approvals, a)
 	}
 	return rows.Err()
+}
+
+// putApproval stores an approval of the request; a newer approval by the
+// same approver (of a new hash) replaces theirs.
+func putApproval(ctx context.Context, tx *sql.Tx, changeID int64, a Approval) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO change_approvals (change_id, approver_id, approver_username, approver_name, change_hash, comment, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (change_id, approver_id) DO UPDATE SET change_hash = excluded.change_hash, comment = excluded.comment, created_at = excluded.created_at`,
+		changeID, a.ApproverID, a.ApproverUsername, a.ApproverName, a.Hash, a.Comment, fmtTime(a.At))
+	if err != nil {
+		return fmt.Errorf("store approval of change request %d: %w", changeID, err)
+	}
+	return nil
 }
 
 func insertRequest(ctx context.Context, tx *sql.Tx, r *Request) error {
@@ -243,10 +296,37 @@ func listRequests(ctx context.Context, q querier, f ListFilter) ([]*Request, err
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for _, r := range out {
-		if err := loadApprovals(ctx, q, r); err != nil {
-			return nil, err
-		}
+	if err := loadApprovals(ctx, q, out...); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// expiredIDs lists the pending requests whose time to live has passed.
+func expiredIDs(ctx context.Context, q querier, now time.Time) ([]int64, error) {
+	return ids(ctx, q, `SELECT id FROM change_requests WHERE state = 'pending' AND expires_at <= ? ORDER BY id`, fmtTime(now))
+}
+
+// dueIDs lists the requests the worker has to look at now: approved ones,
+// and those applying or applied whose next look is due.
+func dueIDs(ctx context.Context, q querier, now time.Time) ([]int64, error) {
+	return ids(ctx, q, `SELECT id FROM change_requests
+		WHERE state = 'approved' OR (state IN ('applying', 'applied') AND next_at <= ?) ORDER BY id`, fmtTime(now))
+}
+
+func ids(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list change requests due: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }

@@ -4,20 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 )
-
-// Input is what a requester typed on the new-change form, kept as typed so
-// that a form with errors can show it again.
-type Input struct {
-	Region  string
-	Cluster string
-	Add     string   // one ARN per line
-	Remove  []string // ARNs picked from the current roles
-	Default string   // "" leaves the default as it is
-	Reason  string
-	Ticket  string
-}
 
 // Limits on the free-text fields.
 const (
@@ -35,6 +22,14 @@ const (
 	FieldReason  = "reason"
 	FieldTicket  = "ticket"
 	FieldForm    = "form" // not tied to one field
+)
+
+// Field names of the decision forms on the request page: each comment is
+// its own field, so that a refused rejection names the rejection's comment
+// and not the approval's.
+const (
+	FieldApproveComment = "comment"
+	FieldRejectComment  = "reject"
 )
 
 // FieldErrors maps a form field to the message shown next to it.
@@ -100,56 +95,42 @@ type Policy struct {
 	ProductionTag string
 }
 
-// splitARNs turns the add textarea into ARNs: one per line, blank lines
-// ignored. Spaces inside a line are kept so that validation can name them.
-func splitARNs(text string) []string {
-	var out []string
-	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		out = append(out, line)
+// validate checks the draft against the live cluster. It returns the plan
+// and the field errors, the draft's own included; the plan is meaningful
+// only when errs is empty.
+func (p Policy) validate(d Draft, live Live) (Plan, FieldErrors) {
+	errs := FieldErrors{}
+	for k, v := range d.Errors {
+		errs[k] = v
 	}
-	return out
-}
-
-// validate checks the input against the live cluster. It returns the plan
-// and the field errors; the plan is meaningful only when errs is empty.
-func (p Policy) validate(in Input, live Live) (Plan, FieldErrors) {
-	errs := CheckInput(in)
 	quota := RoleQuota(live.Region)
 
-	add := splitARNs(in.Add)
 	accountErr := ""
-	for _, a := range add {
-		parsed, msg := parseARN(a)
-		if msg != "" {
-			continue // CheckInput named it
-		}
+	for _, a := range d.Add {
 		switch {
-		case live.Account != "" && parsed.Account != live.Account:
-			msg := fmt.Sprintf("%s belongs to account %s; the cluster is in account %s", quote(a), parsed.Account, live.Account)
+		case live.Account != "" && a.Account != live.Account:
+			msg := fmt.Sprintf("%s belongs to account %s; the cluster is in account %s", quote(a.String()), a.Account, live.Account)
 			if accountErr == "" {
 				accountErr = msg
 			}
 			errs.add(FieldAdd, msg)
-		case live.Has(a):
-			errs.add(FieldAdd, fmt.Sprintf("%s is already associated with the cluster", quote(a)))
+		case live.Has(a.String()):
+			errs.add(FieldAdd, fmt.Sprintf("%s is already associated with the cluster", quote(a.String())))
 		}
 	}
-	for _, a := range in.Remove {
-		if !live.Has(a) {
-			errs.add(FieldRemove, fmt.Sprintf("%s is not associated with the cluster", quote(a)))
+	for _, a := range d.Remove {
+		if !live.Has(a.String()) {
+			errs.add(FieldRemove, fmt.Sprintf("%s is not associated with the cluster", quote(a.String())))
 		}
 	}
 
-	addSorted, removeSorted := sortedCopy(add), sortedCopy(in.Remove)
+	addSorted, removeSorted := sortedCopy(arnStrings(d.Add)), sortedCopy(arnStrings(d.Remove))
 	result := resultSet(live.ARNs(), addSorted, removeSorted)
 	if len(result) > quota {
 		errs.add(FieldAdd, fmt.Sprintf("the cluster would carry %d roles; the quota in %s is %d", len(result), live.Region, quota))
 	}
 
-	def := in.Default
+	def := d.Default.String()
 	if def != "" && errs[FieldDefault] == "" {
 		if !slices.Contains(result, def) {
 			errs.add(FieldDefault, "the default role must be one of the roles the cluster carries after the change")
@@ -179,83 +160,6 @@ func (p Policy) validate(in Input, live Live) (Plan, FieldErrors) {
 		plan.Checks[0].Status, plan.Checks[0].Detail = CheckFail, msg
 	}
 	return plan, errs
-}
-
-// CheckInput runs every check that needs no knowledge of the cluster: ARN
-// syntax and partition, service-linked roles, duplicates, a role both added
-// and removed, more roles than any quota allows, the reason and the ticket.
-// Input failing it is refused before anything is asked of AWS.
-func CheckInput(in Input) FieldErrors {
-	errs := FieldErrors{}
-	partition := PartitionOf(in.Region)
-	quota := RoleQuota(in.Region)
-
-	add := splitARNs(in.Add)
-	if len(add) > MaxAddLines || len(add) > quota {
-		errs.add(FieldAdd, fmt.Sprintf("at most %d roles can be added in one request (the quota in %s is %d)", min(MaxAddLines, quota), in.Region, quota))
-	}
-	seen := map[string]bool{}
-	for _, a := range add {
-		parsed, msg := parseARN(a)
-		switch {
-		case msg != "":
-			errs.add(FieldAdd, fmt.Sprintf("%s %s", quote(a), msg))
-		case parsed.Partition != partition:
-			errs.add(FieldAdd, fmt.Sprintf("%s is in partition %s, but %s is in %s", quote(a), parsed.Partition, in.Region, partition))
-		case parsed.ServiceLinked():
-			errs.add(FieldAdd, fmt.Sprintf("%s is an AWS service-linked role, which Redshift cannot use", quote(a)))
-		case seen[a]:
-			errs.add(FieldAdd, fmt.Sprintf("%s is listed twice", quote(a)))
-		}
-		seen[a] = true
-	}
-
-	removeSeen := map[string]bool{}
-	for _, a := range in.Remove {
-		_, msg := parseARN(a)
-		switch {
-		case msg != "":
-			errs.add(FieldRemove, fmt.Sprintf("%s %s", quote(a), msg))
-		case removeSeen[a]:
-			errs.add(FieldRemove, fmt.Sprintf("%s is listed twice", quote(a)))
-		case seen[a]:
-			errs.add(FieldRemove, fmt.Sprintf("%s is both added and removed", quote(a)))
-		}
-		removeSeen[a] = true
-	}
-
-	if in.Default != "" {
-		if _, msg := parseARN(in.Default); msg != "" {
-			errs.add(FieldDefault, "the default role "+msg)
-		} else if removeSeen[in.Default] {
-			errs.add(FieldDefault, "the default role cannot be one of the roles being removed")
-		}
-	}
-
-	if len(add) == 0 && len(in.Remove) == 0 && in.Default == "" {
-		errs.add(FieldForm, "the request changes nothing: add a role, remove a role or set a new default")
-	}
-
-	reason := strings.TrimSpace(in.Reason)
-	switch n := utf8.RuneCountInString(reason); {
-	case n == 0:
-		errs.add(FieldReason, "say why this change is needed")
-	case n < MinReasonLen:
-		errs.add(FieldReason, fmt.Sprintf("give a reason of at least %d characters", MinReasonLen))
-	case n > MaxReasonLen:
-		errs.add(FieldReason, fmt.Sprintf("keep the reason under %d characters (it has %d)", MaxReasonLen, n))
-	}
-	if !utf8.ValidString(in.Reason) || strings.ContainsRune(in.Reason, 0) {
-		errs.add(FieldReason, "the reason contains characters that are not text")
-	}
-	ticket := strings.TrimSpace(in.Ticket)
-	switch {
-	case utf8.RuneCountInString(ticket) > MaxTicketLen:
-		errs.add(FieldTicket, fmt.Sprintf("keep the ticket reference under %d characters", MaxTicketLen))
-	case strings.ContainsFunc(ticket, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		errs.add(FieldTicket, "the ticket reference contains control characters")
-	}
-	return errs
 }
 
 // risk decides whether a change needs two approvers: it removes or replaces
@@ -329,14 +233,4 @@ func accountCheck(account string) Check {
 	}
 	c.Status, c.Detail = CheckPass, "every added role is in account "+account+", the cluster's"
 	return c
-}
-
-// SplitARNs splits the add textarea the way validation does: one ARN per
-// line, blank lines ignored.
-func SplitARNs(text string) []string { return splitARNs(text) }
-
-// WellFormedARN reports whether s parses as an IAM role ARN.
-func WellFormedARN(s string) bool {
-	_, msg := parseARN(s)
-	return msg == ""
 }

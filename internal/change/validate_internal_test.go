@@ -48,7 +48,7 @@ func TestMalformedARNsAreRefusedWithFieldMessage(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			in := validIn()
 			in.Add = add
-			_, errs := Policy{}.validate(in, liveCluster())
+			_, errs := Policy{}.validate(ParseDraft(in), liveCluster())
 			if errs[FieldAdd] == "" {
 				t.Fatalf("%q accepted; errors %v", add, errs)
 			}
@@ -79,7 +79,7 @@ func TestValidationRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := validIn()
 			tc.mod(&in)
-			_, errs := Policy{}.validate(in, liveCluster())
+			_, errs := Policy{}.validate(ParseDraft(in), liveCluster())
 			if errs[tc.field] == "" {
 				t.Fatalf("want a message on %s, got %v", tc.field, errs)
 			}
@@ -94,12 +94,12 @@ func TestQuotaCountsTheResultingSet(t *testing.T) {
 		lines = append(lines, arn("R"+strings.Repeat("x", i%5)+string(rune('a'+i%26))+string(rune('a'+i/26))))
 	}
 	in.Add = strings.Join(lines, "\n")
-	_, errs := Policy{}.validate(in, liveCluster()) // 2 + 49 = 51 > 50
+	_, errs := Policy{}.validate(ParseDraft(in), liveCluster()) // 2 + 49 = 51 > 50
 	if !strings.Contains(errs[FieldAdd], "quota") {
 		t.Fatalf("51 roles accepted: %v", errs)
 	}
 	in.Remove = []string{arn("Spectrum")} // 50: fine
-	if _, errs := (Policy{}).validate(in, liveCluster()); len(errs) != 0 {
+	if _, errs := (Policy{}).validate(ParseDraft(in), liveCluster()); len(errs) != 0 {
 		t.Fatalf("50 roles refused: %v", errs)
 	}
 	iso := liveCluster()
@@ -110,7 +110,7 @@ func TestQuotaCountsTheResultingSet(t *testing.T) {
 	for _, n := range []string{"B", "C", "D", "E", "F", "G", "H", "I"} {
 		in.Add += "\narn:aws-iso:iam::123456789012:role/" + n
 	}
-	_, errs = Policy{}.validate(in, iso) // 2 + 9 = 11 > 10
+	_, errs = Policy{}.validate(ParseDraft(in), iso) // 2 + 9 = 11 > 10
 	if !strings.Contains(errs[FieldAdd], "quota") {
 		t.Fatalf("ISO quota not applied: %v", errs)
 	}
@@ -119,7 +119,7 @@ func TestQuotaCountsTheResultingSet(t *testing.T) {
 func TestValidPlanAndRisk(t *testing.T) {
 	in := validIn()
 	in.Add = arn("Zeta") + "\r\n\n" + arn("Alpha") + "\n"
-	plan, errs := Policy{ProductionTag: "environment=production"}.validate(in, liveCluster())
+	plan, errs := Policy{ProductionTag: "environment=production"}.validate(ParseDraft(in), liveCluster())
 	if len(errs) != 0 {
 		t.Fatalf("errors: %v", errs)
 	}
@@ -129,18 +129,18 @@ func TestValidPlanAndRisk(t *testing.T) {
 	// Removing the default is high risk; so is replacing it; so is production.
 	in = validIn()
 	in.Add, in.Remove = "", []string{arn("Copy")}
-	plan, errs = Policy{}.validate(in, liveCluster())
+	plan, errs = Policy{}.validate(ParseDraft(in), liveCluster())
 	if len(errs) != 0 || plan.Risk != RiskHigh || plan.ResultDef != "" || ApprovalsFor(plan.Risk) != 2 {
 		t.Fatalf("remove default: %+v %v", plan, errs)
 	}
 	in = validIn()
 	in.Default = arn("Spectrum")
-	if plan, _ := (Policy{}).validate(in, liveCluster()); plan.Risk != RiskHigh {
+	if plan, _ := (Policy{}).validate(ParseDraft(in), liveCluster()); plan.Risk != RiskHigh {
 		t.Fatal("replacing the default is not high risk")
 	}
 	prod := liveCluster()
 	prod.Tags["environment"] = "production"
-	if plan, _ := (Policy{ProductionTag: "environment=production"}).validate(validIn(), prod); plan.Risk != RiskHigh {
+	if plan, _ := (Policy{ProductionTag: "environment=production"}).validate(ParseDraft(validIn()), prod); plan.Risk != RiskHigh {
 		t.Fatal("production cluster is not high risk")
 	}
 	// Setting a default on a cluster without one is normal.
@@ -148,7 +148,7 @@ func TestValidPlanAndRisk(t *testing.T) {
 	none.Default = ""
 	in = validIn()
 	in.Default = arn("Unload")
-	if plan, errs := (Policy{}).validate(in, none); len(errs) != 0 || plan.Risk != RiskNormal || plan.Default != arn("Unload") {
+	if plan, errs := (Policy{}).validate(ParseDraft(in), none); len(errs) != 0 || plan.Risk != RiskNormal || plan.Default != arn("Unload") {
 		t.Fatalf("first default: %+v %v", plan, errs)
 	}
 }

@@ -40,9 +40,9 @@ func (s *Service) Run(ctx context.Context, tick time.Duration) {
 // reconciling calls a crash interrupted, and following applied changes
 // until their roles are in-sync.
 func (s *Service) Step(ctx context.Context) error {
-	now := fmtTime(s.now())
+	now := s.now()
 	var errs []error
-	expired, err := s.ids(ctx, `SELECT id FROM change_requests WHERE state = 'pending' AND expires_at <= ? ORDER BY id`, now)
+	expired, err := expiredIDs(ctx, s.o.DB.Reader(), now)
 	if err != nil {
 		return err
 	}
@@ -55,8 +55,7 @@ func (s *Service) Step(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	due, err := s.ids(ctx, `SELECT id FROM change_requests
-		WHERE state = 'approved' OR (state IN ('applying', 'applied') AND next_at <= ?) ORDER BY id`, now)
+	due, err := dueIDs(ctx, s.o.DB.Reader(), now)
 	if err != nil {
 		return err
 	}
@@ -82,23 +81,6 @@ func (s *Service) Step(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func (s *Service) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
-	rows, err := s.o.DB.Reader().QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 func (s *Service) backoff(attempts int) time.Duration {

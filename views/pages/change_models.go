@@ -130,8 +130,10 @@ type ChangePage struct {
 	CanCancel   bool
 	CanResubmit bool
 	// Errors carries a field message for the approve or reject comment.
-	Errors  map[string]string
-	Comment string
+	Errors map[string]string
+	// The comments as typed, kept across a refused decision.
+	Comment       string
+	RejectComment string
 }
 
 // ChangeRow is one line of the queue.
