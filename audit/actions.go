@@ -35,6 +35,7 @@ const (
 	AuditExported Action = "audit.exported"
 	AuditVerified Action = "audit.verified"
 	AuditAnchored Action = "audit.anchored"
+	AuditBackedUp Action = "audit.backed_up"
 )
 
 // Change requests.
@@ -105,6 +106,7 @@ var descriptions = map[Action]string{
 	AuditExported: "Audit log exported",
 	AuditVerified: "Audit chain verified",
 	AuditAnchored: "Head of the audit chain written to the anchor file",
+	AuditBackedUp: "Database backed up, with its anchor file",
 }
 
 // Description says what the action records, for people.
