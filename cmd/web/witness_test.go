@@ -10,10 +10,12 @@ import (
 	"rolegate/internal/witness/witnesstest"
 )
 
-// TestMain reports, in one visible line, tests skipped for want of versitygw.
+// TestMain reports, in one visible line each, tests skipped for want of
+// versitygw or litestream.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	witnesstest.Missing.Report()
+	litestreamMissing.Report()
 	os.Exit(code)
 }
 
