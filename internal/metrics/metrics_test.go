@@ -2,10 +2,12 @@ package metrics_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -221,6 +223,33 @@ func TestEndpointRefusesWithoutItsToken(t *testing.T) {
 		}
 		if has := strings.Contains(rec.Body.String(), "rolegate_audit_chain_length"); has != (tc.want == http.StatusOK) {
 			t.Errorf("Authorization %q: metrics in the body: %v", tc.auth, has)
+		}
+	}
+}
+
+// The Grafana dashboard in docs/ shows every family.
+func TestGrafanaDashboardShowsEveryFamily(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "grafana-dashboard.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Targets []struct{ Expr string } `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatalf("docs/grafana-dashboard.json: %v", err)
+	}
+	var exprs strings.Builder
+	for _, p := range dash.Panels {
+		for _, q := range p.Targets {
+			exprs.WriteString(q.Expr + "\n")
+		}
+	}
+	for _, f := range families {
+		if !strings.Contains(exprs.String(), f) {
+			t.Errorf("no panel of the dashboard shows %s", f)
 		}
 	}
 }
