@@ -36,6 +36,7 @@ const (
 	AuditVerified Action = "audit.verified"
 	AuditAnchored Action = "audit.anchored"
 	AuditBackedUp Action = "audit.backed_up"
+	AuditRestored Action = "audit.restored"
 )
 
 // Change requests.
@@ -107,6 +108,7 @@ var descriptions = map[Action]string{
 	AuditVerified: "Audit chain verified",
 	AuditAnchored: "Head of the audit chain written to the anchor file",
 	AuditBackedUp: "Database backed up, with its anchor file",
+	AuditRestored: "Database restored from a backup or a replica",
 }
 
 // Description says what the action records, for people.

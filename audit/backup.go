@@ -61,14 +61,15 @@ func (l *Log) Backup(ctx context.Context, file string, by Actor, from Origin) (B
 	if err != nil {
 		return b, err
 	}
-	err = backupHead(ctx, copyDB, &b)
+	st, err := CopyStateOf(ctx, copyDB)
 	copyDB.Close()
 	if err != nil {
-		return b, err
+		return b, fmt.Errorf("backup: %w", err)
 	}
-	found, copied, err := copyAnchorsUpTo(l.anchors.File(), BackupAnchorFile(file), inst, b.Anchors)
+	b.HeadSeq, b.HeadHash, b.Anchors = st.HeadSeq, st.HeadHash, st.Anchors
+	found, copied, _, err := CopyAnchorsUpTo(l.anchors.File(), BackupAnchorFile(file), inst, b.Anchors)
 	if err != nil {
-		return b, err
+		return b, fmt.Errorf("backup: %w", err)
 	}
 	if copied {
 		b.AnchorFile = BackupAnchorFile(file)
@@ -92,29 +93,25 @@ func (l *Log) Backup(ctx context.Context, file string, by Actor, from Origin) (B
 	return b, err
 }
 
-func backupHead(ctx context.Context, c *sql.DB, b *Backup) error {
-	b.HeadHash = GenesisHash
-	err := c.QueryRowContext(ctx, `SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`).Scan(&b.HeadSeq, &b.HeadHash)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("backup: head of the copy: %w", err)
-	}
-	if err := c.QueryRowContext(ctx, `SELECT coalesce(max(n), 0) FROM audit_anchors`).Scan(&b.Anchors); err != nil {
-		return fmt.Errorf("backup: anchors of the copy: %w", err)
-	}
-	return nil
+// Cut says what CopyAnchorsUpTo left out: the anchors of the log past the
+// copy's newest recorded one, and the furthest seq they named.
+type Cut struct {
+	Dropped int64
+	MaxSeq  int64
 }
 
-// copyAnchorsUpTo copies the anchor file src to dst line by line and stops
-// before the first anchor of instance numbered above n (and before a last
-// line still being written). found says whether anchor n was there (true
-// for n 0); copied whether there was a file to copy.
-func copyAnchorsUpTo(src, dst, instance string, n int64) (found, copied bool, err error) {
+// CopyAnchorsUpTo copies the anchor file src to dst (which must not exist),
+// leaving out the anchors of instance numbered above n (and a last line
+// still being written): anchors written after a database copy was taken
+// would name events the copy lacks. Other lines are kept. found says
+// whether anchor n was there (true for n 0); copied whether src existed.
+func CopyAnchorsUpTo(src, dst, instance string, n int64) (found, copied bool, cut Cut, err error) {
 	in, err := os.Open(src)
 	if errors.Is(err, os.ErrNotExist) {
-		return n == 0, false, nil
+		return n == 0, false, cut, nil
 	}
 	if err != nil {
-		return false, false, fmt.Errorf("backup: anchor file: %w", err)
+		return false, false, cut, fmt.Errorf("anchor file: %w", err)
 	}
 	defer in.Close()
 	var out bytes.Buffer
@@ -126,13 +123,15 @@ func copyAnchorsUpTo(src, dst, instance string, n int64) (found, copied bool, er
 			break // an unterminated line is one still being appended
 		}
 		if err != nil {
-			return false, false, fmt.Errorf("backup: anchor file: %w", err)
+			return false, false, cut, fmt.Errorf("anchor file: %w", err)
 		}
 		if t := bytes.TrimSpace(line); len(t) > 0 {
 			s := parseAnchorLine(string(t), no)
 			if !s.Bad && s.Version == AnchorVersion && s.Log == instance {
 				if s.N > n {
-					break
+					cut.Dropped++
+					cut.MaxSeq = max(cut.MaxSeq, s.Seq)
+					continue
 				}
 				found = found || s.N == n
 			}
@@ -140,9 +139,9 @@ func copyAnchorsUpTo(src, dst, instance string, n int64) (found, copied bool, er
 		out.Write(line)
 	}
 	if err := writeNew(dst, out.Bytes(), 0o600); err != nil {
-		return false, false, fmt.Errorf("backup: %w", err)
+		return false, false, cut, err
 	}
-	return found, true, nil
+	return found, true, cut, nil
 }
 
 func copyFile(src, dst string, mode os.FileMode) error {
@@ -153,12 +152,26 @@ func copyFile(src, dst string, mode os.FileMode) error {
 	return writeNew(dst, b, mode)
 }
 
-// InstanceOf returns the instance ID of the log in a database opened with
-// store.OpenCopy, such as a backup.
-func InstanceOf(ctx context.Context, c *sql.DB) (string, error) {
-	var id string
-	if err := c.QueryRowContext(ctx, `SELECT uuid FROM instance WHERE id = 1`).Scan(&id); err != nil {
-		return "", fmt.Errorf("instance id: %w", err)
+// CopyState is what a database copy (a backup, a replica restored) holds.
+type CopyState struct {
+	Instance string
+	HeadSeq  int64
+	HeadHash string
+	Anchors  int64 // the newest anchor the copy records as written
+}
+
+// CopyStateOf reads the state of a database opened with store.OpenCopy.
+func CopyStateOf(ctx context.Context, c *sql.DB) (CopyState, error) {
+	st := CopyState{HeadHash: GenesisHash}
+	if err := c.QueryRowContext(ctx, `SELECT uuid FROM instance WHERE id = 1`).Scan(&st.Instance); err != nil {
+		return st, fmt.Errorf("instance id: %w", err)
 	}
-	return id, nil
+	err := c.QueryRowContext(ctx, `SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`).Scan(&st.HeadSeq, &st.HeadHash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return st, fmt.Errorf("head of the copy: %w", err)
+	}
+	if err := c.QueryRowContext(ctx, `SELECT coalesce(max(n), 0) FROM audit_anchors`).Scan(&st.Anchors); err != nil {
+		return st, fmt.Errorf("anchors of the copy: %w", err)
+	}
+	return st, nil
 }

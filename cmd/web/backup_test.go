@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -95,7 +97,7 @@ func TestBackupWhileApplyingRestoresAndVerifies(t *testing.T) {
 		clusters = append(clusters, fmt.Sprintf("bk-%02d", i))
 	}
 	rig := newCrashRigFor(t, clusters...)
-	rig.sim.SetFaults(redshiftsim.Fault{Op: "ModifyClusterIamRoles", Kind: "latency", Latency: 80 * time.Millisecond})
+	rig.sim.SetFaults(redshiftsim.Fault{Op: "ModifyClusterIamRoles", Kind: "latency", Latency: 250 * time.Millisecond})
 	cmd, logs := rig.start(t)
 	settled := func() int {
 		n := 0
@@ -119,6 +121,7 @@ func TestBackupWhileApplyingRestoresAndVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatalf("backup: %v\n%s", err, out)
 	}
+	backupOut := out
 	t.Logf("backup with %d of 20 requests still applying: %s", open, out)
 	if !strings.Contains(out, "the audit signing key is not in the backup") {
 		t.Fatalf("backup did not say the signing key stays out:\n%s", out)
@@ -155,8 +158,15 @@ func TestBackupWhileApplyingRestoresAndVerifies(t *testing.T) {
 			t.Fatalf("event %d differs in the restored log", seq)
 		}
 	}
-	if r := headSeq(t, restored); r >= final {
-		t.Fatalf("the restored head %d is not older than the live one %d: the backup was not taken while writing", r, final)
+	var backupHead int64
+	if m := regexp.MustCompile(`head seq (\d+)`).FindStringSubmatch(backupOut); m != nil {
+		backupHead, _ = strconv.ParseInt(m[1], 10, 64)
+	}
+	if backupHead < committed || backupHead >= final {
+		t.Fatalf("the backup's head %d is not between the events committed before it (%d) and the final head %d: it was not taken while writing", backupHead, committed, final)
+	}
+	if !strings.Contains(out, "checked "+strconv.FormatInt(backupHead+1, 10)+" events") {
+		t.Fatalf("verify did not check the backup's %d events and the restore's own:\n%s", backupHead, out)
 	}
 
 	// A second restore onto the now existing database needs -force, and
@@ -183,5 +193,60 @@ func TestBackupAndRestoreHelpListOnlyTheirSettings(t *testing.T) {
 	out, err := shellRun(t, nil, "-db", filepath.Join(t.TempDir(), "x.db"), "backup")
 	if exitCode(err) != 2 || !strings.Contains(out, "usage: rolegate backup") {
 		t.Fatalf("backup without -o: exit %d\n%s", exitCode(err), out)
+	}
+}
+
+// A replica lags the anchor file shipped beside it by up to one sync
+// interval: restore leaves out the anchors past the copy's end, says
+// which events were lost, records that in the restored log, and the
+// restored log verifies.
+func TestRestoreLeavesOutAnchorsPastTheCopysEnd(t *testing.T) {
+	dir := t.TempDir()
+	live := filepath.Join(dir, "live", "data", "r.db")
+	env := withSigningKey(map[string]string{"USER": "ops"})
+	for _, args := range [][]string{
+		{"audit", "generate", "-n", "50", "-db", live},
+		{"audit", "anchor", "-db", live},
+	} {
+		if out, err := shellRun(t, env, args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	backup := filepath.Join(dir, "replica", "r.db")
+	if out, err := shellRun(t, env, "backup", "-db", live, "-o", backup); err != nil {
+		t.Fatalf("backup: %v\n%s", err, out)
+	}
+	for _, args := range [][]string{
+		{"audit", "generate", "-n", "10", "-db", live},
+		{"audit", "anchor", "-db", live},
+	} {
+		if out, err := shellRun(t, env, args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	// The anchor file shipped later than the copy was taken.
+	shipped, _ := filepath.Glob(filepath.Join(dir, "live", "anchors", "*.anchors"))
+	if len(shipped) != 1 {
+		t.Fatalf("anchor files %v", shipped)
+	}
+	b, err := os.ReadFile(shipped[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(audit.BackupAnchorFile(backup), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	restored := filepath.Join(dir, "elsewhere", "data", "r.db")
+	out, err := shellRun(t, env, "restore", "-from", backup, "-db", restored)
+	if err != nil || !strings.Contains(out, "LOST: 1 anchor(s)") || !strings.Contains(out, "events 52 to 62") {
+		t.Fatalf("restore with a newer anchor file: %v\n%s", err, out)
+	}
+	out, err = shellRun(t, env, "audit", "verify", "-db", restored, "-audit-public-key-file", testPublicKeyFile(t))
+	if err != nil || !strings.Contains(out, "OK: the audit chain is intact") {
+		t.Fatalf("verify after the restore: %v\n%s", err, out)
+	}
+	out, err = shellRun(t, env, "audit", "export", "-format", "jsonl", "-action", "audit.restored", "-db", restored)
+	if err != nil || !strings.Contains(out, `"anchors_left_out":1`) {
+		t.Fatalf("the restore is not recorded with what it left out: %v\n%s", err, out)
 	}
 }

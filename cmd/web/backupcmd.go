@@ -88,13 +88,13 @@ func runRestore(ctx context.Context, before, after []string, getenv func(string)
 	if err != nil {
 		return fmt.Errorf("-from: %w", err)
 	}
-	inst, err := audit.InstanceOf(ctx, backup)
+	st, err := audit.CopyStateOf(ctx, backup)
 	backup.Close()
 	if err != nil {
 		return fmt.Errorf("-from %s: %w", *from, err)
 	}
 	dest := cfg.DBPath
-	anchorDest := cfg.AnchorFileFor(inst)
+	anchorDest := cfg.AnchorFileFor(st.Instance)
 	backupAnchors := audit.BackupAnchorFile(*from)
 	hasAnchors := fileExists(backupAnchors)
 
@@ -118,8 +118,8 @@ func runRestore(ctx context.Context, before, after []string, getenv func(string)
 		return fmt.Errorf("-db: %s already exists; restore never overwrites: choose a fresh path, or give -force to move them aside", existing[0])
 	}
 
-	tmp := dest + ".restoring"
-	for _, p := range []string{tmp, tmp + "-wal", tmp + "-shm"} {
+	tmp, anchorTmp := dest+".restoring", anchorDest+".restoring"
+	for _, p := range []string{tmp, tmp + "-wal", tmp + "-shm", anchorTmp} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
@@ -127,15 +127,38 @@ func runRestore(ctx context.Context, before, after []string, getenv func(string)
 	if err := copyNew(*from, tmp, 0o600); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
+	// The anchor file, cut after the newest anchor the copy records: a
+	// replica's anchor file shipped later may name events of the last
+	// sync interval that the replica lacks.
+	var cut audit.Cut
+	if hasAnchors {
+		found, _, c, err := audit.CopyAnchorsUpTo(backupAnchors, anchorTmp, st.Instance, st.Anchors)
+		if err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("restore: %w", err)
+		}
+		if !found {
+			fmt.Fprintf(stdout, "WARNING: %s lacks anchor %d, which the database records as written: verify will report it\n", backupAnchors, st.Anchors)
+		}
+		cut = c
+	}
 	// Opening it applies this release's migrations to an older backup and
-	// puts it in WAL mode, as the dashboard will open it.
+	// puts it in WAL mode, as the dashboard will open it; the restore is
+	// recorded in the restored log, with what it left out.
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	db, err := store.Open(ctx, tmp, log)
 	if err != nil {
 		os.Remove(tmp)
+		os.Remove(anchorTmp)
 		return fmt.Errorf("restore: %w", err)
 	}
-	if err := db.Close(); err != nil {
+	_, err = audit.New(db).Record(ctx, audit.Event{Actor: shellActor(getenv), Action: audit.AuditRestored, Outcome: audit.Success,
+		Params: audit.Params(map[string]any{"from": *from, "seq": st.HeadSeq, "hash": st.HeadHash, "anchors": st.Anchors,
+			"anchors_left_out": cut.Dropped, "anchored_up_to_seq": cut.MaxSeq})})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	aside := ".before-restore-" + time.Now().UTC().Format("20060102T150405Z")
@@ -150,10 +173,15 @@ func runRestore(ctx context.Context, before, after []string, getenv func(string)
 	}
 	syncDir(filepath.Dir(dest))
 	if hasAnchors {
-		if err := copyNew(backupAnchors, anchorDest, 0o600); err != nil {
+		if err := os.Rename(anchorTmp, anchorDest); err != nil {
 			return fmt.Errorf("restore: anchor file: %w", err)
 		}
+		syncDir(filepath.Dir(anchorDest))
 		fmt.Fprintf(stdout, "anchor file %s placed at %s\n", backupAnchors, anchorDest)
+		if cut.Dropped > 0 {
+			fmt.Fprintf(stdout, "LOST: %d anchor(s) of %s name events up to seq %d, past the restored log's end at seq %d: events %d to %d were committed and are not in this copy (for a replica: its last sync interval); they were left out, and the restore is recorded with this in the log\n",
+				cut.Dropped, backupAnchors, cut.MaxSeq, st.HeadSeq, st.HeadSeq+1, cut.MaxSeq)
+		}
 	} else {
 		fmt.Fprintf(stdout, "the backup has no anchor file (%s): the restored log cannot be checked against anchors\n", backupAnchors)
 	}
@@ -163,8 +191,8 @@ func runRestore(ctx context.Context, before, after []string, getenv func(string)
 		}
 		fmt.Fprintf(stdout, "version 1 anchor key placed at %s\n", cfg.AnchorKeyFile)
 	}
-	fmt.Fprintf(stdout, "restored %s to %s in %s; check it with: rolegate audit verify -db %s -audit-public-key-file FILE\n",
-		*from, dest, time.Since(start).Round(time.Millisecond), dest)
+	fmt.Fprintf(stdout, "restored %s (head seq %d) to %s in %s; check it with: rolegate audit verify -db %s -audit-public-key-file FILE\n",
+		*from, st.HeadSeq, dest, time.Since(start).Round(time.Millisecond), dest)
 	return nil
 }
 
