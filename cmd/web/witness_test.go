@@ -11,9 +11,10 @@ import (
 )
 
 // TestMain reports, in one visible line each, tests skipped for want of
-// versitygw or litestream.
+// versitygw or litestream, and removes the binary the crash tests built.
 func TestMain(m *testing.M) {
 	code := m.Run()
+	removeBinary()
 	witnesstest.Missing.Report()
 	litestreamMissing.Report()
 	os.Exit(code)
