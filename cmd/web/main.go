@@ -1,6 +1,6 @@
 // Command web is the Rolegate dashboard (built as the rolegate binary). With
-// no subcommand it serves the dashboard; `user` and `audit` subcommands
-// administer users and the audit log.
+// no subcommand it serves the dashboard; `user`, `account` and `audit`
+// subcommands administer users, AWS accounts and the audit log.
 package main
 
 import (
@@ -64,6 +64,8 @@ func runInput(ctx context.Context, args []string, getenv func(string) string, st
 			return runUser(ctx, args[1:], getenv, stdin, stdout, stderr)
 		case "audit":
 			return runAudit(ctx, args[1:], getenv, stdout, stderr)
+		case "account":
+			return runAccount(ctx, args[1:], getenv, stdout, stderr)
 		}
 	}
 	cfg, err := config.Load(args, getenv, stderr)

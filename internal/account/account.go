@@ -61,6 +61,7 @@ const (
 	FieldExternalID    = "external_id"
 	FieldRegions       = "regions"
 	FieldProductionTag = "production_tag"
+	FieldForm          = "form" // not tied to one field
 )
 
 // FieldErrors maps a form field to the message shown next to it.

@@ -102,7 +102,7 @@ func (s *Service) Add(ctx context.Context, actor audit.Actor, origin audit.Origi
 // way round when its role is cleared.
 func (s *Service) Set(ctx context.Context, actor audit.Actor, origin audit.Origin, id string, ch Changes) (*Account, error) {
 	if ch.Empty() {
-		return nil, &ValidationError{Fields: FieldErrors{FieldName: "nothing to change"}}
+		return nil, &ValidationError{Fields: FieldErrors{FieldForm: "nothing to change: give at least one setting"}}
 	}
 	var out *Account
 	err := s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
