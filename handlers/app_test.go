@@ -34,6 +34,7 @@ type testApp struct {
 	auditTest
 	inventoryTest
 	changeTest
+	accountTest
 }
 
 type testOptions struct {
@@ -76,6 +77,7 @@ func newTestAppWith(t *testing.T, mod func(*testOptions)) *testApp {
 	app.setupAuditTest(t, &o, &ho, log)
 	app.setupInventoryTest(t, &o, &ho, log)
 	app.setupChangeTest(t, &o, &ho, log)
+	app.setupAccountTest(t, &o, &ho, log)
 	e, err := handlers.New(ho)
 	if err != nil {
 		t.Fatal(err)

@@ -55,6 +55,13 @@ func routeExpectations() map[string]access {
 		"POST /admin/users/:id/sessions/end": admin,
 		"POST /admin/users/:id/mfa/reset":    admin,
 
+		"GET /admin/accounts":                   admin,
+		"POST /admin/accounts":                  admin,
+		"GET /admin/accounts/:account":          admin,
+		"POST /admin/accounts/:account":         admin,
+		"POST /admin/accounts/:account/disable": admin,
+		"POST /admin/accounts/:account/enable":  admin,
+
 		"GET /clusters":                                   viewer,
 		"POST /clusters/refresh":                          viewer,
 		"GET /clusters/:region/:cluster":                  viewer,

@@ -74,7 +74,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 	w := &wiring{cfg: cfg, db: db, log: log, audit: ho.Audit, stdout: stdout}
 	defer w.close()
 	// Order matters: changes use the inventory and the audit log.
-	for _, wire := range []func(context.Context, *handlers.Options) error{w.access, w.auditLog, w.inventory, w.changes} {
+	for _, wire := range []func(context.Context, *handlers.Options) error{w.access, w.auditLog, w.inventory, w.changes, w.accounts} {
 		if err := wire(ctx, &ho); err != nil {
 			return err
 		}
