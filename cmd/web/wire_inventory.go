@@ -23,11 +23,12 @@ const demoRoleDelay = 8 * time.Second
 // goes into o.InventoryOptions.Gateway, where the change service finds it.
 func (w *wiring) inventory(ctx context.Context, o *handlers.Options) error {
 	opts := inventory.Options{
-		Regions:  w.cfg.Regions,
-		TTL:      w.cfg.InventoryTTL,
-		Timeout:  w.cfg.AWSTimeout,
-		Endpoint: w.cfg.AWSEndpoint,
-		Logger:   w.log.With("component", "inventory"),
+		Regions:     w.cfg.Regions,
+		TTL:         w.cfg.InventoryTTL,
+		Concurrency: w.cfg.InventoryConcurrency,
+		Timeout:     w.cfg.AWSTimeout,
+		Endpoint:    w.cfg.AWSEndpoint,
+		Logger:      w.log.With("component", "inventory"),
 	}
 	if w.cfg.Demo {
 		endpoint, regions, err := w.startDemoSimulator()

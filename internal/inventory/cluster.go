@@ -39,7 +39,7 @@ func (g *Gateway) Cluster(ctx context.Context, regionName, id string, live bool)
 	if c := r.current().find(id); c != nil && c.API == tc {
 		return c, nil
 	}
-	return newCluster(regionName, tc, g.o.Now()), nil
+	return r.newCluster(tc, g.o.Now()), nil
 }
 
 func (s *snapshot) find(id string) *Cluster {
@@ -165,9 +165,9 @@ func (r *region) put(id string, c *types.Cluster, at time.Time) {
 		list = slices.Delete(slices.Clone(old), i, i+1)
 	case found:
 		list = slices.Clone(old)
-		list[i] = newCluster(r.name, c, at)
+		list[i] = r.newCluster(c, at)
 	default:
-		list = slices.Insert(slices.Clone(old), i, newCluster(r.name, c, at))
+		list = slices.Insert(slices.Clone(old), i, r.newCluster(c, at))
 	}
 	r.snap = &snapshot{clusters: list, fetched: r.snap.fetched}
 }

@@ -16,6 +16,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/redshift"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -32,10 +33,34 @@ const (
 	PageSize = 100
 )
 
+// Account is an AWS account the gateway reads, and how it gets there.
+type Account struct {
+	// ID is the 12-digit account ID; "" only for the account of Rolegate's
+	// own credentials when no account is configured.
+	ID   string
+	Name string
+	// RoleARN is assumed with sts:AssumeRole for every call in the account;
+	// "" means Rolegate's own credentials (the account it runs in).
+	RoleARN    string
+	ExternalID string
+	// Regions to sweep; empty means Options.Regions.
+	Regions []string
+}
+
 // Options configure a Gateway.
 type Options struct {
-	// Regions are the AWS regions whose clusters are managed.
+	// Regions are the AWS regions whose clusters are managed: those of an
+	// account without regions of its own.
 	Regions []string
+	// Accounts are the accounts to read, in the order they are listed.
+	// None means the account of Rolegate's own credentials, in Regions.
+	Accounts []Account
+	// Concurrency bounds how many account-regions are swept at once
+	// (DefaultConcurrency when zero).
+	Concurrency int
+	// CredentialWindow is how long before their expiry assumed-role
+	// credentials are renewed (DefaultCredentialWindow when zero).
+	CredentialWindow time.Duration
 	// TTL is how long a region's sweep is served from the cache.
 	TTL time.Duration
 	// Timeout bounds one API call, its retries included.
@@ -53,21 +78,45 @@ type Options struct {
 	Now        func() time.Time
 }
 
-// Gateway reads and changes Redshift clusters in the configured regions.
-// It is safe for concurrent use.
+// Defaults of the account options.
+const (
+	DefaultConcurrency      = 8
+	DefaultCredentialWindow = 5 * time.Minute
+	// SweepSessionName is the RoleSessionName of the sessions that read
+	// the inventory; changes are made in sessions named after the approver.
+	SweepSessionName = "rolegate-inventory"
+)
+
+// Gateway reads and changes Redshift clusters in the configured accounts
+// and regions. It is safe for concurrent use.
 type Gateway struct {
-	o       Options
-	clients map[string]*redshift.Client
-	regions map[string]*region
-	flight  singleflight.Group
-	last    atomic.Pointer[combined]
-	version atomic.Uint64
+	o        Options
+	accounts []*account
+	places   []*region            // every account-region, in list order
+	byPlace  map[placeKey]*region // the same, by account and region
+	home     *account             // the account of Rolegate's own credentials, nil if not managed
+	sem      chan struct{}        // bounds concurrent sweeps
+	regions  map[string]*region   // the home account's regions, by name
+	flight   singleflight.Group
+	last     atomic.Pointer[combined]
+	version  atomic.Uint64
 }
 
-// region is the cache of one region. snap is replaced, never mutated, so
-// that readers may keep what they got without a lock.
+type placeKey struct{ account, region string }
+
+// account is one configured account with its credentials: nil creds for
+// the home account, which uses the base configuration's.
+type account struct {
+	Account
+	creds aws.CredentialsProvider
+}
+
+// region is the cache of one region of one account. snap is replaced,
+// never mutated, so that readers may keep what they got without a lock.
 type region struct {
-	name string
+	name    string
+	account *account
+	client  *redshift.Client
 
 	mu       sync.Mutex
 	snap     *snapshot // nil until the first good sweep
@@ -79,6 +128,14 @@ type region struct {
 	probeErr error
 }
 
+// key is the flight and log name of the account-region.
+func (r *region) key() string {
+	if r.account.ID == "" {
+		return r.name
+	}
+	return r.account.ID + "/" + r.name
+}
+
 // snapshot is one region's clusters from one sweep (with later targeted
 // updates), sorted by identifier.
 type snapshot struct {
@@ -86,8 +143,9 @@ type snapshot struct {
 	fetched  time.Time // when the sweep that made it finished
 }
 
-// New builds a Gateway with one Redshift client per region. It makes no
-// call to AWS.
+// New builds a Gateway with one Redshift client per account and region,
+// and for each account reached through a role a cached AssumeRole
+// credential provider. It makes no call to AWS.
 func New(ctx context.Context, o Options) (*Gateway, error) {
 	if len(o.Regions) == 0 {
 		return nil, errors.New("inventory: no regions configured")
@@ -98,6 +156,12 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.CredentialWindow <= 0 {
+		o.CredentialWindow = DefaultCredentialWindow
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -105,6 +169,10 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		o.Now = time.Now
 	}
 	o.Regions = slices.Clone(o.Regions)
+	accounts := slices.Clone(o.Accounts)
+	if len(accounts) == 0 {
+		accounts = []Account{{}}
+	}
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRegion(o.Regions[0]),
 		awsconfig.WithRetryMode(aws.RetryModeStandard),
@@ -132,30 +200,85 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 			}
 		})
 	}
-	g := &Gateway{o: o, clients: map[string]*redshift.Client{}, regions: map[string]*region{}}
-	for _, r := range o.Regions {
-		if _, dup := g.clients[r]; dup {
-			return nil, fmt.Errorf("inventory: region %s listed twice", r)
+	g := &Gateway{o: o, byPlace: map[placeKey]*region{}, sem: make(chan struct{}, o.Concurrency),
+		regions: map[string]*region{}}
+	stsClient := sts.NewFromConfig(cfg)
+	for _, spec := range accounts {
+		a := &account{Account: spec}
+		a.Regions = slices.Clone(spec.Regions)
+		if len(a.Regions) == 0 {
+			a.Regions = slices.Clone(o.Regions)
 		}
-		g.clients[r] = redshift.NewFromConfig(cfg, func(ro *redshift.Options) { ro.Region = r })
-		g.regions[r] = &region{name: r}
+		if slices.ContainsFunc(g.accounts, func(b *account) bool { return b.ID == a.ID }) {
+			return nil, fmt.Errorf("inventory: account %q listed twice", a.ID)
+		}
+		if a.RoleARN == "" {
+			if g.home != nil {
+				return nil, fmt.Errorf("inventory: accounts %q and %q both have no role to assume", g.home.ID, a.ID)
+			}
+			g.home = a
+		} else {
+			a.creds = g.assumedCredentials(stsClient, a)
+		}
+		g.accounts = append(g.accounts, a)
+		for _, name := range a.Regions {
+			k := placeKey{a.ID, name}
+			if _, dup := g.byPlace[k]; dup {
+				return nil, fmt.Errorf("inventory: region %s listed twice", name)
+			}
+			client := redshift.NewFromConfig(cfg, func(ro *redshift.Options) {
+				ro.Region = name
+				if a.creds != nil {
+					ro.Credentials = a.creds
+				}
+			})
+			r := &region{name: name, account: a, client: client}
+			g.byPlace[k] = r
+			g.places = append(g.places, r)
+			if a == g.home {
+				g.regions[name] = r
+			}
+		}
 	}
 	return g, nil
 }
 
-// Regions lists the configured regions in their configured order.
-func (g *Gateway) Regions() []string { return slices.Clone(g.o.Regions) }
+// Regions lists every region of every account, each once, in the order
+// of the accounts and their regions.
+func (g *Gateway) Regions() []string {
+	var out []string
+	for _, r := range g.places {
+		if !slices.Contains(out, r.name) {
+			out = append(out, r.name)
+		}
+	}
+	return out
+}
+
+// Accounts lists the configured accounts in their order; one with an empty
+// ID when none is configured.
+func (g *Gateway) Accounts() []Account {
+	out := make([]Account, len(g.accounts))
+	for i, a := range g.accounts {
+		out[i] = a.Account
+		out[i].ExternalID = ""
+		out[i].Regions = slices.Clone(a.Regions)
+	}
+	return out
+}
 
 // ErrNotFound means the cluster does not exist in that region.
 var ErrNotFound = errors.New("cluster not found")
 
-// ErrUnknownRegion means the region is not one the gateway manages.
+// ErrUnknownRegion means the region (or its account) is not one the
+// gateway manages.
 var ErrUnknownRegion = errors.New("region not managed by Rolegate")
 
+// client is the home account's client and cache of a region.
 func (g *Gateway) client(regionName string) (*redshift.Client, *region, error) {
-	c, ok := g.clients[regionName]
+	r, ok := g.regions[regionName]
 	if !ok {
 		return nil, nil, fmt.Errorf("inventory: %q: %w", regionName, ErrUnknownRegion)
 	}
-	return c, g.regions[regionName], nil
+	return r.client, r, nil
 }

@@ -61,7 +61,7 @@ func (r *region) recentAnswer(now time.Time, ttl time.Duration) (error, bool) {
 func (g *Gateway) probe(ctx context.Context, r *region) error {
 	ctx, cancel := context.WithTimeout(ctx, g.o.Timeout)
 	defer cancel()
-	_, err := g.clients[r.name].DescribeClusters(ctx, &redshift.DescribeClustersInput{MaxRecords: aws.Int32(20)})
+	_, err := r.client.DescribeClusters(ctx, &redshift.DescribeClustersInput{MaxRecords: aws.Int32(20)})
 	r.mu.Lock()
 	r.probed, r.probeErr = g.o.Now(), err
 	r.mu.Unlock()
