@@ -38,8 +38,8 @@ func (h *Handler) setupChanges(o Options) error {
 // cachedCluster reads the cluster for the new-change form and its preview
 // from the inventory's cache when fresh, so that a refused draft costs no
 // AWS call. Creating and approving always read it from AWS.
-func (h *Handler) cachedCluster(ctx context.Context, region, id string) (*types.Cluster, error) {
-	c, err := h.inv.Cluster(ctx, region, id, false)
+func (h *Handler) cachedCluster(ctx context.Context, account, region, id string) (*types.Cluster, error) {
+	c, err := h.inv.Cluster(ctx, account, region, id, false)
 	switch {
 	case err == nil:
 		return c.API, nil
@@ -67,9 +67,9 @@ func (h *Handler) routesChanges(e *echo.Echo) {
 	e.POST("/changes/:id/cancel", h.changeCancel, requester)
 	e.POST("/changes/:id/resubmit", h.changeResubmit, requester)
 
-	e.GET("/clusters/:region/:cluster/changes/new", h.changeNew, requester)
-	e.POST("/clusters/:region/:cluster/changes", h.changeCreate, requester)
-	e.POST("/clusters/:region/:cluster/changes/preview", h.changePreview, requester)
+	e.GET("/clusters/:account/:region/:cluster/changes/new", h.changeNew, requester)
+	e.POST("/clusters/:account/:region/:cluster/changes", h.changeCreate, requester)
+	e.POST("/clusters/:account/:region/:cluster/changes/preview", h.changePreview, requester)
 }
 
 // actorOf is the signed-in user as the change service sees them.
@@ -112,13 +112,18 @@ func changeID(c echo.Context) (int64, error) {
 
 // changeInput reads the new-change form as typed.
 func changeInput(c echo.Context) (change.Input, error) {
+	account, region, id, err := clusterPlace(c)
+	if err != nil {
+		return change.Input{}, err
+	}
 	form, err := c.FormParams()
 	if err != nil {
 		return change.Input{}, httpError(http.StatusBadRequest, "", err)
 	}
 	return change.Input{
-		Region:  c.Param("region"),
-		Cluster: c.Param("cluster"),
+		Account: account,
+		Region:  region,
+		Cluster: id,
 		Add:     form.Get("add"),
 		Remove:  form["remove"],
 		Default: form.Get("default"),
@@ -128,12 +133,16 @@ func changeInput(c echo.Context) (change.Input, error) {
 }
 
 func (h *Handler) changeNew(c echo.Context) error {
-	in := change.Input{Region: c.Param("region"), Cluster: c.Param("cluster")}
-	cl, err := h.cachedCluster(c.Request().Context(), in.Region, in.Cluster)
+	account, region, id, err := clusterPlace(c)
+	if err != nil {
+		return err
+	}
+	in := change.Input{Account: account, Region: region, Cluster: id}
+	cl, err := h.cachedCluster(c.Request().Context(), in.Account, in.Region, in.Cluster)
 	if err != nil {
 		return changeError(err)
 	}
-	return h.render(c, http.StatusOK, pages.ChangeForm(changeFormPage(in, change.Draft{}, change.LiveFrom(in.Region, cl), nil, nil)))
+	return h.render(c, http.StatusOK, pages.ChangeForm(h.changeFormPage(in, change.Draft{}, h.liveAt(in.Account, in.Region, cl), nil, nil)))
 }
 
 // changePreview shows the resulting roles and checks of a draft without
@@ -144,17 +153,17 @@ func (h *Handler) changePreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, err := h.cachedCluster(c.Request().Context(), in.Region, in.Cluster)
+	cl, err := h.cachedCluster(c.Request().Context(), in.Account, in.Region, in.Cluster)
 	if err != nil {
 		return changeError(err)
 	}
 	d := change.ParseDraft(in)
 	plan, errs := h.changes.Preview(d, cl)
-	pv := previewOf(plan, errs, change.LiveFrom(in.Region, cl))
+	pv := previewOf(plan, errs, h.liveAt(in.Account, in.Region, cl))
 	if isHTMX(c) {
 		return h.render(c, http.StatusOK, pages.PreviewPanel(pv, change.RoleQuota(in.Region)))
 	}
-	p := changeFormPage(in, d, change.LiveFrom(in.Region, cl), nil, pv)
+	p := h.changeFormPage(in, d, h.liveAt(in.Account, in.Region, cl), nil, pv)
 	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
 
@@ -168,13 +177,13 @@ func (h *Handler) changeCreate(c echo.Context) error {
 	r, err := h.changes.Create(ctx, actorOf(c), h.auditOrigin(c), d)
 	var verr *change.ValidationError
 	if errors.As(err, &verr) {
-		cl, cerr := h.cachedCluster(ctx, in.Region, in.Cluster)
+		cl, cerr := h.cachedCluster(ctx, in.Account, in.Region, in.Cluster)
 		if cerr != nil {
 			return changeError(cerr)
 		}
-		live := change.LiveFrom(in.Region, cl)
+		live := h.liveAt(in.Account, in.Region, cl)
 		plan, errs := h.changes.Preview(d, cl)
-		return h.render(c, http.StatusUnprocessableEntity, pages.ChangeForm(changeFormPage(in, d, live, verr.Fields, previewOf(plan, errs, live))))
+		return h.render(c, http.StatusUnprocessableEntity, pages.ChangeForm(h.changeFormPage(in, d, live, verr.Fields, previewOf(plan, errs, live))))
 	}
 	if err != nil {
 		return changeError(err)
@@ -318,7 +327,7 @@ func (h *Handler) changeList(c echo.Context) error {
 		return err
 	}
 	for _, r := range rows {
-		p.Rows = append(p.Rows, changeRow(r))
+		p.Rows = append(p.Rows, h.changeRow(r))
 	}
 	if len(rows) == f.Limit {
 		next := maps.Clone(q)

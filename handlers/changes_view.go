@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
 	"github.com/labstack/echo/v4"
 
 	"rolegate/internal/change"
@@ -49,10 +50,11 @@ func roleRows(live change.Live) []pages.RoleRow {
 
 // changeFormPage fills the new-change form, keeping what the user typed.
 // The default can become any current role or any ARN of the draft's.
-func changeFormPage(in change.Input, d change.Draft, live change.Live, errs change.FieldErrors, pv *pages.ChangePreview) pages.ChangeFormPage {
-	base := clusterURL(in.Region, in.Cluster)
+func (h *Handler) changeFormPage(in change.Input, d change.Draft, live change.Live, errs change.FieldErrors, pv *pages.ChangePreview) pages.ChangeFormPage {
+	base := clusterURL(in.Account, in.Region, in.Cluster)
 	p := pages.ChangeFormPage{
-		Region: in.Region, Cluster: in.Cluster, ClusterURL: base,
+		Account: h.accountLabel(live.Account),
+		Region:  in.Region, Cluster: in.Cluster, ClusterURL: base,
 		Status: live.Status, Availability: live.Availability,
 		Roles: roleRows(live), Default: live.Default, Quota: change.RoleQuota(in.Region),
 		ActionURL: base + "/changes", PreviewURL: base + "/changes/preview",
@@ -118,9 +120,9 @@ func checkRows(checks []change.Check) []pages.CheckRow {
 	return out
 }
 
-func changeRow(r *change.Request) pages.ChangeRow {
+func (h *Handler) changeRow(r *change.Request) pages.ChangeRow {
 	row := pages.ChangeRow{
-		ID: r.ID, URL: changeURL(r.ID), Region: r.Region, Cluster: r.Cluster,
+		ID: r.ID, URL: changeURL(r.ID), Account: h.accountLabel(r.Account), Region: r.Region, Cluster: r.Cluster,
 		Requester: r.RequesterUsername, Summary: summary(r), Risk: string(r.Risk),
 		Approvals: fmt.Sprintf("%d/%d", r.ValidApprovals(), r.ApprovalsRequired),
 		State:     r.State.Label(), StateTone: stateTone(r.State), Created: fmtWhen(r.CreatedAt),
@@ -178,7 +180,7 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 		// so the decision forms below it stay put.
 		Live:      r.State == change.Approved || r.State == change.Applying || r.State == change.Applied,
 		StatusURL: changeURL(r.ID) + "/status",
-		Region:    r.Region, Cluster: r.Cluster, ClusterURL: clusterURL(r.Region, r.Cluster),
+		Account:   h.accountLabel(r.Account), Region: r.Region, Cluster: r.Cluster, ClusterURL: clusterURL(r.Account, r.Region, r.Cluster),
 		Requester: r.RequesterUsername, Created: fmtWhen(r.CreatedAt),
 		Reason: r.Reason, Ticket: r.Ticket, Hash: r.Hash, Risk: string(r.Risk), RiskReasons: r.RiskReasons,
 		Required: r.ApprovalsRequired, Valid: r.ValidApprovals(),
@@ -210,8 +212,8 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 	}
 	// The inventory's copy: the apply worker's own reads keep it current
 	// while the request moves, so the page polled every 2 s adds no AWS call.
-	if cl, err := h.cachedCluster(ctx, r.Region, r.Cluster); err == nil {
-		live := change.LiveFrom(r.Region, cl)
+	if cl, err := h.cachedCluster(ctx, r.Account, r.Region, r.Cluster); err == nil {
+		live := h.liveAt(r.Account, r.Region, cl)
 		p.LiveRoles, p.LiveDefault = roleRows(live), live.Default
 		if r.State == change.Pending {
 			p.Checks = checkRows(h.changes.Checks(r, cl))
@@ -267,4 +269,13 @@ func blockers(r *change.Request) []string {
 		return []string{"Nobody decided in time. " + r.RequesterUsername + " can resubmit it."}
 	}
 	return nil
+}
+
+// liveAt is the cluster as the change service sees it: its account is
+// known when it is a configured one, else its namespace ARN says.
+func (h *Handler) liveAt(account, region string, c *types.Cluster) change.Live {
+	if !h.inv.Configured(account) {
+		account = ""
+	}
+	return change.LiveAt(account, region, c)
 }

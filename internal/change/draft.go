@@ -9,6 +9,9 @@ import (
 // Input is what a requester typed on the new-change form, kept as typed so
 // that a form with errors can show it again.
 type Input struct {
+	// Account is the cluster's account as addressed ("" for the one
+	// Rolegate runs in when its ID is not known).
+	Account string
 	Region  string
 	Cluster string
 	Add     string   // one ARN per line
@@ -25,6 +28,7 @@ type Input struct {
 // draft that needs no knowledge of the cluster. A draft with Errors is
 // refused before anything is asked of AWS.
 type Draft struct {
+	Account string
 	Region  string
 	Cluster string
 	Add     []ARN // in the order typed
@@ -37,7 +41,9 @@ type Draft struct {
 
 // ParseDraft reads the new-change form.
 func ParseDraft(in Input) Draft {
-	return readDraft(in.Region, in.Cluster, splitARNs(in.Add), in.Remove, in.Default, in.Reason, in.Ticket)
+	d := readDraft(in.Region, in.Cluster, splitARNs(in.Add), in.Remove, in.Default, in.Reason, in.Ticket)
+	d.Account = in.Account
+	return d
 }
 
 // splitARNs turns the add textarea into ARNs: one per line, blank lines

@@ -93,6 +93,19 @@ type Check struct {
 type Policy struct {
 	// ProductionTag (key=value) marks clusters whose changes need two approvers.
 	ProductionTag string
+	// AccountTag, when set, gives an account's own production tag, which
+	// replaces ProductionTag for its clusters; "" keeps ProductionTag.
+	AccountTag func(account string) string
+}
+
+// productionTag is the tag that marks production clusters in account.
+func (p Policy) productionTag(account string) string {
+	if p.AccountTag != nil && account != "" {
+		if t := p.AccountTag(account); t != "" {
+			return t
+		}
+	}
+	return p.ProductionTag
 }
 
 // validate checks the draft against the live cluster. It returns the plan
@@ -172,8 +185,8 @@ func (p Policy) risk(live Live, remove []string, def string) (Risk, []string) {
 	if live.Default != "" && def != "" && def != live.Default {
 		reasons = append(reasons, "replaces the default role; COPY and UNLOAD without IAM_ROLE will use the new one")
 	}
-	if p.ProductionTag != "" && live.HasTag(p.ProductionTag) {
-		reasons = append(reasons, "the cluster is tagged "+p.ProductionTag)
+	if tag := p.productionTag(live.Account); tag != "" && live.HasTag(tag) {
+		reasons = append(reasons, "the cluster is tagged "+tag)
 	}
 	if len(reasons) > 0 {
 		return RiskHigh, reasons

@@ -238,9 +238,10 @@ func TestWithoutAccountsTheGatewayReadsItsOwnAsBefore(t *testing.T) {
 	if len(inv.Clusters) != 4 || w.sim.Stats().Calls("AssumeRole", "") != 0 {
 		t.Errorf("%d clusters, %d AssumeRole calls", len(inv.Clusters), w.sim.Stats().Calls("AssumeRole", ""))
 	}
+	// The account comes from each cluster's namespace ARN.
 	for _, c := range inv.Clusters {
-		if c.Account != "" {
-			t.Errorf("%s has account %q without any configured", c.ID, c.Account)
+		if c.Account != homeAccount || c.AccountName != "" {
+			t.Errorf("%s has account %q (%q)", c.ID, c.Account, c.AccountName)
 		}
 	}
 }

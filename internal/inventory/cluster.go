@@ -15,24 +15,24 @@ import (
 	"github.com/aws/smithy-go/middleware"
 )
 
-// Cluster returns one cluster. Unless live is true it comes from the cache
-// when the region's data is younger than the TTL and the cluster was not
-// invalidated; otherwise it is read now with DescribeClusters
-// (ClusterIdentifier) and the cache is updated. A cluster that does not
-// exist gives ErrNotFound.
-func (g *Gateway) Cluster(ctx context.Context, regionName, id string, live bool) (*Cluster, error) {
-	_, r, err := g.client(regionName)
+// Cluster returns one cluster of an account ("" for the one Rolegate runs
+// in). Unless live is true it comes from the cache when the region's data
+// is younger than the TTL and the cluster was not invalidated; otherwise
+// it is read now with DescribeClusters (ClusterIdentifier) and the cache
+// is updated. A cluster that does not exist gives ErrNotFound.
+func (g *Gateway) Cluster(ctx context.Context, accountID, regionName, id string, live bool) (*Cluster, error) {
+	r, err := g.place(accountID, regionName)
 	if err != nil {
 		return nil, err
 	}
 	if !live {
 		if s := r.fresh(g.o.Now(), g.o.TTL); s != nil {
-			if c := s.find(id); c != nil && !r.isDirty(id) {
+			if c := s.find(id); c != nil && !r.isDirty(id) && c.in(accountID) {
 				return c, nil
 			}
 		}
 	}
-	tc, _, err := g.DescribeCluster(ctx, regionName, id)
+	tc, _, err := g.DescribeCluster(ctx, accountID, regionName, id)
 	if err != nil {
 		return nil, err
 	}
@@ -53,9 +53,15 @@ func (s *snapshot) find(id string) *Cluster {
 	return s.clusters[i]
 }
 
+// in reports whether the cluster can be the one asked for in accountID:
+// its account is the one asked, or one of them is not known.
+func (c *Cluster) in(accountID string) bool {
+	return accountID == "" || c.Account == "" || c.Account == accountID
+}
+
 // Invalidate makes the next Cluster read of that cluster go to the API.
-func (g *Gateway) Invalidate(regionName, id string) {
-	if r, ok := g.regions[regionName]; ok {
+func (g *Gateway) Invalidate(accountID, regionName, id string) {
+	if r, err := g.place(accountID, regionName); err == nil {
 		r.mu.Lock()
 		if r.dirty == nil {
 			r.dirty = map[string]bool{}
@@ -74,11 +80,12 @@ func (r *region) isDirty(id string) bool {
 // DescribeCluster reads one cluster from the API now (never the cache),
 // with the SDK's retries, and updates the cache with it. It returns the
 // API request ID, also on error where AWS sent one.
-func (g *Gateway) DescribeCluster(ctx context.Context, regionName, id string) (*types.Cluster, string, error) {
-	c, r, err := g.client(regionName)
+func (g *Gateway) DescribeCluster(ctx context.Context, accountID, regionName, id string) (*types.Cluster, string, error) {
+	r, err := g.place(accountID, regionName)
 	if err != nil {
 		return nil, "", err
 	}
+	c := r.client
 	if !ValidClusterID(id) {
 		return nil, "", fmt.Errorf("inventory: %s/%q is not a cluster identifier: %w", regionName, id, ErrNotFound)
 	}
@@ -100,6 +107,11 @@ func (g *Gateway) DescribeCluster(ctx context.Context, regionName, id string) (*
 	for i := range out.Clusters {
 		if aws.ToString(out.Clusters[i].ClusterIdentifier) == id {
 			cl := out.Clusters[i]
+			if !r.newCluster(&cl, time.Time{}).in(accountID) {
+				// Rolegate's own credentials reached a cluster of another
+				// account than the one asked for: not that cluster.
+				return nil, reqID, fmt.Errorf("inventory: %s/%s is not in account %s: %w", regionName, id, accountID, ErrNotFound)
+			}
 			r.put(id, &cl, g.o.Now())
 			return &cl, reqID, nil
 		}
@@ -113,11 +125,12 @@ func (g *Gateway) DescribeCluster(ctx context.Context, regionName, id string) (*
 // call could apply twice or fail on its own first success. It returns the
 // Cluster the API answered with and the request ID, also on error where
 // AWS sent one; the cache is updated with the answer.
-func (g *Gateway) ModifyClusterIamRoles(ctx context.Context, regionName string, in *redshift.ModifyClusterIamRolesInput) (*types.Cluster, string, error) {
-	c, r, err := g.client(regionName)
+func (g *Gateway) ModifyClusterIamRoles(ctx context.Context, accountID, regionName string, in *redshift.ModifyClusterIamRolesInput) (*types.Cluster, string, error) {
+	r, err := g.place(accountID, regionName)
 	if err != nil {
 		return nil, "", err
 	}
+	c := r.client
 	if in == nil || aws.ToString(in.ClusterIdentifier) == "" {
 		return nil, "", errors.New("inventory: ModifyClusterIamRoles needs a ClusterIdentifier")
 	}
@@ -133,14 +146,14 @@ func (g *Gateway) ModifyClusterIamRoles(ctx context.Context, regionName string, 
 	})
 	if err != nil {
 		// Whatever happened, the cached state may be wrong now.
-		g.Invalidate(regionName, id)
+		g.Invalidate(accountID, regionName, id)
 		return nil, RequestIDOf(err), fmt.Errorf("inventory: ModifyClusterIamRoles %s/%s: %w", regionName, id, err)
 	}
 	reqID := requestIDOfResult(out.ResultMetadata)
 	if out.Cluster != nil {
 		r.put(id, out.Cluster, g.o.Now())
 	} else {
-		g.Invalidate(regionName, id)
+		g.Invalidate(accountID, regionName, id)
 	}
 	return out.Cluster, reqID, nil
 }
@@ -178,10 +191,13 @@ func requestIDOfResult(md middleware.Metadata) string {
 }
 
 // Cached returns the cluster as last read, without calling AWS, or nil.
-func (g *Gateway) Cached(regionName, id string) *Cluster {
-	r, ok := g.regions[regionName]
-	if !ok {
+func (g *Gateway) Cached(accountID, regionName, id string) *Cluster {
+	r, err := g.place(accountID, regionName)
+	if err != nil {
 		return nil
 	}
-	return r.current().find(id)
+	if c := r.current().find(id); c != nil && c.in(accountID) {
+		return c
+	}
+	return nil
 }

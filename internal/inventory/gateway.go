@@ -274,11 +274,33 @@ var ErrNotFound = errors.New("cluster not found")
 // gateway manages.
 var ErrUnknownRegion = errors.New("region not managed by Rolegate")
 
-// client is the home account's client and cache of a region.
-func (g *Gateway) client(regionName string) (*redshift.Client, *region, error) {
-	r, ok := g.regions[regionName]
-	if !ok {
-		return nil, nil, fmt.Errorf("inventory: %q: %w", regionName, ErrUnknownRegion)
+// place is the account-region where a cluster is addressed. The account
+// "" is the one Rolegate runs in. With no account configured, Rolegate's
+// own is the only one: every account ID leads there, and reads check the
+// cluster's own account (from its namespace ARN) against the one asked.
+func (g *Gateway) place(accountID, regionName string) (*region, error) {
+	if r, ok := g.byPlace[placeKey{accountID, regionName}]; ok {
+		return r, nil
 	}
-	return r.client, r, nil
+	if g.home != nil && (accountID == "" || g.home.ID == "") {
+		if r, ok := g.regions[regionName]; ok {
+			return r, nil
+		}
+	}
+	if accountID != "" && !slices.ContainsFunc(g.accounts, func(a *account) bool { return a.ID == accountID }) {
+		return nil, fmt.Errorf("inventory: account %q: %w", accountID, ErrUnknownRegion)
+	}
+	return nil, fmt.Errorf("inventory: %q in account %q: %w", regionName, accountID, ErrUnknownRegion)
+}
+
+// Configured reports whether accountID is one of the configured accounts:
+// then a cluster read in it is known to be in it, namespace ARN or not.
+func (g *Gateway) Configured(accountID string) bool {
+	return accountID != "" && slices.ContainsFunc(g.accounts, func(a *account) bool { return a.ID == accountID })
+}
+
+// Known reports whether the account-region is one the gateway reads.
+func (g *Gateway) Known(accountID, regionName string) bool {
+	_, err := g.place(accountID, regionName)
+	return err == nil
 }

@@ -18,8 +18,8 @@ import (
 // list shows read out once. Values handed out by the gateway are shared
 // and must not be modified.
 type Cluster struct {
-	// Account is the 12-digit ID of the cluster's account; "" when no
-	// account is configured and Rolegate's own is not known by ID.
+	// Account is the 12-digit ID of the cluster's account: the configured
+	// one, else the one its namespace ARN names; "" when neither says.
 	Account     string
 	AccountName string
 	Region      string
@@ -48,6 +48,10 @@ type Cluster struct {
 func (r *region) newCluster(c *types.Cluster, at time.Time) *Cluster {
 	cl := newCluster(r.name, c, at)
 	cl.Account, cl.AccountName = r.account.ID, r.account.Name
+	if cl.Account == "" {
+		// No account configured: the cluster's namespace ARN names it.
+		cl.Account = AccountOf(aws.ToString(c.ClusterNamespaceArn))
+	}
 	return cl
 }
 
