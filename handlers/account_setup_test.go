@@ -1,25 +1,9 @@
 package handlers_test
 
-import (
-	"log/slog"
-	"testing"
+import "rolegate/internal/account"
 
-	"rolegate/handlers"
-	"rolegate/internal/account"
-)
-
-// accountTest is the AWS accounts service on the app's database and
-// audit log.
+// accountTest is the app's AWS accounts service, for tests that look at
+// what the admin pages stored.
 type accountTest struct {
 	accounts *account.Service
-}
-
-func (a *testApp) setupAccountTest(t *testing.T, o *testOptions, ho *handlers.Options, log *slog.Logger) {
-	t.Helper()
-	a.accounts = account.New(account.Options{DB: a.db, Audit: a.audit, Logger: log.With("component", "accounts")})
-	ho.AccountOptions = handlers.AccountOptions{
-		Accounts:             a.accounts,
-		DefaultRegions:       []string{"us-east-1", "eu-west-1"},
-		DefaultProductionTag: "environment=production",
-	}
 }

@@ -114,10 +114,10 @@ func New(o Options) *Service {
 		o.MaxBackoff = 2 * time.Minute
 	}
 	if o.FollowEvery <= 0 {
-		o.FollowEvery = 5 * time.Second
+		o.FollowEvery = 2 * time.Second
 	}
 	if o.CallTimeout <= 0 {
-		o.CallTimeout = 30 * time.Second
+		o.CallTimeout = inventory.DefaultTimeout
 	}
 	if o.Now == nil {
 		o.Now = time.Now
