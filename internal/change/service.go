@@ -189,7 +189,7 @@ func (s *Service) describe(ctx context.Context, account, region, id string) (*ty
 func (s *Service) denied(ctx context.Context, actor Actor, origin audit.Origin, r *Request, what, why string) error {
 	_, err := s.o.Audit.Record(ctx, audit.Event{
 		Actor: actor.audit(), Origin: origin, Action: audit.AccessDenied, Outcome: audit.Failure,
-		Target: audit.Target{Region: r.Region, Cluster: r.Cluster, ChangeID: r.ID},
+		Target: audit.Target{Account: r.Account, Region: r.Region, Cluster: r.Cluster, ChangeID: r.ID},
 		Params: audit.Params(map[string]string{"attempted": what, "reason": why}),
 	})
 	if err != nil {
@@ -252,7 +252,7 @@ func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, 
 		}
 		_, err := s.o.Audit.Append(ctx, tx, audit.Event{
 			Actor: actor.audit(), Origin: origin, Action: audit.ChangeCreated, Outcome: audit.Success,
-			Target: audit.Target{Region: r.Region, Cluster: r.Cluster, ChangeID: r.ID},
+			Target: audit.Target{Account: r.Account, Region: r.Region, Cluster: r.Cluster, ChangeID: r.ID},
 			Params: requestParams(r, nil), Snapshot: inventory.SnapshotJSON(c),
 		})
 		return err
@@ -337,7 +337,7 @@ func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin,
 		}
 		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
 			Actor: actor.audit(), Origin: origin, Action: audit.ChangeApproved, Outcome: audit.Success,
-			Target: audit.Target{Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}, AWSRequestID: reqID,
+			Target: audit.Target{Account: cur.Account, Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}, AWSRequestID: reqID,
 			Params: audit.Params(map[string]any{"change_hash": hash, "comment": strings.TrimSpace(comment), "approvals": got,
 				"approvals_required": cur.ApprovalsRequired, "state": cur.State}),
 			Snapshot: inventory.SnapshotJSON(c),
@@ -374,7 +374,7 @@ func (s *Service) markStale(ctx context.Context, actor audit.Actor, origin audit
 		}
 		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
 			Actor: actor, Origin: origin, Action: audit.ChangeStale, Outcome: audit.Success,
-			Target: audit.Target{Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}, AWSRequestID: reqID,
+			Target: audit.Target{Account: cur.Account, Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}, AWSRequestID: reqID,
 			Params: audit.Params(map[string]any{"drift": drift, "change_hash": cur.Hash}), Snapshot: inventory.SnapshotJSON(c),
 		})
 		return err
@@ -432,7 +432,7 @@ func (s *Service) close(ctx context.Context, actor Actor, origin audit.Origin, r
 		}
 		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
 			Actor: actor.audit(), Origin: origin, Action: action, Outcome: audit.Success,
-			Target: audit.Target{Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID},
+			Target: audit.Target{Account: cur.Account, Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID},
 			Params: audit.Params(map[string]any{"comment": comment, "change_hash": cur.Hash}),
 		})
 		r = cur
@@ -532,7 +532,7 @@ func (s *Service) Resubmit(ctx context.Context, actor Actor, origin audit.Origin
 		if err := update(ctx, tx, cur); err != nil {
 			return err
 		}
-		target := audit.Target{Region: r.Region, Cluster: r.Cluster}
+		target := audit.Target{Account: r.Account, Region: r.Region, Cluster: r.Cluster}
 		target.ChangeID = cur.ID
 		if _, err := s.o.Audit.Append(ctx, tx, audit.Event{
 			Actor: actor.audit(), Origin: origin, Action: audit.ChangeResubmitted, Outcome: audit.Success, Target: target,

@@ -107,7 +107,7 @@ func (s *Service) transition(ctx context.Context, r *Request, change func(cur *R
 		if err := update(ctx, tx, cur); err != nil {
 			return err
 		}
-		ev.Target = audit.Target{Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}
+		ev.Target = audit.Target{Account: cur.Account, Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}
 		if ev.Actor.Username == "" {
 			ev.Actor = audit.System
 		}
