@@ -47,6 +47,7 @@ type testOptions struct {
 	accessTestOptions
 	inventoryTestOptions
 	changeTestOptions
+	accountTestOptions
 }
 
 func newTestApp(t *testing.T) *testApp { return newTestAppWith(t, nil) }
@@ -74,6 +75,7 @@ func newTestAppWith(t *testing.T, mod func(*testOptions)) *testApp {
 	ta.setupAuditTest(t, &o, &cfg, &ao)
 	ta.setupInventoryTest(t, &o, &cfg, &ao)
 	ta.setupChangeTest(t, &o, &cfg, &ao)
+	ta.setupAccountTest(t, &o, &cfg)
 
 	a, err := app.New(context.Background(), cfg, ao)
 	if err != nil {

@@ -50,8 +50,9 @@ func refuse(kind error, format string, a ...any) *Refusal {
 type Redshift interface {
 	DescribeCluster(ctx context.Context, account, region, id string) (*types.Cluster, string, error)
 	// ModifyClusterIamRoles sends the change once, without SDK retries: the
-	// API has no idempotency token.
-	ModifyClusterIamRoles(ctx context.Context, account, region string, in *redshift.ModifyClusterIamRolesInput) (*types.Cluster, string, error)
+	// API has no idempotency token. In an account reached through a role it
+	// is made as the person named by as, whom the Session names.
+	ModifyClusterIamRoles(ctx context.Context, account, region, as string, in *redshift.ModifyClusterIamRolesInput) (*types.Cluster, inventory.Session, string, error)
 	// Configured reports whether the account is a configured one, so that
 	// a cluster read in it is known to be in it.
 	Configured(account string) bool

@@ -166,10 +166,11 @@ func (s *Service) attempt(ctx context.Context, r *Request) error {
 		return err
 	}
 	callCtx, cancel := context.WithTimeout(ctx, s.o.CallTimeout)
-	out, awsID, err := s.o.Redshift.ModifyClusterIamRoles(callCtx, r.Account, r.Region, in)
+	// Made as the approver whose approval completed the request.
+	out, sess, awsID, err := s.o.Redshift.ModifyClusterIamRoles(callCtx, r.Account, r.Region, r.DeciderUsername, in)
 	cancel()
 	if err == nil {
-		return s.applied(ctx, r, audit.ApplySucceeded, out, awsID, map[string]any{"attempt": attempt})
+		return s.applied(ctx, r, audit.ApplySucceeded, out, awsID, sessionParams(sess, map[string]any{"attempt": attempt}))
 	}
 	kind, o := classify(err, awsID)
 	switch kind {
@@ -187,7 +188,7 @@ func (s *Service) attempt(ctx context.Context, r *Request) error {
 		err := s.transition(ctx, r, func(cur *Request) { cur.NextAt = time.Time{} }, audit.Event{
 			Action: o.action, Outcome: audit.Unknown, AWSRequestID: awsID, ErrorCode: o.code,
 			ErrorMessage: o.cause + "; Rolegate reads the cluster to see whether the change was applied",
-			Params:       audit.Params(map[string]any{"attempt": attempt}),
+			Params:       audit.Params(sessionParams(sess, map[string]any{"attempt": attempt})),
 		})
 		if err != nil {
 			return err
@@ -332,4 +333,16 @@ func (s *Service) quietly(ctx context.Context, r *Request, change func(cur *Requ
 		*r = *cur
 		return nil
 	})
+}
+
+// sessionParams adds to p who the change was made as in its account: the
+// assumed-role session's ARN and name, and its source identity. A change
+// made with Rolegate's own credentials adds nothing.
+func sessionParams(sess inventory.Session, p map[string]any) map[string]any {
+	if sess.AssumedRoleARN != "" {
+		p["assumed_role_arn"] = sess.AssumedRoleARN
+		p["role_session_name"] = sess.SessionName
+		p["source_identity"] = sess.SourceIdentity
+	}
+	return p
 }

@@ -245,3 +245,18 @@ func TestWithoutAccountsTheGatewayReadsItsOwnAsBefore(t *testing.T) {
 		}
 	}
 }
+
+func TestSTSNameKeepsToSTSCharacters(t *testing.T) {
+	for in, want := range map[string]string{
+		"arno":                  "arno",
+		"ana.maria@example.eu":  "ana.maria@example.eu",
+		"jörg müller":           "j-rg-m-ller",
+		"a":                     "a-",
+		"aws:root":              "aws-root",
+		strings.Repeat("x", 70): strings.Repeat("x", 64),
+	} {
+		if got := inventory.STSName(in); got != want {
+			t.Errorf("STSName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -125,29 +125,46 @@ func (g *Gateway) DescribeCluster(ctx context.Context, accountID, regionName, id
 // call could apply twice or fail on its own first success. It returns the
 // Cluster the API answered with and the request ID, also on error where
 // AWS sent one; the cache is updated with the answer.
-func (g *Gateway) ModifyClusterIamRoles(ctx context.Context, accountID, regionName string, in *redshift.ModifyClusterIamRolesInput) (*types.Cluster, string, error) {
+//
+// In an account reached through a role the change is made as the person
+// named by as (the approver): the role is assumed for this call alone with
+// their name, sanitised to STS's characters, as RoleSessionName and
+// SourceIdentity, so that the account's CloudTrail names them. The Session
+// says who it was made as; in the account Rolegate runs in, or with as
+// empty, it is made with Rolegate's own credentials and Session is zero.
+func (g *Gateway) ModifyClusterIamRoles(ctx context.Context, accountID, regionName, as string, in *redshift.ModifyClusterIamRolesInput) (*types.Cluster, Session, string, error) {
 	r, err := g.place(accountID, regionName)
 	if err != nil {
-		return nil, "", err
+		return nil, Session{}, "", err
 	}
 	c := r.client
 	if in == nil || aws.ToString(in.ClusterIdentifier) == "" {
-		return nil, "", errors.New("inventory: ModifyClusterIamRoles needs a ClusterIdentifier")
+		return nil, Session{}, "", errors.New("inventory: ModifyClusterIamRoles needs a ClusterIdentifier")
 	}
 	id := aws.ToString(in.ClusterIdentifier)
 	if !ValidClusterID(id) {
-		return nil, "", fmt.Errorf("inventory: %s/%q is not a cluster identifier: %w", regionName, id, ErrNotFound)
+		return nil, Session{}, "", fmt.Errorf("inventory: %s/%q is not a cluster identifier: %w", regionName, id, ErrNotFound)
 	}
 	ctx, cancel := context.WithTimeout(ctx, g.o.Timeout)
 	defer cancel()
+	var sess Session
+	var creds aws.CredentialsProvider
+	if r.account.RoleARN != "" && as != "" {
+		if creds, sess, err = g.assumeAs(ctx, r.account, as); err != nil {
+			return nil, Session{}, RequestIDOf(err), fmt.Errorf("inventory: ModifyClusterIamRoles %s/%s: %w", regionName, id, err)
+		}
+	}
 	out, err := c.ModifyClusterIamRoles(ctx, in, func(o *redshift.Options) {
 		o.Retryer = aws.NopRetryer{}
 		o.RetryMaxAttempts = 1
+		if creds != nil {
+			o.Credentials = creds
+		}
 	})
 	if err != nil {
 		// Whatever happened, the cached state may be wrong now.
 		g.Invalidate(accountID, regionName, id)
-		return nil, RequestIDOf(err), fmt.Errorf("inventory: ModifyClusterIamRoles %s/%s: %w", regionName, id, err)
+		return nil, sess, RequestIDOf(err), fmt.Errorf("inventory: ModifyClusterIamRoles %s/%s: %w", regionName, id, err)
 	}
 	reqID := requestIDOfResult(out.ResultMetadata)
 	if out.Cluster != nil {
@@ -155,7 +172,7 @@ func (g *Gateway) ModifyClusterIamRoles(ctx context.Context, accountID, regionNa
 	} else {
 		g.Invalidate(accountID, regionName, id)
 	}
-	return out.Cluster, reqID, nil
+	return out.Cluster, sess, reqID, nil
 }
 
 // put replaces (or, with nil, removes) one cluster in the region's

@@ -2,9 +2,11 @@ package inventory
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -75,4 +77,66 @@ func (e *AssumeRoleError) Reason() string {
 		return "AWS STS did not answer; the account will be read again shortly"
 	}
 	return "Rolegate could not get credentials for " + e.RoleARN
+}
+
+// Session is who a change was made as in an account reached through a
+// role: the assumed-role session's ARN, its name and source identity.
+type Session struct {
+	AssumedRoleARN string
+	SessionName    string
+	SourceIdentity string
+}
+
+// ApplySessionSeconds is how long an apply's session lasts: STS's minimum,
+// ample for one call.
+const ApplySessionSeconds = 900
+
+// assumeAs assumes the account's role for one change made as the person
+// named as: their sanitised name is the session's name and source
+// identity.
+func (g *Gateway) assumeAs(ctx context.Context, a *account, as string) (aws.CredentialsProvider, Session, error) {
+	name := STSName(as)
+	in := &sts.AssumeRoleInput{
+		RoleArn: aws.String(a.RoleARN), RoleSessionName: aws.String(name), SourceIdentity: aws.String(name),
+		DurationSeconds: aws.Int32(ApplySessionSeconds),
+	}
+	if a.ExternalID != "" {
+		in.ExternalId = aws.String(a.ExternalID)
+	}
+	out, err := g.sts.AssumeRole(ctx, in)
+	if err != nil {
+		return nil, Session{}, &AssumeRoleError{Account: a.ID, Name: a.Name, RoleARN: a.RoleARN, Err: err}
+	}
+	sess := Session{SessionName: name, SourceIdentity: aws.ToString(out.SourceIdentity)}
+	if out.AssumedRoleUser != nil {
+		sess.AssumedRoleARN = aws.ToString(out.AssumedRoleUser.Arn)
+	}
+	if sess.SourceIdentity == "" {
+		sess.SourceIdentity = name
+	}
+	c := out.Credentials
+	return credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)), sess, nil
+}
+
+// STSName is a username in the characters STS accepts for a role session
+// name and a source identity ([A-Za-z0-9+=,.@_-], 2 to 64 of them): any
+// other character becomes "-", a longer name is cut, a shorter one padded.
+func STSName(username string) string {
+	var b strings.Builder
+	for _, r := range username {
+		if b.Len() == 64 {
+			break
+		}
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("+=,.@_-", r):
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	s := b.String()
+	for len(s) < 2 {
+		s += "-"
+	}
+	return s
 }

@@ -76,7 +76,7 @@ func describeErr(g *inventory.Gateway, id string) error {
 }
 
 func modifyErr(g *inventory.Gateway, in *redshift.ModifyClusterIamRolesInput) error {
-	_, _, err := g.ModifyClusterIamRoles(context.Background(), "", failRegion, in)
+	_, _, _, err := g.ModifyClusterIamRoles(context.Background(), "", failRegion, "", in)
 	return err
 }
 

@@ -96,6 +96,7 @@ type Gateway struct {
 	byPlace  map[placeKey]*region // the same, by account and region
 	home     *account             // the account of Rolegate's own credentials, nil if not managed
 	sem      chan struct{}        // bounds concurrent sweeps
+	sts      *sts.Client          // with Rolegate's own credentials
 	regions  map[string]*region   // the home account's regions, by name
 	flight   singleflight.Group
 	last     atomic.Pointer[combined]
@@ -203,6 +204,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	g := &Gateway{o: o, byPlace: map[placeKey]*region{}, sem: make(chan struct{}, o.Concurrency),
 		regions: map[string]*region{}}
 	stsClient := sts.NewFromConfig(cfg)
+	g.sts = stsClient
 	for _, spec := range accounts {
 		a := &account{Account: spec}
 		a.Regions = slices.Clone(spec.Regions)

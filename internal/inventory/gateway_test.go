@@ -53,7 +53,7 @@ func TestModifyClusterIamRolesIsSentOnceAndKeepsTheRequestID(t *testing.T) {
 	in := &redshift.ModifyClusterIamRolesInput{ClusterIdentifier: aws.String("analytics"), AddIamRoles: []string{spectrumRole}}
 
 	sim.SetFaults(redshiftsim.Fault{Op: "ModifyClusterIamRoles", Region: "eu-west-1", Kind: "throttle", Next: 1})
-	c, reqID, err := g.ModifyClusterIamRoles(ctx, "", "eu-west-1", in)
+	c, _, reqID, err := g.ModifyClusterIamRoles(ctx, "", "eu-west-1", "", in)
 	if err == nil || c != nil {
 		t.Fatalf("throttled call: cluster %v, err %v", c, err)
 	}
@@ -64,7 +64,7 @@ func TestModifyClusterIamRolesIsSentOnceAndKeepsTheRequestID(t *testing.T) {
 		t.Errorf("%d ModifyClusterIamRoles calls, want 1 (no SDK retry)", n)
 	}
 
-	c, reqID, err = g.ModifyClusterIamRoles(ctx, "", "eu-west-1", in)
+	c, _, reqID, err = g.ModifyClusterIamRoles(ctx, "", "eu-west-1", "", in)
 	if err != nil || reqID == "" {
 		t.Fatalf("second call: %v (request %q)", err, reqID)
 	}
