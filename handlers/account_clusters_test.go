@@ -175,3 +175,33 @@ func TestAChangeInAnotherAccountIsMadeAsItsApprover(t *testing.T) {
 		t.Errorf("events of the request under the other account: %d, %v", len(p.Events), err)
 	}
 }
+
+// An account added or disabled on the admin page is listed, or no longer,
+// at once.
+func TestAccountsChangedOnTheAdminPageReachTheListAtOnce(t *testing.T) {
+	app := newTestAppWith(t, func(o *testOptions) {
+		twoAccounts(o)
+		o.accounts = o.accounts[:1]
+	})
+	vera := app.signIn(t, "vera", auth.RoleViewer)
+	count := func() int {
+		return doc(t, vera.get(t, "/clusters"), http.StatusOK).Find(`[data-testid="cluster-row"]`).Length()
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("%d clusters with one account", n)
+	}
+	ada := app.signIn(t, "ada", auth.RoleAdmin)
+	res := ada.postForm(t, "/admin/accounts", accountForm(analyticsAccount, "analytics", "arn:aws:iam::111122223333:role/RolegateAccess", "", "", ""))
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add: %d", res.StatusCode)
+	}
+	if n := count(); n != 3 {
+		t.Errorf("%d clusters after adding analytics, want 3", n)
+	}
+	res = ada.postForm(t, "/admin/accounts/"+analyticsAccount+"/disable", nil)
+	res.Body.Close()
+	if n := count(); n != 1 {
+		t.Errorf("%d clusters after disabling analytics, want 1", n)
+	}
+}

@@ -25,6 +25,9 @@ type Options struct {
 	Audit  *audit.Log
 	Logger *slog.Logger
 	Now    func() time.Time
+	// Changed, when set, is called after each committed change, so that
+	// what reads the accounts (the Redshift gateway) can read them again.
+	Changed func(ctx context.Context)
 }
 
 // Service keeps the accounts: each change and its audit event commit in
@@ -44,6 +47,13 @@ func New(o Options) *Service {
 }
 
 func (s *Service) now() time.Time { return s.o.Now().UTC() }
+
+// changed tells Options.Changed that the accounts changed.
+func (s *Service) changed(ctx context.Context) {
+	if s.o.Changed != nil {
+		s.o.Changed(ctx)
+	}
+}
 
 // Get returns one account.
 func (s *Service) Get(ctx context.Context, id string) (*Account, error) {
@@ -94,6 +104,7 @@ func (s *Service) Add(ctx context.Context, actor audit.Actor, origin audit.Origi
 	if err != nil {
 		return nil, err
 	}
+	s.changed(ctx)
 	return a, nil
 }
 
@@ -139,6 +150,7 @@ func (s *Service) Set(ctx context.Context, actor audit.Actor, origin audit.Origi
 	if err != nil {
 		return nil, err
 	}
+	s.changed(ctx)
 	return out, nil
 }
 
@@ -179,6 +191,7 @@ func (s *Service) setDisabled(ctx context.Context, actor audit.Actor, origin aud
 	if err != nil {
 		return nil, err
 	}
+	s.changed(ctx)
 	return out, nil
 }
 

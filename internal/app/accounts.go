@@ -5,19 +5,52 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"time"
 
-	"rolegate/audit"
 	"rolegate/internal/account"
 	"rolegate/internal/config"
 	"rolegate/internal/inventory"
-	"rolegate/internal/store"
 	"rolegate/redshiftsim"
 )
 
-// accounts builds the AWS accounts service the admin pages and the
-// `rolegate account` commands use.
-func accounts(log *slog.Logger, db *store.DB, l *audit.Log) *account.Service {
-	return account.New(account.Options{DB: db, Audit: l, Logger: log.With("component", "accounts")})
+// accounts builds the AWS accounts service the admin pages use; each
+// change it makes reaches the gateway at once.
+func (a *App) accounts() *account.Service {
+	return account.New(account.Options{DB: a.DB, Audit: a.Audit, Logger: a.log.With("component", "accounts"),
+		Changed: func(ctx context.Context) { a.reloadAccounts(context.WithoutCancel(ctx)) }})
+}
+
+// accountsEvery is how often the gateway reads the accounts again, for
+// changes made with `rolegate account` while the dashboard runs.
+const accountsEvery = time.Minute
+
+// reloadAccounts gives the gateway the accounts as stored now.
+func (a *App) reloadAccounts(ctx context.Context) {
+	if a.Gateway == nil {
+		return
+	}
+	accs, err := gatewayAccounts(ctx, a.Accounts, a.cfg.Demo)
+	if err == nil {
+		err = a.Gateway.SetAccounts(accs)
+	}
+	if err != nil {
+		a.log.Error("reading the AWS accounts again", "err", err)
+	}
+}
+
+// watchAccounts reads the accounts again every accountsEvery until ctx
+// ends.
+func (a *App) watchAccounts(ctx context.Context) error {
+	t := time.NewTicker(accountsEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			a.reloadAccounts(ctx)
+		}
+	}
 }
 
 // gatewayAccounts are the enabled accounts as the gateway reads them. None

@@ -154,7 +154,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 			return nil, err
 		}
 	}
-	a.Accounts = accounts(log, db, a.Audit)
+	a.Accounts = a.accounts()
 	accs, err := gatewayAccounts(ctx, a.Accounts, cfg.Demo)
 	if err != nil {
 		return nil, err
@@ -242,7 +242,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // loops is the app's background work, each until its context ends; a new
 // loop is one more entry here.
 func (a *App) loops() []func(context.Context) error {
-	return []func(context.Context) error{a.applyChanges, a.anchorLoop, a.sweepSessions}
+	return []func(context.Context) error{a.applyChanges, a.anchorLoop, a.sweepSessions, a.watchAccounts}
 }
 
 func (a *App) run(ctx context.Context, serve func(context.Context) error) error {

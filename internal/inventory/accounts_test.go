@@ -260,3 +260,31 @@ func TestSTSNameKeepsToSTSCharacters(t *testing.T) {
 		}
 	}
 }
+
+func TestSetAccountsKeepsWhatDidNotChange(t *testing.T) {
+	w := newAccountWorld(t, 1)
+	g := w.gateway(t, func(o *inventory.Options) { o.Accounts = accountsOf(payExtID)[:2] })
+	ctx := context.Background()
+	inv, err := g.List(ctx)
+	if err != nil || len(inv.Clusters) != 2*2+1 {
+		t.Fatalf("%d clusters, %v", len(inv.Clusters), err)
+	}
+	if err := g.SetAccounts(accountsOf(payExtID)); err != nil {
+		t.Fatal(err)
+	}
+	inv, err = g.List(ctx)
+	if err != nil || len(inv.Clusters) != 3*2+2 {
+		t.Fatalf("%d clusters after adding payments, %v", len(inv.Clusters), err)
+	}
+	// Only the new account was swept and assumed: the others kept theirs.
+	st := w.sim.Stats()
+	if n := st.Calls("AssumeRole", ""); n != 2 {
+		t.Errorf("%d AssumeRole calls, want 2", n)
+	}
+	if n := st.Calls("DescribeClusters", ""); n != 6 {
+		t.Errorf("%d DescribeClusters calls, want 6", n)
+	}
+	if err := g.SetAccounts([]inventory.Account{{ID: homeAccount}, {ID: dataAccount}}); err == nil {
+		t.Error("two accounts without a role were accepted")
+	}
+}

@@ -90,17 +90,25 @@ const (
 // Gateway reads and changes Redshift clusters in the configured accounts
 // and regions. It is safe for concurrent use.
 type Gateway struct {
-	o        Options
+	o       Options
+	cfg     aws.Config
+	sts     *sts.Client   // with Rolegate's own credentials
+	sem     chan struct{} // bounds concurrent sweeps
+	lay     atomic.Pointer[layout]
+	mu      sync.Mutex // serialises SetAccounts
+	flight  singleflight.Group
+	last    atomic.Pointer[combined]
+	version atomic.Uint64
+}
+
+// layout is the accounts and their account-regions; SetAccounts replaces
+// it whole, never changes it.
+type layout struct {
 	accounts []*account
 	places   []*region            // every account-region, in list order
 	byPlace  map[placeKey]*region // the same, by account and region
 	home     *account             // the account of Rolegate's own credentials, nil if not managed
-	sem      chan struct{}        // bounds concurrent sweeps
-	sts      *sts.Client          // with Rolegate's own credentials
 	regions  map[string]*region   // the home account's regions, by name
-	flight   singleflight.Group
-	last     atomic.Pointer[combined]
-	version  atomic.Uint64
 }
 
 type placeKey struct{ account, region string }
@@ -170,10 +178,6 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		o.Now = time.Now
 	}
 	o.Regions = slices.Clone(o.Regions)
-	accounts := slices.Clone(o.Accounts)
-	if len(accounts) == 0 {
-		accounts = []Account{{}}
-	}
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRegion(o.Regions[0]),
 		awsconfig.WithRetryMode(aws.RetryModeStandard),
@@ -201,55 +205,107 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 			}
 		})
 	}
-	g := &Gateway{o: o, byPlace: map[placeKey]*region{}, sem: make(chan struct{}, o.Concurrency),
-		regions: map[string]*region{}}
-	stsClient := sts.NewFromConfig(cfg)
-	g.sts = stsClient
-	for _, spec := range accounts {
-		a := &account{Account: spec}
-		a.Regions = slices.Clone(spec.Regions)
-		if len(a.Regions) == 0 {
-			a.Regions = slices.Clone(o.Regions)
+	g := &Gateway{o: o, cfg: cfg, sts: sts.NewFromConfig(cfg), sem: make(chan struct{}, o.Concurrency)}
+	l, err := g.build(o.Accounts, nil)
+	if err != nil {
+		return nil, err
+	}
+	g.lay.Store(l)
+	return g, nil
+}
+
+// SetAccounts replaces the accounts the gateway reads, as New's
+// Options.Accounts. An account whose role, external ID, name and regions
+// are unchanged keeps its credentials and cached clusters; the others are
+// read afresh by the next List.
+func (g *Gateway) SetAccounts(accounts []Account) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	l, err := g.build(accounts, g.lay.Load())
+	if err != nil {
+		return err
+	}
+	g.lay.Store(l)
+	return nil
+}
+
+// build makes the layout of the accounts, reusing what old has of the
+// accounts that did not change.
+func (g *Gateway) build(specs []Account, old *layout) (*layout, error) {
+	specs = slices.Clone(specs)
+	if len(specs) == 0 {
+		specs = []Account{{}}
+	}
+	l := &layout{byPlace: map[placeKey]*region{}, regions: map[string]*region{}}
+	for _, spec := range specs {
+		spec.Regions = slices.Clone(spec.Regions)
+		if len(spec.Regions) == 0 {
+			spec.Regions = slices.Clone(g.o.Regions)
 		}
-		if slices.ContainsFunc(g.accounts, func(b *account) bool { return b.ID == a.ID }) {
-			return nil, fmt.Errorf("inventory: account %q listed twice", a.ID)
+		if slices.ContainsFunc(l.accounts, func(b *account) bool { return b.ID == spec.ID }) {
+			return nil, fmt.Errorf("inventory: account %q listed twice", spec.ID)
+		}
+		if spec.RoleARN == "" && l.home != nil {
+			return nil, fmt.Errorf("inventory: accounts %q and %q both have no role to assume", l.home.ID, spec.ID)
+		}
+		a, regions := old.same(spec)
+		if a == nil {
+			a = &account{Account: spec}
+			if a.RoleARN != "" {
+				a.creds = g.assumedCredentials(g.sts, a)
+			}
+			for _, name := range a.Regions {
+				client := redshift.NewFromConfig(g.cfg, func(ro *redshift.Options) {
+					ro.Region = name
+					if a.creds != nil {
+						ro.Credentials = a.creds
+					}
+				})
+				regions = append(regions, &region{name: name, account: a, client: client})
+			}
 		}
 		if a.RoleARN == "" {
-			if g.home != nil {
-				return nil, fmt.Errorf("inventory: accounts %q and %q both have no role to assume", g.home.ID, a.ID)
-			}
-			g.home = a
-		} else {
-			a.creds = g.assumedCredentials(stsClient, a)
+			l.home = a
 		}
-		g.accounts = append(g.accounts, a)
-		for _, name := range a.Regions {
-			k := placeKey{a.ID, name}
-			if _, dup := g.byPlace[k]; dup {
-				return nil, fmt.Errorf("inventory: region %s listed twice", name)
+		l.accounts = append(l.accounts, a)
+		for _, r := range regions {
+			k := placeKey{a.ID, r.name}
+			if _, dup := l.byPlace[k]; dup {
+				return nil, fmt.Errorf("inventory: region %s listed twice", r.name)
 			}
-			client := redshift.NewFromConfig(cfg, func(ro *redshift.Options) {
-				ro.Region = name
-				if a.creds != nil {
-					ro.Credentials = a.creds
-				}
-			})
-			r := &region{name: name, account: a, client: client}
-			g.byPlace[k] = r
-			g.places = append(g.places, r)
-			if a == g.home {
-				g.regions[name] = r
+			l.byPlace[k] = r
+			l.places = append(l.places, r)
+			if a == l.home {
+				l.regions[r.name] = r
 			}
 		}
 	}
-	return g, nil
+	return l, nil
+}
+
+// same is old's account and regions when spec describes it exactly, else
+// nil.
+func (l *layout) same(spec Account) (*account, []*region) {
+	if l == nil {
+		return nil, nil
+	}
+	for _, a := range l.accounts {
+		if a.ID == spec.ID && a.Name == spec.Name && a.RoleARN == spec.RoleARN && a.ExternalID == spec.ExternalID && slices.Equal(a.Regions, spec.Regions) {
+			var out []*region
+			for _, name := range a.Regions {
+				out = append(out, l.byPlace[placeKey{a.ID, name}])
+			}
+			return a, out
+		}
+	}
+	return nil, nil
 }
 
 // Regions lists every region of every account, each once, in the order
 // of the accounts and their regions.
 func (g *Gateway) Regions() []string {
 	var out []string
-	for _, r := range g.places {
+	for _, r := range g.lay.Load().places {
 		if !slices.Contains(out, r.name) {
 			out = append(out, r.name)
 		}
@@ -260,8 +316,9 @@ func (g *Gateway) Regions() []string {
 // Accounts lists the configured accounts in their order; one with an empty
 // ID when none is configured.
 func (g *Gateway) Accounts() []Account {
-	out := make([]Account, len(g.accounts))
-	for i, a := range g.accounts {
+	l := g.lay.Load()
+	out := make([]Account, len(l.accounts))
+	for i, a := range l.accounts {
 		out[i] = a.Account
 		out[i].ExternalID = ""
 		out[i].Regions = slices.Clone(a.Regions)
@@ -281,15 +338,16 @@ var ErrUnknownRegion = errors.New("region not managed by Rolegate")
 // own is the only one: every account ID leads there, and reads check the
 // cluster's own account (from its namespace ARN) against the one asked.
 func (g *Gateway) place(accountID, regionName string) (*region, error) {
-	if r, ok := g.byPlace[placeKey{accountID, regionName}]; ok {
+	l := g.lay.Load()
+	if r, ok := l.byPlace[placeKey{accountID, regionName}]; ok {
 		return r, nil
 	}
-	if g.home != nil && (accountID == "" || g.home.ID == "") {
-		if r, ok := g.regions[regionName]; ok {
+	if l.home != nil && (accountID == "" || l.home.ID == "") {
+		if r, ok := l.regions[regionName]; ok {
 			return r, nil
 		}
 	}
-	if accountID != "" && !slices.ContainsFunc(g.accounts, func(a *account) bool { return a.ID == accountID }) {
+	if accountID != "" && !slices.ContainsFunc(l.accounts, func(a *account) bool { return a.ID == accountID }) {
 		return nil, fmt.Errorf("inventory: account %q: %w", accountID, ErrUnknownRegion)
 	}
 	return nil, fmt.Errorf("inventory: %q in account %q: %w", regionName, accountID, ErrUnknownRegion)
@@ -298,7 +356,7 @@ func (g *Gateway) place(accountID, regionName string) (*region, error) {
 // Configured reports whether accountID is one of the configured accounts:
 // then a cluster read in it is known to be in it, namespace ARN or not.
 func (g *Gateway) Configured(accountID string) bool {
-	return accountID != "" && slices.ContainsFunc(g.accounts, func(a *account) bool { return a.ID == accountID })
+	return accountID != "" && slices.ContainsFunc(g.lay.Load().accounts, func(a *account) bool { return a.ID == accountID })
 }
 
 // Known reports whether the account-region is one the gateway reads.

@@ -151,9 +151,10 @@ func (e *RegionError) Unwrap() error { return e.Err }
 // if any, the error joins a *RegionError per failed account-region, and
 // an account whose role could not be assumed is in Unreachable.
 func (g *Gateway) List(ctx context.Context) (Inventory, error) {
-	snaps := make([]*snapshot, len(g.places))
+	places := g.lay.Load().places
+	snaps := make([]*snapshot, len(places))
 	var wg sync.WaitGroup
-	for i, r := range g.places {
+	for i, r := range places {
 		if s := r.fresh(g.o.Now(), g.o.TTL); s != nil {
 			snaps[i] = s
 			continue
@@ -167,7 +168,7 @@ func (g *Gateway) List(ctx context.Context) (Inventory, error) {
 	wg.Wait()
 	var inv Inventory
 	var errs []error
-	for _, r := range g.places {
+	for _, r := range places {
 		st := r.status()
 		inv.Regions = append(inv.Regions, st)
 		if st.Err == nil {
@@ -330,7 +331,7 @@ func (g *Gateway) sweep(ctx context.Context, r *region) (*snapshot, error) {
 // Refresh marks a region's data in every account (every region's when
 // name is "") stale, so that the next List sweeps it again.
 func (g *Gateway) Refresh(name string) {
-	for _, r := range g.places {
+	for _, r := range g.lay.Load().places {
 		if name == "" || r.name == name {
 			r.mu.Lock()
 			r.stale = true
