@@ -68,6 +68,11 @@ func TestAccountCommandsManageAccountsWithSettingsBeforeOrAfterTheVerb(t *testin
 	if !strings.Contains(out, `"username":"shell:ops"`) {
 		t.Errorf("events not by the shell user:\n%s", out)
 	}
+	// The export filters by account: analytics was added and set twice.
+	out, err = rolegateCmd(t, unused, "", "audit", "export", "-db", db, "-format", "jsonl", "-account", "111122223333")
+	if n := strings.Count(out, `"account":"111122223333"}`); err != nil || n != 3 || strings.Count(out, "\n") != 3 {
+		t.Errorf("export -account: %d events of the account, %v\n%s", n, err, out)
+	}
 }
 
 func TestAccountCommandsRefuseBadInputWithTheFlagAtFault(t *testing.T) {

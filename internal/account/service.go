@@ -213,7 +213,8 @@ func (s *Service) record(ctx context.Context, tx *sql.Tx, actor audit.Actor, ori
 	for k, v := range extra {
 		p[k] = v
 	}
-	_, err := s.o.Audit.Append(ctx, tx, audit.Event{Actor: actor, Origin: origin, Action: action, Outcome: audit.Success, Params: audit.Params(p)})
+	_, err := s.o.Audit.Append(ctx, tx, audit.Event{Actor: actor, Origin: origin, Action: action, Outcome: audit.Success,
+		Target: audit.Target{Account: a.ID}, Params: audit.Params(p)})
 	return err
 }
 
