@@ -50,6 +50,7 @@ func (h *Handler) clusterActivity(c echo.Context, account string, p *pages.Clust
 	}
 	p.ChangesURL = "/changes?cluster=" + url.QueryEscape(p.ID)
 	p.HistoryURL = auditHistoryURL(account, p.Region, p.ID)
+	p.Open = h.openRequests(c, p.Region, p.ID, 0)
 	reqs, err := h.changes.List(ctx, change.ListFilter{Account: account, Region: p.Region, Cluster: p.ID, Limit: 10})
 	if err != nil {
 		h.log.Warn("listing a cluster's change requests", "request_id", requestIDOf(c), "err", err)

@@ -21,7 +21,7 @@ func changes(cfg config.Config, pace Pace, log *slog.Logger, db *store.DB, l *au
 		Audit:       l,
 		Redshift:    g,
 		Logger:      log.With("component", "apply"),
-		Policy:      change.Policy{ProductionTag: cfg.ProductionTag, AccountTag: accountTag(accounts, log)},
+		Policy:      change.Policy{ProductionTag: cfg.ProductionTag, HighRiskTags: cfg.HighRiskTagList(), AccountTag: accountTag(accounts, log)},
 		TTL:         cfg.RequestTTL,
 		MaxAttempts: cfg.ApplyMaxAttempts,
 		Backoff:     cfg.ApplyBackoff,

@@ -38,6 +38,9 @@ type Config struct {
 	LogLevel  slog.Level
 	LogFormat string
 
+	MetricsListen string // a listener of its own for /metrics; "" is none
+	MetricsToken  string // bearer token of /metrics; never logged
+
 	TrustedProxies []netip.Prefix
 
 	// AnchorFile is the audit anchor file; "" means the default, which
@@ -58,6 +61,7 @@ type Config struct {
 
 	RequestTTL       time.Duration
 	ProductionTag    string
+	HighRiskTags     string // comma-separated key=value tags that also need two approvers
 	ApplyMaxAttempts int
 	ApplyBackoff     time.Duration
 	WorkerEvery      time.Duration
@@ -123,6 +127,8 @@ func newFlagSet(c *Config) (*flag.FlagSet, *rawValues) {
 	fs.StringVar(&c.AnchorKeyFile, "audit-anchor-key-file", "", "HMAC key of version 1 anchors (written before Ed25519 signing), only read to check them (default next to the anchor file)")
 	fs.DurationVar(&c.AnchorInterval, "audit-anchor-interval", 5*time.Minute, "how often the audit-chain head is anchored (also at once after every change-request state change)")
 	fs.StringVar(&c.SigningKeyFile, "audit-signing-key-file", "", "Ed25519 private key signing audit anchors, made by rolegate audit keygen; the service should be able to read it but not write it (demo mode: created next to the anchor file)")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", "", "serve Prometheus metrics at /metrics on this address of its own (e.g. 127.0.0.1:9090); empty: not served there")
+	fs.StringVar(&c.MetricsToken, "metrics-token", "", "bearer token that /metrics demands (at least 16 characters; prefer the environment variable); with it /metrics is also served on -listen, without it never there")
 	fs.StringVar(&c.SigningKey, "audit-signing-key", "", "the audit signing key itself (PEM, or base64 of PKCS #8), e.g. from a secret store; overrides the key file")
 	fs.StringVar(&c.PublicKeyFile, "audit-public-key-file", "", "Ed25519 public key checking audit anchors (default: derived from the signing key); verifying needs only this")
 	fs.DurationVar(&c.InventoryTTL, "inventory-ttl", 30*time.Second, "how long a region's cluster list is served from cache")
@@ -131,6 +137,7 @@ func newFlagSet(c *Config) (*flag.FlagSet, *rawValues) {
 	fs.DurationVar(&c.AWSTimeout, "aws-timeout", 20*time.Second, "timeout of one AWS API operation, retries included")
 	fs.DurationVar(&c.RequestTTL, "request-ttl", 7*24*time.Hour, "a pending change request expires after this long")
 	fs.StringVar(&c.ProductionTag, "production-tag", "environment=production", "clusters with this tag (key=value) need two approvers")
+	fs.StringVar(&c.HighRiskTags, "high-risk-tags", "", "more tags whose clusters need two approvers, comma-separated key=value (e.g. data=pii,tier=critical); shown with the production tag on the cluster list")
 	fs.IntVar(&c.ApplyMaxAttempts, "apply-max-attempts", 10, "ModifyClusterIamRoles attempts while the cluster is busy or AWS throttles")
 	fs.DurationVar(&c.ApplyBackoff, "apply-backoff", 5*time.Second, "first wait between apply attempts (doubles, capped at 2m)")
 	fs.DurationVar(&c.WorkerEvery, "worker-every", time.Second, "how often the apply worker looks for due work: retries, roles to follow until in-sync, applies a crash left unfinished")
@@ -294,6 +301,18 @@ func (c *Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("log-format", "%q is not text or json", c.LogFormat)
 	}
+	if c.MetricsListen != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			bad("metrics-listen", "%q is not host:port", c.MetricsListen)
+		} else if p, perr := strconv.Atoi(port); perr != nil || p < 0 || p > 65535 {
+			bad("metrics-listen", "port %q is not a number from 0 to 65535", port)
+		} else if c.MetricsListen == c.Listen && p != 0 {
+			bad("metrics-listen", "must differ from -listen; to serve /metrics on -listen, set -metrics-token")
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		bad("metrics-token", "must be at least 16 characters")
+	}
 	if c.AnchorInterval < time.Second {
 		bad("audit-anchor-interval", "must be at least 1s")
 	}
@@ -323,6 +342,11 @@ func (c *Config) Validate() error {
 	}
 	if k, v, ok := strings.Cut(c.ProductionTag, "="); c.ProductionTag != "" && (!ok || k == "" || v == "") {
 		bad("production-tag", "%q is not key=value", c.ProductionTag)
+	}
+	for _, t := range c.HighRiskTagList() {
+		if k, v, ok := strings.Cut(t, "="); !ok || k == "" || v == "" {
+			bad("high-risk-tags", "%q is not key=value", t)
+		}
 	}
 	if c.ApplyMaxAttempts < 1 || c.ApplyMaxAttempts > 100 {
 		bad("apply-max-attempts", "must be from 1 to 100")
@@ -380,6 +404,17 @@ func splitList(s string) []string {
 	for _, p := range strings.Split(s, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// HighRiskTagList is HighRiskTags as a list, blanks dropped.
+func (c Config) HighRiskTagList() []string {
+	var out []string
+	for _, t := range strings.Split(c.HighRiskTags, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
 		}
 	}
 	return out
