@@ -5,9 +5,20 @@
 // same aws-sdk-go-v2 code path as in production.
 //
 // A *Sim is an http.Handler. The region of each request comes from the SigV4
-// credential scope of its Authorization header (any credentials are
-// accepted; a request without one is served as DefaultRegion), so one
-// simulator serves many regions. IAM role associations follow the real
+// credential scope of its Authorization header (a request without one is
+// served as DefaultRegion), so one simulator serves many regions.
+//
+// It also answers STS (API version 2011-06-15) AssumeRole and
+// GetCallerIdentity, for requests whose credential scope names the service
+// sts, and keeps clusters per AWS account (a World). Plain credentials —
+// any access key STS did not issue — act as User in the default Account.
+// AssumeRole of a role declared in an account (AssumableRole: its trust,
+// external ID, source identity and session length) issues ASIA…
+// credentials that reach that account's clusters only; later calls must
+// bring their session token, come before their expiration on the Clock and
+// be signed with their secret. /_sim/stats names who made each call.
+//
+// IAM role associations follow the real
 // lifecycle on an injectable Clock: added roles are "adding" and removed ones
 // "removing" for Options.RoleDelay, during which ClusterAvailabilityStatus is
 // "Modifying" and a further modification is refused with InvalidClusterState.

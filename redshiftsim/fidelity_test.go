@@ -17,7 +17,7 @@ import (
 // publicly accessible single-node cluster that is still creating.
 func TestEveryClusterMemberSurvivesSDKRoundTrip(t *testing.T) {
 	e := newEnv(t, redshiftsim.Options{RoleDelay: 1 << 40, StateDelay: 1 << 40})
-	if err := e.sim.Load(redshiftsim.DemoWorld()); err != nil {
+	if err := e.sim.LoadWorld(redshiftsim.DemoWorld()); err != nil {
 		t.Fatal(err)
 	}
 	e.add(t, "us-east-1", redshiftsim.ClusterSpec{ID: "single", NodeType: "dc2.large", NumberOfNodes: 1})

@@ -30,7 +30,7 @@ func FuzzParseQuery(f *testing.F) {
 		f.Add(s)
 	}
 	sim := New(Options{})
-	if err := sim.Load(DemoWorld()); err != nil {
+	if err := sim.LoadWorld(DemoWorld()); err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -68,6 +68,6 @@ func FuzzParseQuery(f *testing.F) {
 		}
 		_, _, _ = p.integer("MaxRecords")
 		_, _, _ = p.boolean("Encrypted")
-		_, _ = decodeMarker("us-east-1", p.str("Marker"))
+		_, _ = decodeMarker(place{Account, "us-east-1"}, p.str("Marker"))
 	})
 }

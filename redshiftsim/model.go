@@ -13,7 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
 )
 
-// Account is the AWS account ID the simulated clusters belong to.
+// Account is the default AWS account: the one whose clusters plain
+// (not assumed) credentials reach, and the only one of a world that
+// declares no accounts.
 const Account = "123456789012"
 
 // Cluster states and role apply statuses the simulator uses.
@@ -56,6 +58,7 @@ var clusterIDPattern = regexp.MustCompile(`^[a-z]([a-z0-9]|-[a-z0-9]){0,62}$`)
 // cluster is the simulator's state of one cluster. All fields are guarded by
 // Sim.mu.
 type cluster struct {
+	account     string
 	region, id  string
 	nodeType    string
 	nodes       int
@@ -199,7 +202,7 @@ func (c *cluster) snapshot(o *Options) types.Cluster {
 		DeferredMaintenanceWindows:       []types.DeferredMaintenanceWindow{},
 		NextMaintenanceWindowStartTime:   ms(c.nextMaint),
 		AvailabilityZoneRelocationStatus: aws.String("disabled"),
-		ClusterNamespaceArn:              aws.String(fmt.Sprintf("arn:%s:redshift:%s:%s:namespace:%s", c.partition(), c.region, Account, c.uuid(4))),
+		ClusterNamespaceArn:              aws.String(fmt.Sprintf("arn:%s:redshift:%s:%s:namespace:%s", c.partition(), c.region, c.account, c.uuid(4))),
 		TotalStorageCapacityInMegaBytes:  aws.Int64(info.storageMB * int64(c.nodes)),
 		AquaConfiguration: &types.AquaConfiguration{
 			AquaStatus:              types.AquaStatusDisabled,
@@ -221,7 +224,7 @@ func (c *cluster) snapshot(o *Options) types.Cluster {
 		out.PendingModifiedValues = &types.PendingModifiedValues{MasterUserPassword: aws.String("****")}
 	}
 	if c.encrypted {
-		out.KmsKeyId = aws.String(fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", c.partition(), c.region, Account, c.uuid(6)))
+		out.KmsKeyId = aws.String(fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", c.partition(), c.region, c.account, c.uuid(6)))
 	}
 	for _, t := range c.tags {
 		out.Tags = append(out.Tags, types.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)})
@@ -286,8 +289,13 @@ func maintWindow(start time.Time) string {
 
 // newCluster fills the realistic defaults of a cluster from what is known
 // about it. now is the clock's time.
-func newCluster(region, id string, now time.Time) *cluster {
-	c := &cluster{region: region, id: id, seed: sha256.Sum256([]byte(region + "/" + id))}
+func newCluster(at place, id string, now time.Time) *cluster {
+	region := at.region
+	key := region + "/" + id
+	if at.account != Account {
+		key = at.account + "/" + key // the default account's clusters keep the IDs they always had
+	}
+	c := &cluster{account: at.account, region: region, id: id, seed: sha256.Sum256([]byte(key))}
 	c.nodeType = "ra3.xlplus"
 	c.nodes = 2
 	c.status = StatusAvailable

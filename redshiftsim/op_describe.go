@@ -6,9 +6,9 @@ import (
 )
 
 // describeClusters implements DescribeClusters: one cluster by identifier,
-// or every cluster of the region in identifier order, filtered by tags and
+// or every cluster of the caller's account in the region in identifier order, filtered by tags and
 // paged by MaxRecords (20–100, default 100) with an opaque Marker.
-func (s *Sim) describeClusters(region string, p params, w *xw) *apiError {
+func (s *Sim) describeClusters(at place, p params, w *xw) *apiError {
 	id := p.str("ClusterIdentifier")
 	marker := p.str("Marker")
 	if id != "" && marker != "" {
@@ -33,7 +33,7 @@ func (s *Sim) describeClusters(region string, p params, w *xw) *apiError {
 	}
 	after := ""
 	if marker != "" {
-		a, ok := decodeMarker(region, marker)
+		a, ok := decodeMarker(at, marker)
 		if !ok {
 			return errInvalidValue("The marker %s is not valid.", marker)
 		}
@@ -44,7 +44,7 @@ func (s *Sim) describeClusters(region string, p params, w *xw) *apiError {
 	var page []*cluster
 	next := ""
 	if id != "" {
-		c, ok := s.lookup(region, id)
+		c, ok := s.lookup(at, id)
 		if !ok {
 			s.mu.Unlock()
 			return errClusterNotFound(id)
@@ -53,12 +53,12 @@ func (s *Sim) describeClusters(region string, p params, w *xw) *apiError {
 			page = append(page, c)
 		}
 	} else {
-		for _, c := range s.all(region) {
+		for _, c := range s.all(at) {
 			if c.id <= after || !tagsMatch(c, keys, values) {
 				continue
 			}
 			if len(page) == max {
-				next = encodeMarker(region, page[len(page)-1].id)
+				next = encodeMarker(at, page[len(page)-1].id)
 				break
 			}
 			page = append(page, c)
@@ -124,11 +124,13 @@ func tagsMatch(c *cluster, keys, values []string) bool {
 
 const markerPrefix = "rs1|"
 
-func encodeMarker(region, after string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(markerPrefix + region + "|" + after))
+// encodeMarker names the last cluster of a page. A marker is good only in
+// the account and region that gave it.
+func encodeMarker(at place, after string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(markerPrefix + at.account + "|" + at.region + "|" + after))
 }
 
-func decodeMarker(region, m string) (string, bool) {
+func decodeMarker(at place, m string) (string, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(m)
 	if err != nil {
 		return "", false
@@ -137,9 +139,9 @@ func decodeMarker(region, m string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	r, after, ok := strings.Cut(rest, "|")
-	if !ok || r != region || after == "" {
+	parts := strings.SplitN(rest, "|", 3)
+	if len(parts) != 3 || parts[0] != at.account || parts[1] != at.region || parts[2] == "" {
 		return "", false
 	}
-	return after, true
+	return parts[2], true
 }

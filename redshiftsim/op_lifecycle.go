@@ -7,7 +7,7 @@ import (
 
 // createCluster implements CreateCluster. The cluster is "creating" for
 // Options.StateDelay, then "available".
-func (s *Sim) createCluster(region string, p params, w *xw) *apiError {
+func (s *Sim) createCluster(at place, p params, w *xw) *apiError {
 	for _, k := range []string{"ClusterIdentifier", "NodeType", "MasterUsername"} {
 		if p.str(k) == "" {
 			return errMissing(k)
@@ -79,7 +79,7 @@ func (s *Sim) createCluster(region string, p params, w *xw) *apiError {
 	}
 	seen := map[string]bool{}
 	for _, arn := range roles {
-		if e := checkRoleARN(region, arn, s.o.RoleTrusted); e != nil {
+		if e := checkRoleARN(at.region, arn, s.o.RoleTrusted); e != nil {
 			return e
 		}
 		if seen[arn] {
@@ -87,8 +87,8 @@ func (s *Sim) createCluster(region string, p params, w *xw) *apiError {
 		}
 		seen[arn] = true
 	}
-	if len(roles) > roleQuota(region, s.o.RoleQuota) {
-		return errInvalidValue("A cluster can have at most %d IAM roles; this request would leave %d.", roleQuota(region, s.o.RoleQuota), len(roles))
+	if len(roles) > roleQuota(at.region, s.o.RoleQuota) {
+		return errInvalidValue("A cluster can have at most %d IAM roles; this request would leave %d.", roleQuota(at.region, s.o.RoleQuota), len(roles))
 	}
 	def := p.str("DefaultIamRoleArn")
 	if def != "" && !seen[def] {
@@ -96,7 +96,7 @@ func (s *Sim) createCluster(region string, p params, w *xw) *apiError {
 	}
 
 	now := s.clock.Now()
-	c := newCluster(region, id, now)
+	c := newCluster(at, id, now)
 	c.created = now.UTC().Truncate(1e6)
 	c.nodeType, c.nodes, c.status = nodeType, nodes, StatusCreating
 	c.stateDue = now.Add(s.o.StateDelay)
@@ -124,7 +124,7 @@ func (s *Sim) createCluster(region string, p params, w *xw) *apiError {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, exists := s.lookup(region, id); exists {
+	if _, exists := s.lookup(at, id); exists {
 		return senderErr(http.StatusBadRequest, "ClusterAlreadyExists", "Cluster already exists")
 	}
 	s.insert(c)
@@ -134,7 +134,7 @@ func (s *Sim) createCluster(region string, p params, w *xw) *apiError {
 
 // deleteCluster implements DeleteCluster: the cluster is "deleting" for
 // Options.StateDelay, then gone.
-func (s *Sim) deleteCluster(region string, p params, w *xw) *apiError {
+func (s *Sim) deleteCluster(at place, p params, w *xw) *apiError {
 	id := p.str("ClusterIdentifier")
 	if id == "" {
 		return errMissing("ClusterIdentifier")
@@ -152,7 +152,7 @@ func (s *Sim) deleteCluster(region string, p params, w *xw) *apiError {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.lookup(region, id)
+	c, ok := s.lookup(at, id)
 	if !ok {
 		return errClusterNotFound(id)
 	}
@@ -170,26 +170,26 @@ func (s *Sim) deleteCluster(region string, p params, w *xw) *apiError {
 
 // pauseCluster implements PauseCluster: "pausing" for Options.StateDelay,
 // then "paused".
-func (s *Sim) pauseCluster(region string, p params, w *xw) *apiError {
-	return s.transition(region, p, w, StatusAvailable, StatusPausing,
+func (s *Sim) pauseCluster(at place, p params, w *xw) *apiError {
+	return s.transition(at, p, w, StatusAvailable, StatusPausing,
 		"You can't pause cluster %s because it's not in the available state.")
 }
 
 // resumeCluster implements ResumeCluster: "resuming" for
 // Options.StateDelay, then "available".
-func (s *Sim) resumeCluster(region string, p params, w *xw) *apiError {
-	return s.transition(region, p, w, StatusPaused, StatusResuming,
+func (s *Sim) resumeCluster(at place, p params, w *xw) *apiError {
+	return s.transition(at, p, w, StatusPaused, StatusResuming,
 		"You can't resume cluster %s because it's not in the paused state.")
 }
 
-func (s *Sim) transition(region string, p params, w *xw, from, to, msg string) *apiError {
+func (s *Sim) transition(at place, p params, w *xw, from, to, msg string) *apiError {
 	id := p.str("ClusterIdentifier")
 	if id == "" {
 		return errMissing("ClusterIdentifier")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.lookup(region, id)
+	c, ok := s.lookup(at, id)
 	if !ok {
 		return errClusterNotFound(id)
 	}

@@ -2,7 +2,7 @@ package redshiftsim
 
 // modifyClusterIamRoles implements ModifyClusterIamRoles. Every check runs
 // before any state changes, so a failed call changes nothing.
-func (s *Sim) modifyClusterIamRoles(region string, p params, w *xw) *apiError {
+func (s *Sim) modifyClusterIamRoles(at place, p params, w *xw) *apiError {
 	id := p.str("ClusterIdentifier")
 	if id == "" {
 		return errMissing("ClusterIdentifier")
@@ -19,7 +19,7 @@ func (s *Sim) modifyClusterIamRoles(region string, p params, w *xw) *apiError {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.lookup(region, id)
+	c, ok := s.lookup(at, id)
 	if !ok {
 		return errClusterNotFound(id)
 	}
@@ -27,17 +27,17 @@ func (s *Sim) modifyClusterIamRoles(region string, p params, w *xw) *apiError {
 		return errInvalidState(msgConcurrent)
 	}
 	for _, arn := range add {
-		if e := checkRoleARN(region, arn, s.o.RoleTrusted); e != nil {
+		if e := checkRoleARN(at.region, arn, s.o.RoleTrusted); e != nil {
 			return e
 		}
 	}
 	for _, arn := range remove {
-		if e := checkRoleARN(region, arn, nil); e != nil {
+		if e := checkRoleARN(at.region, arn, nil); e != nil {
 			return e
 		}
 	}
 	if def != "" {
-		if e := checkRoleARN(region, def, nil); e != nil {
+		if e := checkRoleARN(at.region, def, nil); e != nil {
 			return e
 		}
 	}
@@ -72,7 +72,7 @@ func (s *Sim) modifyClusterIamRoles(region string, p params, w *xw) *apiError {
 		removeSet[arn] = true
 	}
 	after := len(c.roles) + len(toAdd) - len(removeSet)
-	if q := roleQuota(region, s.o.RoleQuota); after > q {
+	if q := roleQuota(at.region, s.o.RoleQuota); after > q {
 		return errInvalidValue("A cluster can have at most %d IAM roles; this request would leave %d.", q, after)
 	}
 	if def != "" && !((current[def] || addSet[def]) && !removeSet[def]) {

@@ -224,10 +224,10 @@ func (w *xw) cluster(c *types.Cluster) {
 
 // writeResult writes a success envelope around the result body without
 // copying the body again.
-func writeResult(hw http.ResponseWriter, op, reqID string, result []byte) {
+func writeResult(hw http.ResponseWriter, namespace, op, reqID string, result []byte) {
 	var head, tail xw
 	head.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	head.WriteString("<" + op + `Response xmlns="` + xmlNamespace + `">`)
+	head.WriteString("<" + op + `Response xmlns="` + namespace + `">`)
 	if len(result) == 0 {
 		head.empty(op + "Result")
 	} else {
@@ -247,10 +247,10 @@ func writeResult(hw http.ResponseWriter, op, reqID string, result []byte) {
 }
 
 // writeError writes an ErrorResponse.
-func writeError(hw http.ResponseWriter, reqID string, e *apiError) {
+func writeError(hw http.ResponseWriter, namespace, reqID string, e *apiError) {
 	var w xw
 	w.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	w.WriteString(`<ErrorResponse xmlns="` + xmlNamespace + `">`)
+	w.WriteString(`<ErrorResponse xmlns="` + namespace + `">`)
 	w.open("Error")
 	w.text("Type", e.Type)
 	w.text("Code", e.Code)

@@ -48,17 +48,24 @@ type Options struct {
 	RoleChangeStatus string
 	// StatsLogSize is how many recent calls Stats keeps (0: 1000).
 	StatsLogSize int
+	// StrictTokens refuses, as AWS does, a session token that the
+	// simulator's STS did not issue (InvalidClientTokenId). Without it such
+	// credentials act as the default account's User, like any others.
+	StrictTokens bool
 }
 
-// Sim is a simulated Redshift endpoint. It is an http.Handler and safe for
-// concurrent use.
+// Sim is a simulated Redshift and STS endpoint over several accounts. It is
+// an http.Handler and safe for concurrent use.
 type Sim struct {
 	o     Options
 	clock Clock
 	log   *slog.Logger
 
-	mu      sync.Mutex // guards regions and every cluster in them
-	regions map[string]*regionState
+	mu       sync.Mutex // guards regions, accounts and every cluster in them
+	regions  map[place]*regionState
+	accounts map[string]*accountState
+
+	creds credStore
 
 	faults faultSet
 	stats  statsRec
@@ -71,7 +78,8 @@ type regionState struct {
 
 // New returns a simulator with no clusters.
 func New(o Options) *Sim {
-	s := &Sim{o: o, clock: o.Clock, log: o.Logger, regions: map[string]*regionState{}}
+	s := &Sim{o: o, clock: o.Clock, log: o.Logger, regions: map[place]*regionState{},
+		accounts: map[string]*accountState{Account: newAccountState()}}
 	if s.clock == nil {
 		s.clock = realClock{}
 	}
@@ -103,25 +111,6 @@ func requestID() string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// regionOf reads the region from the request's SigV4 credential scope
-// (Authorization header, or X-Amz-Credential of a presigned URL).
-func regionOf(r *http.Request, p params) string {
-	cred := ""
-	if auth := r.Header.Get("Authorization"); auth != "" {
-		if _, after, ok := strings.Cut(auth, "Credential="); ok {
-			cred, _, _ = strings.Cut(after, ",")
-		}
-	} else {
-		cred = p.str("X-Amz-Credential")
-	}
-	parts := strings.Split(strings.TrimSpace(cred), "/")
-	// AKID/date/region/service/aws4_request
-	if len(parts) >= 5 && parts[len(parts)-3] != "" {
-		return parts[len(parts)-3]
-	}
-	return DefaultRegion
-}
-
 // ClusterSpec describes a cluster to seed. Everything not given gets a
 // realistic default: ra3.xlplus, 2 nodes, available, database dev, master
 // user awsuser, encrypted, deterministic endpoint, VPC and addresses.
@@ -149,25 +138,37 @@ type RoleSpec struct {
 	Status string `json:"status,omitempty"`
 }
 
-// Seed places one cluster in one region.
+// Seed places one cluster in one region of one account ("": the default
+// account).
 type Seed struct {
+	Account string      `json:"account,omitempty"`
 	Region  string      `json:"region"`
 	Cluster ClusterSpec `json:"cluster"`
 }
 
-// AddCluster seeds a cluster in region. It fails on an invalid or duplicate
-// identifier, an unknown node type, an invalid role ARN or a default role
-// that is not among the roles. A seeded "modifying" status stays until the
-// cluster is deleted.
+// AddCluster seeds a cluster of the default account in region. It fails on
+// an invalid or duplicate identifier, an unknown node type, an invalid role
+// ARN or a default role that is not among the roles. A seeded "modifying"
+// status stays until the cluster is deleted.
 func (s *Sim) AddCluster(region string, spec ClusterSpec) error {
+	return s.AddClusterIn(Account, region, spec)
+}
+
+// AddClusterIn seeds a cluster of account in region, as AddCluster does.
+// An account not declared yet is created with no roles to assume.
+func (s *Sim) AddClusterIn(account, region string, spec ClusterSpec) error {
 	if region == "" {
 		return errors.New("redshiftsim: add cluster: empty region")
 	}
+	if !accountIDPattern.MatchString(account) {
+		return fmt.Errorf("redshiftsim: add cluster %s: account %q is not 12 digits", spec.ID, account)
+	}
+	at := place{account, region}
 	if !clusterIDPattern.MatchString(spec.ID) {
 		return fmt.Errorf("redshiftsim: add cluster %q: invalid identifier", spec.ID)
 	}
 	now := s.clock.Now()
-	c := newCluster(region, spec.ID, now)
+	c := newCluster(at, spec.ID, now)
 	if spec.NodeType != "" {
 		if _, ok := nodeTypes[spec.NodeType]; !ok {
 			return fmt.Errorf("redshiftsim: add cluster %s: unknown node type %q", spec.ID, spec.NodeType)
@@ -232,39 +233,54 @@ func (s *Sim) AddCluster(region string, spec ClusterSpec) error {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.lookup(region, spec.ID); ok {
+	if _, ok := s.lookup(at, spec.ID); ok {
 		return fmt.Errorf("redshiftsim: add cluster %s: already exists in %s", spec.ID, region)
 	}
+	s.account(account)
 	s.insert(c)
 	return nil
 }
 
-// Load seeds every cluster, stopping at the first error.
+// Load seeds every cluster, each in its seed's account, stopping at the
+// first error.
 func (s *Sim) Load(seeds []Seed) error {
 	for _, sd := range seeds {
-		if err := s.AddCluster(sd.Region, sd.Cluster); err != nil {
+		if err := s.AddClusterIn(sd.accountID(), sd.Region, sd.Cluster); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// Cluster returns the cluster as DescribeClusters would show it now.
+// Cluster returns the default account's cluster as DescribeClusters would
+// show it now.
 func (s *Sim) Cluster(region, id string) (types.Cluster, bool) {
+	return s.ClusterIn(Account, region, id)
+}
+
+// ClusterIn returns account's cluster as DescribeClusters would show it now.
+func (s *Sim) ClusterIn(account, region, id string) (types.Cluster, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.lookup(region, id)
+	c, ok := s.lookup(place{account, region}, id)
 	if !ok {
 		return types.Cluster{}, false
 	}
 	return c.snapshot(&s.o), true
 }
 
-// Clusters returns every cluster of region in DescribeClusters order.
+// Clusters returns every cluster of the default account in region, in
+// DescribeClusters order.
 func (s *Sim) Clusters(region string) []types.Cluster {
+	return s.ClustersIn(Account, region)
+}
+
+// ClustersIn returns every cluster of account in region, in
+// DescribeClusters order.
+func (s *Sim) ClustersIn(account, region string) []types.Cluster {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cs := s.all(region)
+	cs := s.all(place{account, region})
 	out := make([]types.Cluster, len(cs))
 	for i, c := range cs {
 		out[i] = c.snapshot(&s.o)
@@ -272,14 +288,15 @@ func (s *Sim) Clusters(region string) []types.Cluster {
 	return out
 }
 
-// Regions returns the regions that have clusters, sorted.
+// Regions returns the regions in which the default account has clusters,
+// sorted.
 func (s *Sim) Regions() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []string
-	for r, rs := range s.regions {
-		if len(rs.ids) > 0 {
-			out = append(out, r)
+	for at, rs := range s.regions {
+		if at.account == Account && len(rs.ids) > 0 {
+			out = append(out, at.region)
 		}
 	}
 	sort.Strings(out)
@@ -287,8 +304,8 @@ func (s *Sim) Regions() []string {
 }
 
 // lookup finds a cluster after settling its due transitions. s.mu is held.
-func (s *Sim) lookup(region, id string) (*cluster, bool) {
-	rs := s.regions[region]
+func (s *Sim) lookup(at place, id string) (*cluster, bool) {
+	rs := s.regions[at]
 	if rs == nil {
 		return nil, false
 	}
@@ -303,10 +320,10 @@ func (s *Sim) lookup(region, id string) (*cluster, bool) {
 	return c, true
 }
 
-// all returns the region's clusters in identifier order after settling
-// them. s.mu is held.
-func (s *Sim) all(region string) []*cluster {
-	rs := s.regions[region]
+// all returns the clusters of an account's region in identifier order
+// after settling them. s.mu is held.
+func (s *Sim) all(at place) []*cluster {
+	rs := s.regions[at]
 	if rs == nil {
 		return nil
 	}
@@ -328,10 +345,11 @@ func (s *Sim) all(region string) []*cluster {
 }
 
 func (s *Sim) insert(c *cluster) {
-	rs := s.regions[c.region]
+	at := place{c.account, c.region}
+	rs := s.regions[at]
 	if rs == nil {
 		rs = &regionState{clusters: map[string]*cluster{}}
-		s.regions[c.region] = rs
+		s.regions[at] = rs
 	}
 	rs.clusters[c.id] = c
 	i := sort.SearchStrings(rs.ids, c.id)
@@ -341,7 +359,7 @@ func (s *Sim) insert(c *cluster) {
 }
 
 func (s *Sim) remove(c *cluster) {
-	rs := s.regions[c.region]
+	rs := s.regions[place{c.account, c.region}]
 	delete(rs.clusters, c.id)
 	i := sort.SearchStrings(rs.ids, c.id)
 	if i < len(rs.ids) && rs.ids[i] == c.id {

@@ -8,15 +8,29 @@ import (
 
 // Call is one request in the simulator's request log.
 type Call struct {
-	Time      time.Time     `json:"time"`
-	RequestID string        `json:"request_id"`
-	Op        string        `json:"op"`
-	Region    string        `json:"region"`
-	Cluster   string        `json:"cluster,omitempty"`
-	Status    int           `json:"status"`         // HTTP status; 0 when no reply was sent
-	Code      string        `json:"code,omitempty"` // error code, if any
-	Fault     FaultKind     `json:"fault,omitempty"`
-	Duration  time.Duration `json:"duration_ns"`
+	Time      time.Time `json:"time"`
+	RequestID string    `json:"request_id"`
+	Service   string    `json:"service"` // signing name: redshift or sts
+	Op        string    `json:"op"`
+	Region    string    `json:"region"`
+	Cluster   string    `json:"cluster,omitempty"`
+	Target    string    `json:"target,omitempty"` // the role an AssumeRole call asked for
+
+	// Who made the call: the account, the caller's ARN (an IAM user or an
+	// assumed-role session), the assumed role, its session name and source
+	// identity, and the access key, as CloudTrail's userIdentity names
+	// them. Empty when the credentials were refused.
+	Account        string `json:"account,omitempty"`
+	Principal      string `json:"principal,omitempty"`
+	Role           string `json:"role,omitempty"`
+	Session        string `json:"session,omitempty"`
+	SourceIdentity string `json:"source_identity,omitempty"`
+	AccessKey      string `json:"access_key,omitempty"`
+
+	Status   int           `json:"status"`         // HTTP status; 0 when no reply was sent
+	Code     string        `json:"code,omitempty"` // error code, if any
+	Fault    FaultKind     `json:"fault,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
 }
 
 // OpStats counts the calls of one operation in one region.

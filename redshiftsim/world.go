@@ -8,13 +8,68 @@ import (
 	"os"
 )
 
-func roleARNFor(name string) string { return "arn:aws:iam::" + Account + ":role/" + name }
+func roleARNFor(name string) string { return roleIn(Account, name) }
 
-// DemoWorld is the built-in demo world: 14 clusters over us-east-1,
-// eu-west-1 and ap-southeast-2 with varied node types and states, one
-// paused and one modifying, several with roles and a default, one with a
-// role still adding, production and staging tags.
-func DemoWorld() []Seed {
+func roleIn(account, name string) string { return "arn:aws:iam::" + account + ":role/" + name }
+
+// The demo world's further accounts, and the role in each that the default
+// account may assume.
+const (
+	DemoDataAccount     = "111122223333"
+	DemoPaymentsAccount = "444455556666"
+	DemoAccessRole      = "RolegateAccess"
+	// DemoPaymentsExternalID is the external ID the payments account's
+	// role requires.
+	DemoPaymentsExternalID = "rolegate-demo"
+)
+
+// DemoWorld is the built-in demo world in three accounts. The default
+// account (Account), which plain credentials reach, has 14 clusters over
+// us-east-1, eu-west-1 and ap-southeast-2 with varied node types and
+// states, one paused and one modifying, several with roles and a default,
+// one with a role still adding, production and staging tags. The accounts
+// DemoDataAccount (3 clusters) and DemoPaymentsAccount (2) are reached
+// only with credentials from AssumeRole of their DemoAccessRole, which
+// trusts the default account and allows a source identity; the payments
+// account's requires DemoPaymentsExternalID as well.
+func DemoWorld() World {
+	return World{
+		Accounts: []AccountSpec{
+			{ID: Account},
+			{ID: DemoDataAccount, Roles: []AssumableRole{
+				{Name: DemoAccessRole, Trust: []string{Account}, AllowSourceIdentity: true},
+			}},
+			{ID: DemoPaymentsAccount, Roles: []AssumableRole{
+				{Name: DemoAccessRole, Trust: []string{Account}, AllowSourceIdentity: true, ExternalID: DemoPaymentsExternalID},
+			}},
+		},
+		Seeds: append(demoDefaultAccount(), demoOtherAccounts()...),
+	}
+}
+
+func demoOtherAccounts() []Seed {
+	data := func(name string) string { return roleIn(DemoDataAccount, name) }
+	pay := func(name string) string { return roleIn(DemoPaymentsAccount, name) }
+	return []Seed{
+		{Account: DemoDataAccount, Region: "us-east-1", Cluster: ClusterSpec{ID: "lakehouse-prod", NodeType: "ra3.4xlarge", NumberOfNodes: 4,
+			Roles:       []RoleSpec{{ARN: data("RedshiftSpectrum")}, {ARN: data("RedshiftCopyUnload")}},
+			DefaultRole: data("RedshiftCopyUnload"), DBName: "lakehouse",
+			Tags: map[string]string{"environment": "production", "team": "data-platform"}}},
+		{Account: DemoDataAccount, Region: "us-east-1", Cluster: ClusterSpec{ID: "lakehouse-dev", NodeType: "dc2.large", NumberOfNodes: 1,
+			Tags: map[string]string{"environment": "development", "team": "data-platform"}}},
+		{Account: DemoDataAccount, Region: "eu-west-1", Cluster: ClusterSpec{ID: "eu-lakehouse", NodeType: "ra3.xlplus", NumberOfNodes: 2,
+			Roles: []RoleSpec{{ARN: data("RedshiftSpectrum")}},
+			Tags:  map[string]string{"environment": "production", "team": "data-platform"}}},
+		{Account: DemoPaymentsAccount, Region: "us-east-1", Cluster: ClusterSpec{ID: "payments-ledger", NodeType: "ra3.16xlarge", NumberOfNodes: 2,
+			Roles: []RoleSpec{{ARN: pay("RedshiftAuditExport")}}, DefaultRole: pay("RedshiftAuditExport"), DBName: "ledger",
+			Tags: map[string]string{"environment": "production", "team": "payments", "data-class": "pci"}}},
+		{Account: DemoPaymentsAccount, Region: "ap-southeast-2", Cluster: ClusterSpec{ID: "apac-payments", NodeType: "ra3.xlplus", NumberOfNodes: 2,
+			Roles: []RoleSpec{{ARN: pay("RedshiftCopyUnload")}},
+			Tags:  map[string]string{"environment": "staging", "team": "payments"}}},
+	}
+}
+
+func demoDefaultAccount() []Seed {
 	copyUnload := roleARNFor("RedshiftCopyUnload")
 	spectrum := roleARNFor("RedshiftSpectrum")
 	etl := roleARNFor("service-role/RedshiftETL")
@@ -24,43 +79,43 @@ func DemoWorld() []Seed {
 		return map[string]string{"environment": "production", "team": team}
 	}
 	return []Seed{
-		{"us-east-1", ClusterSpec{ID: "analytics-prod", NodeType: "ra3.4xlarge", NumberOfNodes: 4,
+		{Region: "us-east-1", Cluster: ClusterSpec{ID: "analytics-prod", NodeType: "ra3.4xlarge", NumberOfNodes: 4,
 			Roles: []RoleSpec{{ARN: copyUnload}, {ARN: spectrum}}, DefaultRole: copyUnload,
 			Tags: prod("analytics"), DBName: "analytics"}},
-		{"us-east-1", ClusterSpec{ID: "analytics-staging", NodeType: "ra3.xlplus", NumberOfNodes: 2,
+		{Region: "us-east-1", Cluster: ClusterSpec{ID: "analytics-staging", NodeType: "ra3.xlplus", NumberOfNodes: 2,
 			Roles: []RoleSpec{{ARN: copyUnload}}, DefaultRole: copyUnload,
 			Tags: map[string]string{"environment": "staging", "team": "analytics"}, DBName: "analytics"}},
-		{"us-east-1", ClusterSpec{ID: "finance-reporting", NodeType: "ra3.16xlarge", NumberOfNodes: 2,
+		{Region: "us-east-1", Cluster: ClusterSpec{ID: "finance-reporting", NodeType: "ra3.16xlarge", NumberOfNodes: 2,
 			Roles: []RoleSpec{{ARN: audit}, {ARN: copyUnload}}, DefaultRole: audit,
 			Tags: prod("finance"), DBName: "finance", MasterUsername: "finadmin"}},
-		{"us-east-1", ClusterSpec{ID: "marketing-sandbox", NodeType: "dc2.large", NumberOfNodes: 1,
+		{Region: "us-east-1", Cluster: ClusterSpec{ID: "marketing-sandbox", NodeType: "dc2.large", NumberOfNodes: 1,
 			Status: StatusPaused, Tags: map[string]string{"environment": "sandbox", "team": "marketing"}}},
-		{"us-east-1", ClusterSpec{ID: "ml-feature-store", NodeType: "ra3.4xlarge", NumberOfNodes: 2,
+		{Region: "us-east-1", Cluster: ClusterSpec{ID: "ml-feature-store", NodeType: "ra3.4xlarge", NumberOfNodes: 2,
 			Roles: []RoleSpec{{ARN: ml}, {ARN: spectrum, Status: RoleAdding}},
 			Tags:  prod("data-science"), DBName: "features"}},
-		{"us-east-1", ClusterSpec{ID: "etl-batch", NodeType: "dc2.8xlarge", NumberOfNodes: 3,
+		{Region: "us-east-1", Cluster: ClusterSpec{ID: "etl-batch", NodeType: "dc2.8xlarge", NumberOfNodes: 3,
 			Roles: []RoleSpec{{ARN: etl}, {ARN: copyUnload}}, DefaultRole: etl,
 			Tags: map[string]string{"environment": "production", "team": "platform", "cost-center": "cc-1042"}}},
-		{"eu-west-1", ClusterSpec{ID: "eu-analytics-prod", NodeType: "ra3.4xlarge", NumberOfNodes: 6,
+		{Region: "eu-west-1", Cluster: ClusterSpec{ID: "eu-analytics-prod", NodeType: "ra3.4xlarge", NumberOfNodes: 6,
 			Roles: []RoleSpec{{ARN: copyUnload}, {ARN: spectrum}, {ARN: ml}}, DefaultRole: spectrum,
 			Tags: prod("analytics"), DBName: "analytics"}},
-		{"eu-west-1", ClusterSpec{ID: "eu-customer-360", NodeType: "ra3.xlplus", NumberOfNodes: 4,
+		{Region: "eu-west-1", Cluster: ClusterSpec{ID: "eu-customer-360", NodeType: "ra3.xlplus", NumberOfNodes: 4,
 			Roles: []RoleSpec{{ARN: copyUnload}}, DefaultRole: copyUnload,
 			Tags: map[string]string{"environment": "production", "team": "crm", "data-class": "pii"}}},
-		{"eu-west-1", ClusterSpec{ID: "eu-dev", NodeType: "dc2.large", NumberOfNodes: 2,
+		{Region: "eu-west-1", Cluster: ClusterSpec{ID: "eu-dev", NodeType: "dc2.large", NumberOfNodes: 2,
 			Tags: map[string]string{"environment": "development", "team": "platform"}}},
-		{"eu-west-1", ClusterSpec{ID: "eu-gdpr-archive", NodeType: "ra3.large", NumberOfNodes: 2,
+		{Region: "eu-west-1", Cluster: ClusterSpec{ID: "eu-gdpr-archive", NodeType: "ra3.large", NumberOfNodes: 2,
 			Status: StatusModifying, Roles: []RoleSpec{{ARN: audit}},
 			Tags: map[string]string{"environment": "production", "team": "legal"}}},
-		{"eu-west-1", ClusterSpec{ID: "eu-logistics", NodeType: "ra3.xlplus", NumberOfNodes: 2,
+		{Region: "eu-west-1", Cluster: ClusterSpec{ID: "eu-logistics", NodeType: "ra3.xlplus", NumberOfNodes: 2,
 			Roles: []RoleSpec{{ARN: etl}}, DefaultRole: etl,
 			Tags: map[string]string{"environment": "staging", "team": "logistics"}}},
-		{"ap-southeast-2", ClusterSpec{ID: "apac-sales", NodeType: "ra3.xlplus", NumberOfNodes: 2,
+		{Region: "ap-southeast-2", Cluster: ClusterSpec{ID: "apac-sales", NodeType: "ra3.xlplus", NumberOfNodes: 2,
 			Roles: []RoleSpec{{ARN: copyUnload}, {ARN: spectrum}}, DefaultRole: copyUnload,
 			Tags: prod("sales")}},
-		{"ap-southeast-2", ClusterSpec{ID: "apac-reporting", NodeType: "dc2.large", NumberOfNodes: 4,
+		{Region: "ap-southeast-2", Cluster: ClusterSpec{ID: "apac-reporting", NodeType: "dc2.large", NumberOfNodes: 4,
 			Tags: map[string]string{"environment": "staging", "team": "sales"}}},
-		{"ap-southeast-2", ClusterSpec{ID: "apac-poc", NodeType: "ra3.large", NumberOfNodes: 1,
+		{Region: "ap-southeast-2", Cluster: ClusterSpec{ID: "apac-poc", NodeType: "ra3.large", NumberOfNodes: 1,
 			Roles: []RoleSpec{{ARN: ml}},
 			Tags:  map[string]string{"environment": "sandbox"}}},
 	}
@@ -118,27 +173,63 @@ func dedupRoles(rs []RoleSpec) []RoleSpec {
 	return out
 }
 
-// LoadWorldFile reads seeds from a JSON file: an array of
-// {"region": "...", "cluster": {"id": "...", "node_type": "...",
+// LoadWorldFile reads the seeds of a world file that declares no
+// accounts (see ReadWorldFile); one that does is refused, since its roles
+// would be lost.
+func LoadWorldFile(path string) ([]Seed, error) {
+	w, err := ReadWorldFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(w.Accounts) > 0 {
+		return nil, fmt.Errorf("redshiftsim: world %s declares accounts: read it with ReadWorldFile", path)
+	}
+	return w.Seeds, nil
+}
+
+// ReadWorldFile reads a world from a JSON file, in one of two forms.
+//
+// An array of seeds puts every cluster in the default account:
+// [{"region": "...", "cluster": {"id": "...", "node_type": "...",
 // "number_of_nodes": 2, "status": "available", "roles": [{"arn": "...",
 // "status": "adding"}], "default_role": "...", "tags": {"k": "v"},
-// "db_name": "...", "master_username": "...", "no_namespace_arn": true}}.
+// "db_name": "...", "master_username": "...", "no_namespace_arn": true}}].
+//
+// An object declares accounts and the roles STS lets callers assume in
+// them, and places each cluster in an account ("account" omitted: the
+// default one): {"accounts": [{"id": "111122223333", "roles": [{"name":
+// "RolegateAccess", "trust": ["123456789012"], "external_id": "...",
+// "allow_source_identity": true, "max_session_duration": 3600}]}],
+// "clusters": [{"account": "111122223333", "region": "...", "cluster":
+// {...}}]}.
+//
 // Unknown fields are errors.
-func LoadWorldFile(path string) ([]Seed, error) {
+func ReadWorldFile(path string) (World, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("redshiftsim: read world: %w", err)
+		return World{}, fmt.Errorf("redshiftsim: read world: %w", err)
 	}
+	b = bytes.TrimSpace(b)
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	var seeds []Seed
-	if err := dec.Decode(&seeds); err != nil {
-		return nil, fmt.Errorf("redshiftsim: parse world %s: %w", path, err)
+	var w World
+	if len(b) > 0 && b[0] == '{' {
+		err = dec.Decode(&w)
+	} else {
+		err = dec.Decode(&w.Seeds)
 	}
-	for i, s := range seeds {
-		if s.Region == "" || s.Cluster.ID == "" {
-			return nil, fmt.Errorf("redshiftsim: world %s: seed %d needs a region and a cluster id", path, i+1)
+	if err != nil {
+		return World{}, fmt.Errorf("redshiftsim: parse world %s: %w", path, err)
+	}
+	for i, a := range w.Accounts {
+		if a.ID == "" {
+			return World{}, fmt.Errorf("redshiftsim: world %s: account %d needs an id", path, i+1)
 		}
 	}
-	return seeds, nil
+	for i, s := range w.Seeds {
+		if s.Region == "" || s.Cluster.ID == "" {
+			return World{}, fmt.Errorf("redshiftsim: world %s: seed %d needs a region and a cluster id", path, i+1)
+		}
+	}
+	return w, nil
 }

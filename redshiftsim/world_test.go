@@ -14,10 +14,11 @@ import (
 
 func TestDemoWorld(t *testing.T) {
 	e := newEnv(t, redshiftsim.Options{RoleDelay: 1 << 40})
-	seeds := redshiftsim.DemoWorld()
-	if err := e.sim.Load(seeds); err != nil {
+	world := redshiftsim.DemoWorld()
+	if err := e.sim.LoadWorld(world); err != nil {
 		t.Fatal(err)
 	}
+	seeds := world.SeedsIn(redshiftsim.Account)
 	regions := e.sim.Regions()
 	if len(seeds) < 12 || len(regions) < 3 || !reflect.DeepEqual(regions[:1], []string{"ap-southeast-2"}) {
 		t.Fatalf("%d clusters in %v", len(seeds), regions)

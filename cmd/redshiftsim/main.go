@@ -56,13 +56,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("redshiftsim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", envOr(getenv, "REDSHIFTSIM_LISTEN", "127.0.0.1:5440"), "address to listen on (host:port; port 0 picks a free one)")
-	world := fs.String("world", envOr(getenv, "REDSHIFTSIM_WORLD", "demo"), "clusters to start with: demo, empty, generate:N, or the path of a JSON world file")
+	world := fs.String("world", envOr(getenv, "REDSHIFTSIM_WORLD", "demo"), "accounts and clusters to start with: demo, empty, generate:N, or the path of a JSON world file")
 	regions := fs.String("regions", envOr(getenv, "REDSHIFTSIM_REGIONS", "us-east-1,eu-west-1,ap-southeast-2"), "comma-separated regions for -world generate:N")
 	roleDelay := fs.Duration("role-delay", 5*time.Second, "how long added roles stay adding and removed ones removing")
 	stateDelay := fs.Duration("state-delay", 10*time.Second, "how long clusters stay creating, pausing, resuming or deleting")
 	seed := fs.Int64("seed", 1, "seed of rate faults and generated worlds")
 	lenient := fs.Bool("lenient-duplicates", false, "treat duplicate role adds and removals of unassociated roles as no-ops")
 	quota := fs.Int("role-quota", 0, "roles per cluster (0: 50, 10 in the ISO regions)")
+	strictTokens := fs.Bool("strict-tokens", false, "refuse session tokens the simulator's STS did not issue, as AWS does")
 	verbose := fs.Bool("v", false, "log every call")
 	var faults faultFlags
 	fs.Var(&faults, "fault", "inject a fault, e.g. op=ModifyClusterIamRoles,kind=throttle,rate=0.3 (repeatable; keys op, region, kind, rate, next, latency)")
@@ -78,15 +79,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	seeds, err := loadWorld(*world, splitList(*regions), *seed)
+	w, err := loadWorld(*world, splitList(*regions), *seed)
 	if err != nil {
 		return err
 	}
 	sim := redshiftsim.New(redshiftsim.Options{
 		RoleDelay: *roleDelay, StateDelay: *stateDelay, Seed: *seed, Logger: log, Faults: faults,
-		LenientDuplicates: *lenient, RoleQuota: *quota,
+		LenientDuplicates: *lenient, RoleQuota: *quota, StrictTokens: *strictTokens,
 	})
-	if err := sim.Load(seeds); err != nil {
+	if err := sim.LoadWorld(w); err != nil {
 		return err
 	}
 
@@ -96,7 +97,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
-	log.Info("redshift simulator ready", "addr", ln.Addr().String(), "clusters", len(seeds), "regions", strings.Join(sim.Regions(), ","), "faults", len(faults))
+	log.Info("redshift simulator ready", "addr", ln.Addr().String(), "clusters", len(w.Seeds), "regions", strings.Join(sim.Regions(), ","),
+		"accounts", strings.Join(sim.Accounts(), ","), "faults", len(faults))
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -114,20 +116,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
-func loadWorld(world string, regions []string, seed int64) ([]redshiftsim.Seed, error) {
+func loadWorld(world string, regions []string, seed int64) (redshiftsim.World, error) {
 	switch {
 	case world == "demo":
 		return redshiftsim.DemoWorld(), nil
 	case world == "empty" || world == "":
-		return nil, nil
+		return redshiftsim.World{}, nil
 	case strings.HasPrefix(world, "generate:"):
 		n, err := strconv.Atoi(strings.TrimPrefix(world, "generate:"))
 		if err != nil || n < 0 {
-			return nil, fmt.Errorf("-world %s: want generate:N with N ≥ 0", world)
+			return redshiftsim.World{}, fmt.Errorf("-world %s: want generate:N with N ≥ 0", world)
 		}
-		return redshiftsim.Generate(n, regions, seed), nil
+		return redshiftsim.World{Seeds: redshiftsim.Generate(n, regions, seed)}, nil
 	}
-	return redshiftsim.LoadWorldFile(world)
+	return redshiftsim.ReadWorldFile(world)
 }
 
 func splitList(s string) []string {

@@ -164,10 +164,10 @@ func TestRunRefusesBadArguments(t *testing.T) {
 }
 
 func TestLoadWorldFlag(t *testing.T) {
-	for world, n := range map[string]int{"demo": len(redshiftsim.DemoWorld()), "empty": 0, "generate:7": 7} {
-		seeds, err := loadWorld(world, []string{"us-east-1"}, 1)
-		if err != nil || len(seeds) != n {
-			t.Errorf("%s: %d seeds, %v", world, len(seeds), err)
+	for world, n := range map[string]int{"demo": len(redshiftsim.DemoWorld().Seeds), "empty": 0, "generate:7": 7} {
+		w, err := loadWorld(world, []string{"us-east-1"}, 1)
+		if err != nil || len(w.Seeds) != n {
+			t.Errorf("%s: %d seeds, %v", world, len(w.Seeds), err)
 		}
 	}
 }

@@ -53,11 +53,13 @@ func (w *wiring) startDemoSimulator() (string, []string, error) {
 		Logger:     w.log.With("component", "redshiftsim"),
 	})
 	world := redshiftsim.DemoWorld()
-	if err := sim.Load(world); err != nil {
+	if err := sim.LoadWorld(world); err != nil {
 		return "", nil, fmt.Errorf("demo simulator: %w", err)
 	}
+	// The dashboard's plain credentials reach the default account only.
+	seeds := world.SeedsIn(redshiftsim.Account)
 	var regions []string
-	for _, s := range world {
+	for _, s := range seeds {
 		if !slices.Contains(regions, s.Region) {
 			regions = append(regions, s.Region)
 		}
@@ -71,6 +73,6 @@ func (w *wiring) startDemoSimulator() (string, []string, error) {
 	w.onClose(func() { _ = srv.Close() })
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(w.stdout, "Demo Redshift simulator on %s (regions %v); nothing touches AWS\n", url, regions)
-	w.log.Info("demo simulator started", "url", url, "regions", regions, "clusters", len(world))
+	w.log.Info("demo simulator started", "url", url, "regions", regions, "clusters", len(seeds))
 	return url, regions, nil
 }

@@ -141,7 +141,7 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 // bytes, and requires the sweep's clusters to equal summary() of the
 // SDK's, member for member, with the same Marker and request ID.
 func TestSweepDecoderMatchesSDK(t *testing.T) {
-	worlds := map[string][]redshiftsim.Seed{"demo": redshiftsim.DemoWorld()}
+	worlds := map[string][]redshiftsim.Seed{"demo": redshiftsim.DemoWorld().SeedsIn(redshiftsim.Account)}
 	for _, seed := range []int64{1, 2, 3, 7} {
 		w := redshiftsim.Generate(450, sweepTestRegions, seed)
 		spice(w)
