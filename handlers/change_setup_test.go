@@ -8,12 +8,14 @@ import (
 
 	"rolegate/handlers"
 	"rolegate/internal/change"
+	"rolegate/internal/notify"
 )
 
 // changeTest is the change-request service with its apply worker running,
 // on the app's database, audit log and inventory gateway.
 type changeTest struct {
 	changes *change.Service
+	notify  *notify.Service
 }
 
 type changeTestOptions struct {
@@ -35,12 +37,15 @@ func (a *testApp) setupChangeTest(t *testing.T, o *testOptions, ho *handlers.Opt
 		TTL:         o.requestTTL,
 		MaxAttempts: attempts, Backoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
 		FollowEvery: 10 * time.Millisecond, CallTimeout: 10 * time.Second,
+		Notifier: a.newNotifyTest(t, o, ho, log),
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); svc.Run(ctx, 10*time.Millisecond) }()
+	notified := make(chan struct{})
+	go func() { defer close(notified); a.notify.Run(ctx, 10*time.Millisecond, svc) }()
 	// Registered after the database's cleanup, so it runs before it.
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() { cancel(); <-done; <-notified })
 	ho.ChangeOptions.Changes = svc
 	a.changes = svc
 }

@@ -227,6 +227,7 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 	}
 	p.Blockers = append(blockers(r), p.Blockers...)
 	p.Timeline = h.changeTimeline(c, r.ID)
+	p.Notifications = h.deliverySummaries(c, r.ID)
 
 	// The page offers what the service would allow.
 	may := h.changes.Allowed(actorOf(c), r)

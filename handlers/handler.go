@@ -38,6 +38,7 @@ type Options struct {
 	AuditOptions
 	InventoryOptions
 	ChangeOptions
+	NotifyOptions
 }
 
 // Handler holds the dependencies every route handler uses.
@@ -54,6 +55,7 @@ type Handler struct {
 	accessDeps
 	inventoryDeps
 	changeDeps
+	notifyDeps
 }
 
 // New builds the echo instance with every route and middleware registered.
@@ -71,7 +73,7 @@ func New(o Options) (*echo.Echo, error) {
 		assets:  o.Assets,
 		audit:   o.Audit,
 	}
-	for _, setup := range []func(Options) error{h.setupAccess, h.setupAudit, h.setupInventory, h.setupChanges} {
+	for _, setup := range []func(Options) error{h.setupAccess, h.setupAudit, h.setupInventory, h.setupChanges, h.setupNotify} {
 		if err := setup(o); err != nil {
 			return nil, err
 		}

@@ -29,5 +29,6 @@ func (h *Handler) register(e *echo.Echo) error {
 	h.routesInventory(e)
 	h.routesAudit(e)
 	h.routesChanges(e)
+	h.routesNotify(e)
 	return nil
 }

@@ -28,8 +28,6 @@ type Options struct {
 	Logger *slog.Logger
 	// BaseURL is the external URL that links in messages start with.
 	BaseURL string
-	// Requests reads a request for its expiry reminder; nil sends none.
-	Requests Requests
 	// RemindBefore is how long before its expiry a pending request's
 	// requester is reminded; 24 h when zero.
 	RemindBefore time.Duration
@@ -155,13 +153,14 @@ func (s *Service) Deliveries(ctx context.Context, changeID int64) ([]Delivery, e
 	return queryDeliveries(ctx, s.o.DB.Reader(), `o.change_id = ? ORDER BY o.id`, changeID)
 }
 
-// Run is the delivery worker: it delivers what is due on every poke and
-// tick until ctx ends. What a crashed process left pending is simply due.
-func (s *Service) Run(ctx context.Context, tick time.Duration) {
+// Run is the delivery worker: on every poke and tick until ctx ends it
+// queues the expiry reminders due (reading requests from requests) and
+// delivers what is due. What a crashed process left pending is simply due.
+func (s *Service) Run(ctx context.Context, tick time.Duration, requests Requests) {
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
-		if err := s.Step(ctx); err != nil && ctx.Err() == nil {
+		if err := errors.Join(s.Remind(ctx, requests), s.Step(ctx)); err != nil && ctx.Err() == nil {
 			s.o.Logger.Error("notification worker step", "err", err)
 		}
 		select {
@@ -173,24 +172,16 @@ func (s *Service) Run(ctx context.Context, tick time.Duration) {
 	}
 }
 
-// Step queues the expiry reminders that are due and delivers every
-// notification that is due, first in line per request and destination.
+// Step delivers every notification that is due, first in line per
+// request and destination.
 func (s *Service) Step(ctx context.Context) error {
-	var errs []error
-	if err := s.remind(ctx); err != nil {
-		errs = append(errs, err)
-	}
 	for ctx.Err() == nil {
 		n, err := s.deliverDue(ctx)
-		if err != nil {
-			errs = append(errs, err)
-			break
-		}
-		if n == 0 {
-			break
+		if err != nil || n == 0 {
+			return err
 		}
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // deliverDue makes one pass over the due rows and returns how many it
@@ -259,12 +250,9 @@ func (s *Service) backoff(attempts int) time.Duration {
 	return min(d, s.o.MaxBackoff)
 }
 
-// remind tells requesters whose pending request expires within
+// Remind tells requesters whose pending request expires within
 // RemindBefore, once per request, with an audit event.
-func (s *Service) remind(ctx context.Context) error {
-	if s.o.Requests == nil || s.o.Audit == nil {
-		return nil
-	}
+func (s *Service) Remind(ctx context.Context, requests Requests) error {
 	now := s.now()
 	ids, err := expiringIDs(ctx, s.o.DB.Reader(), now, now.Add(s.o.RemindBefore))
 	if err != nil {
@@ -272,7 +260,7 @@ func (s *Service) remind(ctx context.Context) error {
 	}
 	var errs []error
 	for _, id := range ids {
-		r, err := s.o.Requests.Get(ctx, id)
+		r, err := requests.Get(ctx, id)
 		if err != nil {
 			errs = append(errs, err)
 			continue
