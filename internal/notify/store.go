@@ -252,15 +252,6 @@ func dueDeliveries(ctx context.Context, q querier, now time.Time, limit int) ([]
 		ORDER BY o.id LIMIT ?`, fmtTime(now), limit)
 }
 
-// nextDue is when the earliest pending row is due; zero when none is.
-func nextDue(ctx context.Context, q querier) (time.Time, error) {
-	var s sql.NullString
-	if err := q.QueryRowContext(ctx, `SELECT MIN(next_at) FROM notify_outbox WHERE state = 'pending'`).Scan(&s); err != nil {
-		return time.Time{}, err
-	}
-	return parseTime(s.String)
-}
-
 func markDelivery(ctx context.Context, q querier, d Delivery) error {
 	_, err := q.ExecContext(ctx, `UPDATE notify_outbox SET state = ?, attempts = ?, next_at = ?, last_error = ?, sent_at = ? WHERE id = ? AND state = 'pending'`,
 		string(d.State), d.Attempts, fmtTime(d.NextAt), d.LastError, fmtTime(d.SentAt), d.ID)
