@@ -2,8 +2,10 @@ package notify
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -115,7 +117,7 @@ func (s *Service) Notify(ctx context.Context, tx *sql.Tx, ev audit.Event, r *cha
 	msg := newMessage(k, r, ev.Actor.Username, s.o.BaseURL, now)
 	queue := func(dest string, c Channel, u User, label string) error {
 		d := Delivery{
-			Key: "rolegate-" + strconv.FormatInt(ev.Seq, 10) + "-" + dest, AuditSeq: ev.Seq, ChangeID: r.ID, Kind: k, Dest: dest,
+			Key: newKey(), AuditSeq: ev.Seq, ChangeID: r.ID, Kind: k, Dest: dest,
 			ChannelID: c.ID, UserID: u.ID, Address: u.Email, Label: label, Message: msg, NextAt: now, CreatedAt: now,
 		}
 		return insertDelivery(ctx, tx, &d)
@@ -136,6 +138,15 @@ func (s *Service) Notify(ctx context.Context, tx *sql.Tx, ev audit.Event, r *cha
 	}
 	s.poke()
 	return nil
+}
+
+// newKey is a fresh idempotency key: 128 random bits, so that receivers
+// fed by several Rolegate databases never see two notifications under one
+// key.
+func newKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return "rolegate-" + hex.EncodeToString(b)
 }
 
 // mailChannel is the enabled SMTP channel that mails people.
