@@ -74,6 +74,14 @@ func (f ChannelForm) check(edit bool, stored Channel) FieldErrors {
 	return errs
 }
 
+// orTaken is err, or the refusal of a name another channel has.
+func orTaken(err error) error {
+	if err != nil {
+		return err
+	}
+	return &ValidationError{Fields: FieldErrors{"name": "another channel has this name"}}
+}
+
 // Channels lists the configured channels; their Target and Secret are for
 // sending only, never for a page.
 func (s *Service) Channels(ctx context.Context) ([]Channel, error) {
@@ -97,6 +105,9 @@ func (s *Service) AddChannel(ctx context.Context, actor audit.Actor, origin audi
 	c := Channel{Name: strings.TrimSpace(f.Name), Kind: f.Kind, Target: f.Target, Secret: f.Secret,
 		Username: f.Username, Sender: f.Sender, Topics: f.Topics, Enabled: f.Enabled}
 	err := s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if taken, err := nameTaken(ctx, tx, c.Name, 0); err != nil || taken {
+			return orTaken(err)
+		}
 		if err := insertChannel(ctx, tx, &c, s.now()); err != nil {
 			return err
 		}
@@ -127,6 +138,9 @@ func (s *Service) UpdateChannel(ctx context.Context, actor audit.Actor, origin a
 		}
 		if f.Secret != "" {
 			c.Secret = f.Secret
+		}
+		if taken, err := nameTaken(ctx, tx, c.Name, c.ID); err != nil || taken {
+			return orTaken(err)
 		}
 		if err := updateChannel(ctx, tx, c, s.now()); err != nil {
 			return err

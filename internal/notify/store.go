@@ -98,6 +98,13 @@ func loadChannel(ctx context.Context, q querier, id int64) (Channel, error) {
 	return c, err
 }
 
+// nameTaken reports whether another channel than id is called name.
+func nameTaken(ctx context.Context, q querier, name string, id int64) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM notify_channels WHERE name = ? AND id <> ?`, name, id).Scan(&n)
+	return n > 0, err
+}
+
 func topicsJSON(t []Topic) string {
 	if t == nil {
 		t = []Topic{}
