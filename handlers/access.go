@@ -24,8 +24,10 @@ import (
 // AccessOptions are the dependencies of sign-in, sessions and user
 // administration.
 type AccessOptions struct {
-	Users    *auth.Users
-	Sessions *auth.SessionStore
+	Users *auth.Users
+	// Directory makes every change to the users.
+	Directory *auth.Directory
+	Sessions  *auth.SessionStore
 	// ReauthAfter is how old a password check may be before requireRecentAuth
 	// asks for it again.
 	ReauthAfter time.Duration
@@ -40,6 +42,7 @@ type AccessOptions struct {
 
 type accessDeps struct {
 	users       *auth.Users
+	directory   *auth.Directory
 	sessions    *auth.SessionStore
 	cookieName  string
 	csrfCookie  string
@@ -57,10 +60,11 @@ const (
 )
 
 func (h *Handler) setupAccess(o Options) error {
-	if o.Users == nil || o.Sessions == nil {
-		return errors.New("handlers: Users and Sessions are required")
+	if o.Users == nil || o.Directory == nil || o.Sessions == nil {
+		return errors.New("handlers: Users, Directory and Sessions are required")
 	}
 	h.users = o.Users
+	h.directory = o.Directory
 	h.sessions = o.Sessions
 	h.cookieName = auth.CookieName(o.HTTPS)
 	h.csrfCookie = "rolegate_csrf"

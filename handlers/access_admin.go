@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"net/http"
 	"strconv"
@@ -58,43 +57,44 @@ func (h *Handler) adminUserCreate(c echo.Context) error {
 		DisplayName: c.FormValue("display_name"),
 		Role:        c.FormValue("role"),
 	}
-	password := c.FormValue("password")
-	role, rerr := auth.ParseRole(f.Role)
+	_, err := h.directory.Create(c.Request().Context(), h.auditActor(c), h.auditOrigin(c), auth.NewUser{
+		Username: f.Username, DisplayName: f.DisplayName, Role: auth.Role(f.Role), Password: c.FormValue("password"),
+	})
+	var bad *auth.InvalidUser
 	switch {
-	case auth.CheckUsername(f.Username) != nil:
-		f.Errors.Username = auth.ErrInvalidUsername.Error()
-	case f.DisplayName != "" && auth.CheckDisplayName(f.DisplayName) != nil:
-		f.Errors.DisplayName = auth.ErrInvalidName.Error()
-	case rerr != nil:
-		f.Errors.Role = "Choose one of the roles."
-	}
-	if err := auth.CheckPassword(password, f.Username); err != nil {
-		f.Errors.Password = err.Error()
-	}
-	if f.Errors == (pages.NewUserErrors{}) {
-		ctx := c.Request().Context()
-		err := h.users.DB().Tx(ctx, func(tx *sql.Tx) error {
-			u, err := h.users.Create(ctx, tx, f.Username, f.DisplayName, role, password)
-			if err != nil {
-				return err
-			}
-			return h.appendUserEvent(ctx, tx, c, h.auditActor(c), audit.UserCreated, u, map[string]any{"role": string(role)})
-		})
-		switch {
-		case errors.Is(err, auth.ErrUsernameTaken):
-			f.Errors.Username = "This username is taken."
-		case err != nil:
-			return err
-		default:
-			h.addFlash(c, "success", "User "+f.Username+" created.")
-			return seeOther(c, "/admin/users")
-		}
+	case errors.As(err, &bad):
+		f.Errors = newUserErrors(bad)
+	case errors.Is(err, auth.ErrUsernameTaken):
+		f.Errors.Username = "This username is taken."
+	case err != nil:
+		return err
+	default:
+		h.addFlash(c, "success", "User "+f.Username+" created.")
+		return seeOther(c, "/admin/users")
 	}
 	p, err := h.adminUsersView(c, f)
 	if err != nil {
 		return err
 	}
 	return h.render(c, http.StatusUnprocessableEntity, pages.Users(p))
+}
+
+// newUserErrors puts the directory's reasons on the form's fields: one of
+// username, display name or role, and the password's.
+func newUserErrors(bad *auth.InvalidUser) pages.NewUserErrors {
+	var e pages.NewUserErrors
+	switch {
+	case bad.Username != nil:
+		e.Username = bad.Username.Error()
+	case bad.DisplayName != nil:
+		e.DisplayName = bad.DisplayName.Error()
+	case bad.Role != nil:
+		e.Role = "Choose one of the roles."
+	}
+	if bad.Password != nil {
+		e.Password = bad.Password.Error()
+	}
+	return e
 }
 
 // targetUser is the user named by :id, re-read for every request.
@@ -118,28 +118,23 @@ func (h *Handler) adminUser(c echo.Context) error {
 	return h.render(c, http.StatusOK, pages.UserDetail(pages.UserPage{User: h.userRow(c.Request().Context(), u), Roles: roleNames()}))
 }
 
-// userChange runs change and its audit event in one transaction, then
-// answers with a flash and a redirect to the user's page; a refused change
-// (the last admin) answers 409 with the page and the reason.
-func (h *Handler) userChange(c echo.Context, action audit.Action, done string, extra map[string]any,
-	change func(ctx context.Context, tx *sql.Tx, u *auth.User) error) error {
+// userChange asks the directory for one change to the user named by :id,
+// then answers with a flash and a redirect to the user's page; a refused
+// change (the last admin) answers 409 with the page and the reason, a
+// refused password 422.
+func (h *Handler) userChange(c echo.Context, done string,
+	change func(ctx context.Context, by audit.Actor, from audit.Origin, id int64) error) error {
 	u, err := h.targetUser(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	err = h.users.DB().Tx(ctx, func(tx *sql.Tx) error {
-		if err := change(ctx, tx, u); err != nil {
-			return err
-		}
-		return h.appendUserEvent(ctx, tx, c, h.auditActor(c), action, u, extra)
-	})
-	var pe passwordErr
+	err = change(ctx, h.auditActor(c), h.auditOrigin(c), u.ID)
 	switch {
 	case errors.Is(err, auth.ErrLastAdmin):
 		return h.render(c, http.StatusConflict, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), Error: auth.ErrLastAdmin.Error()}))
-	case errors.As(err, &pe):
-		return h.render(c, http.StatusUnprocessableEntity, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), PasswordError: pe.msg}))
+	case errors.Is(err, auth.ErrWeakPassword):
+		return h.render(c, http.StatusUnprocessableEntity, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), PasswordError: err.Error()}))
 	case err != nil:
 		return err
 	}
@@ -147,61 +142,39 @@ func (h *Handler) userChange(c echo.Context, action audit.Action, done string, e
 	return seeOther(c, "/admin/users/"+strconv.FormatInt(u.ID, 10))
 }
 
-type passwordErr struct{ msg string }
-
-func (e passwordErr) Error() string { return e.msg }
-
 func (h *Handler) adminUserRole(c echo.Context) error {
 	role, err := auth.ParseRole(c.FormValue("role"))
 	if err != nil {
 		return httpError(http.StatusUnprocessableEntity, "Choose one of the roles.", err)
 	}
-	return h.userChange(c, audit.UserRoleChanged, "Role changed to "+string(role)+".", map[string]any{"role": string(role)},
-		func(ctx context.Context, tx *sql.Tx, u *auth.User) error {
-			return h.users.SetRole(ctx, tx, u.ID, role)
+	return h.userChange(c, "Role changed to "+string(role)+".",
+		func(ctx context.Context, by audit.Actor, from audit.Origin, id int64) error {
+			return h.directory.SetRole(ctx, by, from, id, role)
 		})
 }
 
 func (h *Handler) adminUserDisable(c echo.Context) error {
-	return h.userChange(c, audit.UserDisabled, "User disabled; their sessions have ended.", nil,
-		func(ctx context.Context, tx *sql.Tx, u *auth.User) error {
-			return h.users.SetDisabled(ctx, tx, u.ID, true)
-		})
+	return h.userChange(c, "User disabled; their sessions have ended.", h.directory.Disable)
 }
 
 func (h *Handler) adminUserEnable(c echo.Context) error {
-	return h.userChange(c, audit.UserEnabled, "User enabled.", nil,
-		func(ctx context.Context, tx *sql.Tx, u *auth.User) error {
-			return h.users.SetDisabled(ctx, tx, u.ID, false)
-		})
+	return h.userChange(c, "User enabled.", h.directory.Enable)
 }
 
 func (h *Handler) adminUserPassword(c echo.Context) error {
 	pw := c.FormValue("password")
-	return h.userChange(c, audit.UserPasswordReset, "Password reset; their sessions have ended.", nil,
-		func(ctx context.Context, tx *sql.Tx, u *auth.User) error {
-			if err := auth.CheckPassword(pw, u.Username); err != nil {
-				return passwordErr{err.Error()}
-			}
-			return h.users.SetPassword(ctx, tx, u.ID, pw)
+	return h.userChange(c, "Password reset; their sessions have ended.",
+		func(ctx context.Context, by audit.Actor, from audit.Origin, id int64) error {
+			return h.directory.SetPassword(ctx, by, from, id, pw)
 		})
 }
 
 func (h *Handler) adminUserEndSessions(c echo.Context) error {
-	return h.userChange(c, audit.SessionsEnded, "All their sessions have ended.", nil,
-		func(ctx context.Context, tx *sql.Tx, u *auth.User) error {
-			return auth.EndSessions(ctx, tx, u.ID)
-		})
+	return h.userChange(c, "All their sessions have ended.", h.directory.EndSessions)
 }
 
 func (h *Handler) adminUserResetMFA(c echo.Context) error {
-	return h.userChange(c, audit.UserMFAReset, "Second factor reset; they enrol again at their next sign-in.", nil,
-		func(ctx context.Context, tx *sql.Tx, u *auth.User) error {
-			if err := h.users.SetMFASecret(ctx, tx, u.ID, ""); err != nil {
-				return err
-			}
-			return auth.EndSessions(ctx, tx, u.ID)
-		})
+	return h.userChange(c, "Second factor reset; they enrol again at their next sign-in.", h.directory.ResetMFA)
 }
 
 func (h *Handler) accountPage(c echo.Context) error {
@@ -226,17 +199,11 @@ func (h *Handler) accountPassword(c echo.Context) error {
 		p.CurrentError = "Wrong password."
 		return h.render(c, http.StatusUnprocessableEntity, pages.Account(p))
 	}
-	pw := c.FormValue("password")
-	if err := auth.CheckPassword(pw, u.Username); err != nil {
+	err := h.directory.ChangePassword(ctx, h.auditActor(c), h.auditOrigin(c), u.ID, c.FormValue("password"))
+	if errors.Is(err, auth.ErrWeakPassword) {
 		p.NewError = err.Error()
 		return h.render(c, http.StatusUnprocessableEntity, pages.Account(p))
 	}
-	err := h.users.DB().Tx(ctx, func(tx *sql.Tx) error {
-		if err := h.users.SetPassword(ctx, tx, u.ID, pw); err != nil {
-			return err
-		}
-		return h.appendUserEvent(ctx, tx, c, h.auditActor(c), audit.UserPasswordChanged, u, nil)
-	})
 	if err != nil {
 		return err
 	}

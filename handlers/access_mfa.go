@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
 	"time"
@@ -93,26 +91,9 @@ func (h *Handler) mfaSubmit(c echo.Context) error {
 		return h.render(c, http.StatusUnauthorized, pages.MFA(p))
 	}
 	if enrol != "" {
-		ctx := c.Request().Context()
-		err := h.users.DB().Tx(ctx, func(tx *sql.Tx) error {
-			if err := h.users.SetMFASecret(ctx, tx, u.ID, enrol); err != nil {
-				return err
-			}
-			return h.appendUserEvent(ctx, tx, c, actor, audit.MFAEnrolled, u, nil)
-		})
-		if err != nil {
+		if err := h.directory.EnrollMFA(c.Request().Context(), actor, h.auditOrigin(c), u.ID, enrol); err != nil {
 			return err
 		}
 	}
 	return h.finishSignIn(c, u, next)
-}
-
-// appendUserEvent writes a user-administration event inside tx.
-func (h *Handler) appendUserEvent(ctx context.Context, tx *sql.Tx, c echo.Context, actor audit.Actor, action audit.Action, target *auth.User, extra map[string]any) error {
-	params := map[string]any{"user_id": target.ID, "username": target.Username}
-	for k, v := range extra {
-		params[k] = v
-	}
-	_, err := h.audit.Append(ctx, tx, audit.Event{Actor: actor, Origin: h.auditOrigin(c), Action: action, Outcome: audit.Success, Params: audit.Params(params)})
-	return err
 }

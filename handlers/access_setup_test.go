@@ -2,9 +2,8 @@ package handlers_test
 
 import (
 	"context"
-	"database/sql"
+	"encoding/hex"
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -12,14 +11,18 @@ import (
 	"testing"
 	"time"
 
+	"rolegate/audit"
 	"rolegate/handlers"
+	"rolegate/internal/app"
 	"rolegate/internal/auth"
+	"rolegate/internal/config"
 )
 
 type accessTest struct {
-	users    *auth.Users
-	sessions *auth.SessionStore
-	keyPairs [][]byte
+	users     *auth.Users
+	directory *auth.Directory
+	sessions  *auth.SessionStore
+	keyPairs  [][]byte
 }
 
 type accessTestOptions struct {
@@ -29,11 +32,10 @@ type accessTestOptions struct {
 	now      func() time.Time
 	adminMFA bool
 	limits   handlers.LoginLimits
-	demo     bool
 	// bodyTimeout replaces the 10 s body deadline (slow-body tests).
 	bodyTimeout time.Duration
 	// trustedProxies make X-Forwarded-For name the client (tests that
-	// need many client addresses).
+	// need many client addresses), as -trusted-proxies does.
 	trustedProxies []netip.Prefix
 }
 
@@ -51,29 +53,26 @@ func testKeyPairs(t *testing.T) [][]byte {
 	return p
 }
 
-func (a *testApp) setupAccessTest(t *testing.T, o *testOptions, ho *handlers.Options, log *slog.Logger) {
+// setupAccessTest gives the app its session keys (as -session-keys does),
+// the sessions' clock, the sign-in limits, and admins who sign in with a
+// password alone unless the test asks for their second factor.
+func (a *testApp) setupAccessTest(t *testing.T, o *testOptions, cfg *config.Config, ao *app.Options) {
 	t.Helper()
 	pairs := o.keyPairs
 	if pairs == nil {
 		pairs = testKeyPairs(t)
 	}
-	st, err := auth.NewSessionStore(a.db, auth.SessionConfig{
-		KeyPairs: pairs, Idle: 30 * time.Minute, Max: 12 * time.Hour, Secure: o.https, Now: o.now,
-	})
-	if err != nil {
-		t.Fatal(err)
+	var line []string
+	for i := 0; i+1 < len(pairs); i += 2 {
+		line = append(line, hex.EncodeToString(pairs[i])+":"+hex.EncodeToString(pairs[i+1]))
 	}
-	a.users = auth.NewUsers(a.db)
-	a.sessions = st
+	cfg.SessionKeys = strings.Join(line, ",")
 	a.keyPairs = pairs
-	ho.Users = a.users
-	ho.Sessions = st
-	ho.ReauthAfter = 15 * time.Minute
-	ho.AdminMFA = o.adminMFA
-	ho.Throttle = o.limits
-	ho.Demo = ho.Demo || o.demo
-	ho.BodyTimeout = o.bodyTimeout
-	ho.TrustedProxies = o.trustedProxies
+	ao.Now = o.now
+	ao.LoginLimits = o.limits
+	ao.PasswordOnlyAdmins = !o.adminMFA
+	ao.Pace.BodyRead = o.bodyTimeout
+	cfg.TrustedProxies = o.trustedProxies
 }
 
 // testPassword is the password signIn gives each user.
@@ -88,11 +87,8 @@ func (a *testApp) ensureUser(t *testing.T, username string, role auth.Role) *aut
 	} else if !errors.Is(err, auth.ErrNotFound) {
 		t.Fatal(err)
 	}
-	var u *auth.User
-	err := a.db.Tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		u, err = a.users.Create(ctx, tx, username, strings.ToUpper(username[:1])+username[1:]+" Test", role, testPassword(username))
-		return err
+	u, err := a.directory.Create(ctx, audit.System, audit.Origin{}, auth.NewUser{
+		Username: username, DisplayName: strings.ToUpper(username[:1]) + username[1:] + " Test", Role: role, Password: testPassword(username),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -14,15 +14,17 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rolegate/audit"
-	"rolegate/handlers"
+	"rolegate/internal/app"
+	"rolegate/internal/config"
 	"rolegate/internal/store"
 	"rolegate/static"
 )
 
-// testApp is the real router on a real SQLite file in a temp dir, served
+// testApp is the app the dashboard runs (internal/app), on a real SQLite
+// file in a temp dir, its background work running and its router served
 // over HTTP, with a cookie-keeping client that does not follow redirects.
-// Each capability adds its own part of the app and of the options in its
-// <area>_setup_test.go file.
+// Each capability sets its own settings and options of the app, and keeps
+// what its tests look at, in its <area>_setup_test.go file.
 type testApp struct {
 	url    string
 	client *http.Client
@@ -34,6 +36,7 @@ type testApp struct {
 	auditTest
 	inventoryTest
 	changeTest
+	notifyTest
 }
 
 type testOptions struct {
@@ -56,38 +59,51 @@ func newTestAppWith(t *testing.T, mod func(*testOptions)) *testApp {
 	}
 	logw := &lockedWriter{w: o.logs}
 	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "rolegate.db"), log)
+	// The settings as the dashboard loads them, then each capability's.
+	args := []string{"-db", filepath.Join(t.TempDir(), "rolegate.db")}
+	if o.https {
+		args = append(args, "-external-url", "https://rolegate.test")
+	}
+	cfg, err := config.Load(args, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	assets := static.New()
-	app := &testApp{db: db, assets: assets, audit: audit.New(db)}
-	ho := handlers.Options{
-		Logger:  log,
-		Version: "test",
-		HTTPS:   o.https,
-		DB:      db,
-		Assets:  assets,
-		Audit:   app.audit,
-	}
-	// Order matters: changes use the inventory and the audit log.
-	app.setupAccessTest(t, &o, &ho, log)
-	app.setupAuditTest(t, &o, &ho, log)
-	app.setupInventoryTest(t, &o, &ho, log)
-	app.setupChangeTest(t, &o, &ho, log)
-	e, err := handlers.New(ho)
+	ao := app.Options{Logger: log, Version: "test"}
+	ta := &testApp{}
+	ta.setupAccessTest(t, &o, &cfg, &ao)
+	ta.setupAuditTest(t, &o, &cfg, &ao)
+	ta.setupInventoryTest(t, &o, &cfg, &ao)
+	ta.setupChangeTest(t, &o, &cfg, &ao)
+	ta.setupNotifyTest(t, &o, &cfg, &ao)
+
+	a, err := app.New(context.Background(), cfg, ao)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(a.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	// Registered after Close, so it runs before it.
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("app: %v", err)
+		}
+	})
 	if o.extra != nil {
-		o.extra(e)
+		o.extra(a.Router)
 	}
-	srv := httptest.NewServer(e)
+	srv := httptest.NewServer(a.Router)
 	t.Cleanup(srv.Close)
-	app.url = srv.URL
-	app.client = newClient()
-	return app
+	ta.url = srv.URL
+	ta.client = newClient()
+	ta.db, ta.audit, ta.assets = a.DB, a.Audit, a.Assets
+	ta.users, ta.directory, ta.sessions = a.Users, a.Directory, a.Sessions
+	ta.anchors = a.Audit.Anchors()
+	ta.gateway, ta.changes = a.Gateway, a.Changes
+	ta.notify = a.Notify
+	return ta
 }
 
 // newClient keeps cookies and does not follow redirects, so that tests see

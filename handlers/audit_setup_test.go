@@ -1,12 +1,12 @@
 package handlers_test
 
 import (
-	"log/slog"
 	"path/filepath"
 	"testing"
 
 	"rolegate/audit"
-	"rolegate/handlers"
+	"rolegate/internal/app"
+	"rolegate/internal/config"
 )
 
 // auditTest is the audit part of the test app: the anchors of its log.
@@ -14,14 +14,15 @@ type auditTest struct {
 	anchors *audit.Anchors
 }
 
-// setupAuditTest gives the test app's audit log anchors in a directory of
-// their own, as in production.
-func (a *testApp) setupAuditTest(t *testing.T, o *testOptions, ho *handlers.Options, log *slog.Logger) {
-	dir := t.TempDir()
+// setupAuditTest gives the app's audit log an anchor file in a directory
+// of its own, as in production, and a signing key from the settings (as
+// ROLEGATE_AUDIT_SIGNING_KEY gives it).
+func (a *testApp) setupAuditTest(t *testing.T, o *testOptions, cfg *config.Config, ao *app.Options) {
+	t.Helper()
 	key, err := audit.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.anchors = audit.NewAnchors(audit.AnchorConfig{File: filepath.Join(dir, "audit.anchors"), Signer: key})
-	a.audit.SetAnchors(a.anchors)
+	cfg.AnchorFile = filepath.Join(t.TempDir(), "audit.anchors")
+	cfg.SigningKey = string(audit.EncodePrivateKey(key))
 }

@@ -1,21 +1,18 @@
 package handlers_test
 
 import (
-	"context"
-	"log/slog"
 	"testing"
 	"time"
 
-	"rolegate/handlers"
+	"rolegate/internal/app"
 	"rolegate/internal/change"
-	"rolegate/internal/notify"
+	"rolegate/internal/config"
 )
 
 // changeTest is the change-request service with its apply worker running,
 // on the app's database, audit log and inventory gateway.
 type changeTest struct {
 	changes *change.Service
-	notify  *notify.Service
 }
 
 type changeTestOptions struct {
@@ -25,27 +22,19 @@ type changeTestOptions struct {
 	requestTTL time.Duration
 }
 
-func (a *testApp) setupChangeTest(t *testing.T, o *testOptions, ho *handlers.Options, log *slog.Logger) {
+// setupChangeTest sets the apply settings (as -apply-max-attempts,
+// -apply-backoff, -request-ttl and -worker-every do, but with waits too
+// short for the flags) and the app's short waits between follow-ups.
+func (a *testApp) setupChangeTest(t *testing.T, o *testOptions, cfg *config.Config, ao *app.Options) {
 	t.Helper()
-	attempts := o.maxAttempts
-	if attempts == 0 {
-		attempts = 5
+	cfg.ApplyMaxAttempts = o.maxAttempts
+	if cfg.ApplyMaxAttempts == 0 {
+		cfg.ApplyMaxAttempts = 5
 	}
-	svc := change.New(change.Options{
-		DB: a.db, Audit: a.audit, Redshift: a.gateway, Logger: log.With("component", "apply"),
-		Policy:      change.Policy{ProductionTag: "environment=production"},
-		TTL:         o.requestTTL,
-		MaxAttempts: attempts, Backoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
-		FollowEvery: 10 * time.Millisecond, CallTimeout: 10 * time.Second,
-		Notifier: a.newNotifyTest(t, o, ho, log),
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); svc.Run(ctx, 10*time.Millisecond) }()
-	notified := make(chan struct{})
-	go func() { defer close(notified); a.notify.Run(ctx, 10*time.Millisecond, svc) }()
-	// Registered after the database's cleanup, so it runs before it.
-	t.Cleanup(func() { cancel(); <-done; <-notified })
-	ho.ChangeOptions.Changes = svc
-	a.changes = svc
+	if o.requestTTL > 0 {
+		cfg.RequestTTL = o.requestTTL
+	}
+	cfg.ProductionTag = "environment=production"
+	cfg.ApplyBackoff, cfg.WorkerEvery = 10*time.Millisecond, 10*time.Millisecond
+	ao.Pace.ApplyMaxBackoff, ao.Pace.Follow = 50*time.Millisecond, 10*time.Millisecond
 }

@@ -20,8 +20,8 @@ type Pinger interface {
 }
 
 // Options are the dependencies and settings of the HTTP layer, built by
-// cmd/web. Each capability brings its own part (access.go, audit.go,
-// inventory.go, changes.go).
+// the app (internal/app). Each capability's part is declared beside its
+// pages (access.go, audit.go, inventory.go, changes.go).
 type Options struct {
 	Logger         *slog.Logger
 	Version        string

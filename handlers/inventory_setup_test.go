@@ -1,14 +1,13 @@
 package handlers_test
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"net/http/httptest"
 	"testing"
 	"time"
 
-	"rolegate/handlers"
+	"rolegate/internal/app"
+	"rolegate/internal/config"
 	"rolegate/internal/inventory"
 	"rolegate/redshiftsim"
 )
@@ -30,7 +29,10 @@ type inventoryTestOptions struct {
 	ttl     time.Duration
 }
 
-func (a *testApp) setupInventoryTest(t *testing.T, o *testOptions, ho *handlers.Options, log *slog.Logger) {
+// setupInventoryTest starts the simulator with the test's world and points
+// the app's gateway at it (as -aws-endpoint and -regions do), with short
+// waits between retried reads.
+func (a *testApp) setupInventoryTest(t *testing.T, o *testOptions, cfg *config.Config, ao *app.Options) {
 	t.Helper()
 	regions := o.regions
 	if len(regions) == 0 {
@@ -42,7 +44,7 @@ func (a *testApp) setupInventoryTest(t *testing.T, o *testOptions, ho *handlers.
 	}
 	so := o.sim
 	if so.Logger == nil {
-		so.Logger = log.With("component", "redshiftsim")
+		so.Logger = ao.Logger.With("component", "redshiftsim")
 	}
 	sim := redshiftsim.New(so)
 	if err := sim.Load(seeds); err != nil {
@@ -50,19 +52,12 @@ func (a *testApp) setupInventoryTest(t *testing.T, o *testOptions, ho *handlers.
 	}
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	g, err := inventory.New(context.Background(), inventory.Options{
-		Regions:    regions,
-		TTL:        o.ttl,
-		Timeout:    30 * time.Second,
-		Endpoint:   srv.URL,
-		MaxBackoff: 20 * time.Millisecond,
-		Logger:     log.With("component", "inventory"),
-	})
-	if err != nil {
-		t.Fatal(err)
+	cfg.Regions, cfg.AWSEndpoint, cfg.AWSTimeout = regions, srv.URL, 30*time.Second
+	if o.ttl > 0 {
+		cfg.InventoryTTL = o.ttl
 	}
-	ho.InventoryOptions.Gateway = g
-	a.sim, a.simURL, a.gateway = sim, srv.URL, g
+	ao.Pace.ReadBackoff = 20 * time.Millisecond
+	a.sim, a.simURL = sim, srv.URL
 }
 
 // smallWorld is n available clusters per region, each with one in-sync

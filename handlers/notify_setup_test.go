@@ -1,23 +1,21 @@
 package handlers_test
 
 import (
-	"log/slog"
 	"testing"
 	"time"
 
-	"rolegate/handlers"
+	"rolegate/internal/app"
+	"rolegate/internal/config"
 	"rolegate/internal/notify"
 )
 
-// testExternalURL is the external URL the test app's messages link to.
-const testExternalURL = "https://rolegate.test"
+// notifyTest is the app's notification service, for what the tests look at.
+type notifyTest struct {
+	notify *notify.Service
+}
 
-// newNotifyTest builds the notification service on the app's database and
-// audit log; setupChangeTest runs its worker next to the apply worker.
-func (a *testApp) newNotifyTest(t *testing.T, _ *testOptions, ho *handlers.Options, log *slog.Logger) *notify.Service {
+// setupNotifyTest makes failed deliveries retry within milliseconds.
+func (a *testApp) setupNotifyTest(t *testing.T, _ *testOptions, _ *config.Config, ao *app.Options) {
 	t.Helper()
-	a.notify = notify.New(notify.Options{DB: a.db, Audit: a.audit, Logger: log.With("component", "notify"), BaseURL: testExternalURL,
-		Backoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
-	ho.NotifyOptions.Notify = a.notify
-	return a.notify
+	ao.Pace.NotifyBackoff, ao.Pace.NotifyMaxBackoff = 5*time.Millisecond, 20*time.Millisecond
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"rolegate/audit"
+	"rolegate/internal/app"
 	"rolegate/internal/config"
 	"rolegate/internal/store"
 )
@@ -130,7 +132,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	defer db.Close()
 	l := audit.New(db)
 	if cmd == "verify" || cmd == "anchor" {
-		anchors, err := auditAnchors(ctx, cfg, l, log, cmd == "anchor")
+		anchors, err := app.Anchors(ctx, cfg, l, log, cmd == "anchor")
 		if err != nil {
 			return err
 		}
@@ -269,4 +271,21 @@ func (ff *filterFlags) filter() (audit.Filter, error) {
 		return f, fmt.Errorf("-outcome: %q is not success, failure or unknown", *ff.outcome)
 	}
 	return f, nil
+}
+
+// auditKeygen is rolegate audit keygen: a new key pair in two new files.
+func auditKeygen(priv, pub string, stdout io.Writer) error {
+	if priv == "" {
+		return errors.New("keygen: -o FILE names the private key file to create")
+	}
+	if pub == "" {
+		pub = priv + ".pub"
+	}
+	k, err := audit.WriteKeyPair(priv, pub)
+	if err != nil {
+		return fmt.Errorf("keygen: %w", err)
+	}
+	fmt.Fprintf(stdout, "wrote the audit signing key %s (mode 0400) and its public key %s (key id %s)\n", priv, pub, audit.KeyID(k))
+	fmt.Fprintln(stdout, "give the service read access to the private key only (-audit-signing-key-file), and verifiers the public key (-audit-public-key-file)")
+	return nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -98,7 +97,8 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer db.Close()
-	c := &userCmd{actor: shellActor(getenv), db: db, users: auth.NewUsers(db), audit: audit.New(db), stdout: stdout}
+	c := &userCmd{actor: shellActor(getenv), users: auth.NewUsers(db), stdout: stdout}
+	c.directory = auth.NewDirectory(c.users, audit.New(db))
 	switch verb {
 	case "add":
 		return c.add(ctx, cargs[0], *roleName, *name, stdin, stderr)
@@ -107,43 +107,37 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return err
 		}
-		return c.change(ctx, cargs[0], audit.UserRoleChanged, map[string]any{"role": string(role)}, "role set to "+string(role),
-			func(tx *sql.Tx, u *auth.User) error { return c.users.SetRole(ctx, tx, u.ID, role) })
+		return c.change(ctx, cargs[0], "role set to "+string(role),
+			func(ctx context.Context, by audit.Actor, from audit.Origin, id int64) error {
+				return c.directory.SetRole(ctx, by, from, id, role)
+			})
 	case "disable":
-		return c.change(ctx, cargs[0], audit.UserDisabled, nil, "disabled; sessions ended",
-			func(tx *sql.Tx, u *auth.User) error { return c.users.SetDisabled(ctx, tx, u.ID, true) })
+		return c.change(ctx, cargs[0], "disabled; sessions ended", c.directory.Disable)
 	case "enable":
-		return c.change(ctx, cargs[0], audit.UserEnabled, nil, "enabled",
-			func(tx *sql.Tx, u *auth.User) error { return c.users.SetDisabled(ctx, tx, u.ID, false) })
+		return c.change(ctx, cargs[0], "enabled", c.directory.Enable)
 	case "passwd":
 		pw, err := readPassword(stdin, stderr)
 		if err != nil {
 			return err
 		}
-		return c.change(ctx, cargs[0], audit.UserPasswordReset, nil, "password set; sessions ended",
-			func(tx *sql.Tx, u *auth.User) error { return c.users.SetPassword(ctx, tx, u.ID, pw) })
-	case "reset-mfa":
-		return c.change(ctx, cargs[0], audit.UserMFAReset, nil, "second factor removed; sessions ended",
-			func(tx *sql.Tx, u *auth.User) error {
-				if err := c.users.SetMFASecret(ctx, tx, u.ID, ""); err != nil {
-					return err
-				}
-				return auth.EndSessions(ctx, tx, u.ID)
+		return c.change(ctx, cargs[0], "password set; sessions ended",
+			func(ctx context.Context, by audit.Actor, from audit.Origin, id int64) error {
+				return c.directory.SetPassword(ctx, by, from, id, pw)
 			})
+	case "reset-mfa":
+		return c.change(ctx, cargs[0], "second factor removed; sessions ended", c.directory.ResetMFA)
 	case "end-sessions":
-		return c.change(ctx, cargs[0], audit.SessionsEnded, nil, "sessions ended",
-			func(tx *sql.Tx, u *auth.User) error { return auth.EndSessions(ctx, tx, u.ID) })
+		return c.change(ctx, cargs[0], "sessions ended", c.directory.EndSessions)
 	default: // list
 		return c.list(ctx)
 	}
 }
 
 type userCmd struct {
-	actor  audit.Actor // the shell user, as for rolegate audit
-	db     *store.DB
-	users  *auth.Users
-	audit  *audit.Log
-	stdout io.Writer
+	actor     audit.Actor // the shell user, as for rolegate audit
+	users     *auth.Users
+	directory *auth.Directory
+	stdout    io.Writer
 }
 
 // readPassword reads the password: typed twice without echo on a
@@ -165,20 +159,13 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 		if string(first) != string(again) {
 			return "", errors.New("user: the two passwords differ")
 		}
-		if err := auth.CheckPassword(string(first), ""); err != nil {
-			return "", err
-		}
 		return string(first), nil
 	}
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
 		return "", errors.New("user: give the password on standard input (one line)")
 	}
-	pw := strings.TrimRight(line, "\r\n")
-	if err := auth.CheckPassword(pw, ""); err != nil {
-		return "", err
-	}
-	return pw, nil
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 func (c *userCmd) add(ctx context.Context, username, roleName, name string, stdin io.Reader, stderr io.Writer) error {
@@ -190,16 +177,8 @@ func (c *userCmd) add(ctx context.Context, username, roleName, name string, stdi
 	if err != nil {
 		return err
 	}
-	err = c.db.Tx(ctx, func(tx *sql.Tx) error {
-		u, err := c.users.Create(ctx, tx, username, name, role, pw)
-		if err != nil {
-			return err
-		}
-		_, err = c.audit.Append(ctx, tx, audit.Event{Actor: c.actor, Origin: audit.Origin{UserAgent: "rolegate user add"},
-			Action: audit.UserCreated, Outcome: audit.Success,
-			Params: audit.Params(map[string]any{"user_id": u.ID, "username": u.Username, "role": string(role)})})
-		return err
-	})
+	_, err = c.directory.Create(ctx, c.actor, audit.Origin{UserAgent: "rolegate user add"},
+		auth.NewUser{Username: username, DisplayName: name, Role: role, Password: pw})
 	if err != nil {
 		return fmt.Errorf("user add %s: %w", username, err)
 	}
@@ -207,25 +186,15 @@ func (c *userCmd) add(ctx context.Context, username, roleName, name string, stdi
 	return nil
 }
 
-func (c *userCmd) change(ctx context.Context, username string, action audit.Action, extra map[string]any, done string,
-	fn func(tx *sql.Tx, u *auth.User) error) error {
+// change applies one directory change to the named user, recorded as done
+// from the shell.
+func (c *userCmd) change(ctx context.Context, username, done string,
+	fn func(ctx context.Context, by audit.Actor, from audit.Origin, id int64) error) error {
 	u, err := c.users.ByUsername(ctx, username)
 	if err != nil {
 		return fmt.Errorf("user %s: %w", username, err)
 	}
-	err = c.db.Tx(ctx, func(tx *sql.Tx) error {
-		if err := fn(tx, u); err != nil {
-			return err
-		}
-		params := map[string]any{"user_id": u.ID, "username": u.Username}
-		for k, v := range extra {
-			params[k] = v
-		}
-		_, err := c.audit.Append(ctx, tx, audit.Event{Actor: c.actor, Origin: audit.Origin{UserAgent: "rolegate user"},
-			Action: action, Outcome: audit.Success, Params: audit.Params(params)})
-		return err
-	})
-	if err != nil {
+	if err := fn(ctx, c.actor, audit.Origin{UserAgent: "rolegate user"}, u.ID); err != nil {
 		return fmt.Errorf("user %s: %w", username, err)
 	}
 	fmt.Fprintf(c.stdout, "user %s: %s\n", u.Username, done)

@@ -1,4 +1,6 @@
-// Package auth holds Rolegate's users, roles, passwords and sessions.
+// Package auth holds Rolegate's users, roles, passwords and sessions. The
+// Directory is the one place that changes a user, each change committed
+// with its audit event.
 package auth
 
 import "fmt"

@@ -63,10 +63,6 @@ type Users struct {
 // NewUsers returns the user store of db.
 func NewUsers(db *store.DB) *Users { return &Users{db: db, now: time.Now} }
 
-// DB is the database the users live in, for callers that write an audit
-// event in the same transaction.
-func (u *Users) DB() *store.DB { return u.db }
-
 const userColumns = `id, username, display_name, role, password_hash, disabled, mfa_secret, created_at, updated_at`
 
 type scanner interface{ Scan(...any) error }
@@ -99,8 +95,8 @@ func (u *Users) ByID(ctx context.Context, id int64) (*User, error) {
 	return scanUser(u.db.Reader().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 }
 
-// ByIDTx finds a user by ID inside a transaction.
-func (u *Users) ByIDTx(ctx context.Context, tx *sql.Tx, id int64) (*User, error) {
+// byIDTx finds a user by ID inside a transaction.
+func (u *Users) byIDTx(ctx context.Context, tx *sql.Tx, id int64) (*User, error) {
 	return scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 }
 
@@ -125,43 +121,23 @@ func (u *Users) List(ctx context.Context) ([]*User, error) {
 // CheckPassword reports whether pw is the user's password.
 func (us *User) CheckPassword(pw string) bool { return VerifyPassword(us.passwordHash, pw) }
 
-// Create adds a user inside tx after checking the name and the password
-// policy.
-func (u *Users) Create(ctx context.Context, tx *sql.Tx, username, displayName string, role Role, password string) (*User, error) {
-	if err := CheckUsername(username); err != nil {
-		return nil, err
-	}
-	if displayName == "" {
-		displayName = username
-	}
-	if err := CheckDisplayName(displayName); err != nil {
-		return nil, err
-	}
-	if _, err := ParseRole(string(role)); err != nil {
-		return nil, err
-	}
-	if err := CheckPassword(password, username); err != nil {
-		return nil, err
-	}
-	hash, err := HashPassword(password)
-	if err != nil {
-		return nil, err
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE username = ?`, username).Scan(&n); err != nil {
+// insert adds a checked account inside tx with the password's hash.
+func (u *Users) insert(ctx context.Context, tx *sql.Tx, n NewUser, hash string) (*User, error) {
+	var taken int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE username = ?`, n.Username).Scan(&taken); err != nil {
 		return nil, fmt.Errorf("check username: %w", err)
 	}
-	if n > 0 {
+	if taken > 0 {
 		return nil, ErrUsernameTaken
 	}
 	now := u.now().UTC().Format(time.RFC3339Nano)
 	res, err := tx.ExecContext(ctx, `INSERT INTO users (username, display_name, role, password_hash, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, username, displayName, string(role), hash, now, now)
+		VALUES (?, ?, ?, ?, ?, ?)`, n.Username, n.DisplayName, string(n.Role), hash, now, now)
 	if err != nil {
 		return nil, fmt.Errorf("create user: %w", err)
 	}
 	id, _ := res.LastInsertId()
-	return u.ByIDTx(ctx, tx, id)
+	return u.byIDTx(ctx, tx, id)
 }
 
 func (u *Users) touch(ctx context.Context, tx *sql.Tx, id int64, set string, args ...any) error {
@@ -186,84 +162,13 @@ func otherAdmins(ctx context.Context, tx *sql.Tx, id int64) (int, error) {
 	return n, nil
 }
 
-// SetRole changes a user's role; the last enabled admin keeps theirs.
-func (u *Users) SetRole(ctx context.Context, tx *sql.Tx, id int64, role Role) error {
-	if _, err := ParseRole(string(role)); err != nil {
-		return err
-	}
-	us, err := u.ByIDTx(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	if us.Role == RoleAdmin && role != RoleAdmin && !us.Disabled {
-		if n, err := otherAdmins(ctx, tx, id); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrLastAdmin
-		}
-	}
-	return u.touch(ctx, tx, id, `role = ?`, string(role))
-}
-
-// SetDisabled disables or enables a user and, when disabling, deletes
-// their sessions. The last enabled admin cannot be disabled.
-func (u *Users) SetDisabled(ctx context.Context, tx *sql.Tx, id int64, disabled bool) error {
-	us, err := u.ByIDTx(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	if disabled && us.Role == RoleAdmin && !us.Disabled {
-		if n, err := otherAdmins(ctx, tx, id); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrLastAdmin
-		}
-	}
-	v := 0
-	if disabled {
-		v = 1
-	}
-	if err := u.touch(ctx, tx, id, `disabled = ?`, v); err != nil {
-		return err
-	}
-	if disabled {
-		return EndSessions(ctx, tx, id)
-	}
-	return nil
-}
-
-// SetPassword sets a new password after checking the policy, and ends the
-// user's sessions.
-func (u *Users) SetPassword(ctx context.Context, tx *sql.Tx, id int64, password string) error {
-	us, err := u.ByIDTx(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	if err := CheckPassword(password, us.Username); err != nil {
-		return err
-	}
-	hash, err := HashPassword(password)
-	if err != nil {
-		return err
-	}
-	if err := u.touch(ctx, tx, id, `password_hash = ?`, hash); err != nil {
-		return err
-	}
-	return EndSessions(ctx, tx, id)
-}
-
-// SetMFASecret stores (or, with "", removes) the user's TOTP secret.
-func (u *Users) SetMFASecret(ctx context.Context, tx *sql.Tx, id int64, secret string) error {
-	return u.touch(ctx, tx, id, `mfa_secret = ?`, secret)
-}
-
-// MFASecret is the user's TOTP secret, "" when not enrolled.
-func (us *User) MFASecret() string { return us.mfaSecret }
-
-// EndSessions deletes every session of the user.
-func EndSessions(ctx context.Context, tx *sql.Tx, userID int64) error {
+// endSessions deletes every session of the user.
+func endSessions(ctx context.Context, tx *sql.Tx, userID int64) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
 		return fmt.Errorf("end sessions: %w", err)
 	}
 	return nil
 }
+
+// MFASecret is the user's TOTP secret, "" when not enrolled.
+func (us *User) MFASecret() string { return us.mfaSecret }

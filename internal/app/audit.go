@@ -1,61 +1,53 @@
-package main
+package app
 
 import (
 	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"io"
-	"log/slog"
-	"os"
-	"sync"
 
 	"rolegate/audit"
-	"rolegate/handlers"
 	"rolegate/internal/config"
 	"rolegate/internal/store"
 	"rolegate/internal/witness"
 )
 
-// auditLog checks the audit chain since its newest anchor, then anchors
-// it: once at start (so that a key or anchor file that cannot be used
-// stops the start), every cfg.AnchorInterval and after every change
-// request's state change while serving, and once more on shutdown. On a
-// damaged chain it starts anyway, read-only (handlers refuse changes and
-// /readyz fails), and signs nothing.
-func (w *wiring) auditLog(ctx context.Context, o *handlers.Options) error {
-	anchors, err := auditAnchors(ctx, w.cfg, w.audit, w.log, true)
+// startAudit checks the audit chain since its newest anchor, then
+// anchors it once (so that a key or anchor file that cannot be used stops
+// the start). On a damaged chain the app starts anyway, read-only
+// (handlers refuse changes and /readyz fails), and signs nothing.
+func (a *App) startAudit(ctx context.Context) error {
+	anchors, err := Anchors(ctx, a.cfg, a.Audit, a.log, true)
 	if err != nil {
 		return err
 	}
-	w.audit.SetAnchors(anchors)
-	if err := w.audit.Check(ctx); err != nil {
+	a.Audit.SetAnchors(anchors)
+	if err := a.Audit.Check(ctx); err != nil {
 		if errors.Is(err, audit.ErrOtherLog) {
 			return fmt.Errorf("-audit-anchor-file: %w; give each database its own anchor file", err)
 		}
 		return fmt.Errorf("audit check: %w", err)
 	}
-	if !w.anchorNow(ctx, "audit chain anchored") {
-		if _, damaged := w.audit.Damage(); !damaged {
+	if !a.anchorNow(ctx, "audit chain anchored") {
+		if _, damaged := a.Audit.Damage(); !damaged {
 			return errors.New("audit anchors (-audit-anchor-file, -audit-signing-key-file): the first anchor failed (see the log)")
 		}
 	}
-	actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		w.audit.AnchorEvery(actx, w.cfg.AnchorInterval, func(err error) {
-			w.log.Error("audit anchor failed", "file", anchors.File(), "err", err)
-		})
-	}()
-	w.onClose(func() {
-		cancel()
-		wg.Wait()
-		w.anchorNow(context.Background(), "audit chain anchored at shutdown")
+	return nil
+}
+
+// anchorLoop anchors the chain every cfg.AnchorInterval and after every
+// change request's state change until ctx ends. Run anchors once more
+// when everything has stopped.
+func (a *App) anchorLoop(ctx context.Context) error {
+	a.Audit.AnchorEvery(ctx, a.cfg.AnchorInterval, func(err error) {
+		a.log.Error("audit anchor failed", "file", a.Audit.Anchors().File(), "err", err)
 	})
 	return nil
 }
@@ -63,34 +55,34 @@ func (w *wiring) auditLog(ctx context.Context, o *handlers.Options) error {
 // anchorNow anchors the head, logging the outcome; false when no anchor
 // was written (a damaged chain, a failure). A witness failure is only a
 // warning: the local anchor was written.
-func (w *wiring) anchorNow(ctx context.Context, msg string) bool {
-	file := w.audit.Anchors().File()
-	if f, damaged := w.audit.Damage(); damaged {
-		w.log.Error("the audit chain is damaged: serving read-only, signing no anchor", "fault", f.String(), "first_bad", f.Seq, "file", file)
+func (a *App) anchorNow(ctx context.Context, msg string) bool {
+	file := a.Audit.Anchors().File()
+	if f, damaged := a.Audit.Damage(); damaged {
+		a.log.Error("the audit chain is damaged: serving read-only, signing no anchor", "fault", f.String(), "first_bad", f.Seq, "file", file)
 		return false
 	}
-	a, err := w.audit.Anchor(ctx, true)
+	an, err := a.Audit.Anchor(ctx, true)
 	var de *audit.DamagedError
 	switch {
 	case errors.As(err, &de):
-		w.log.Error("the audit chain is damaged: serving read-only, signing no anchor", "fault", de.Fault.String(), "first_bad", de.Fault.Seq, "file", file)
+		a.log.Error("the audit chain is damaged: serving read-only, signing no anchor", "fault", de.Fault.String(), "first_bad", de.Fault.Seq, "file", file)
 		return false
 	case errors.Is(err, audit.ErrWitness):
-		w.log.Warn("audit anchor written locally, not yet published to the witness; retried at the next anchor", "err", err)
+		a.log.Warn("audit anchor written locally, not yet published to the witness; retried at the next anchor", "err", err)
 	case err != nil:
-		w.log.Error("audit anchor failed", "file", file, "err", err)
+		a.log.Error("audit anchor failed", "file", file, "err", err)
 		return false
 	}
-	w.log.Info(msg, "anchor", a.N, "seq", a.Seq, "file", file, "every", w.cfg.AnchorInterval)
+	a.log.Info(msg, "anchor", an.N, "seq", an.Seq, "file", file, "every", a.cfg.AnchorInterval)
 	return true
 }
 
-// auditAnchors builds the anchors of l from the settings: the anchor file
+// Anchors builds the anchors of l from the settings: the anchor file
 // (by default named after the database and its instance ID; an older
 // default file of this log is kept), the Ed25519 signing key (needed when
 // sign is set; demo mode creates its own), the public key, the version 1
-// HMAC key, and the witness.
-func auditAnchors(ctx context.Context, cfg config.Config, l *audit.Log, log *slog.Logger, sign bool) (*audit.Anchors, error) {
+// HMAC key, and the witness. The dashboard and `rolegate audit` share it.
+func Anchors(ctx context.Context, cfg config.Config, l *audit.Log, log *slog.Logger, sign bool) (*audit.Anchors, error) {
 	inst, err := l.Instance(ctx)
 	if err != nil {
 		return nil, err
@@ -221,21 +213,4 @@ func demoAnchorFile(ctx context.Context, cfg config.Config) string {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
-}
-
-// auditKeygen is rolegate audit keygen: a new key pair in two new files.
-func auditKeygen(priv, pub string, stdout io.Writer) error {
-	if priv == "" {
-		return errors.New("keygen: -o FILE names the private key file to create")
-	}
-	if pub == "" {
-		pub = priv + ".pub"
-	}
-	k, err := audit.WriteKeyPair(priv, pub)
-	if err != nil {
-		return fmt.Errorf("keygen: %w", err)
-	}
-	fmt.Fprintf(stdout, "wrote the audit signing key %s (mode 0400) and its public key %s (key id %s)\n", priv, pub, audit.KeyID(k))
-	fmt.Fprintln(stdout, "give the service read access to the private key only (-audit-signing-key-file), and verifiers the public key (-audit-public-key-file)")
-	return nil
 }

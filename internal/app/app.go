@@ -1,0 +1,282 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
+
+	"rolegate/audit"
+	"rolegate/handlers"
+	"rolegate/internal/auth"
+	"rolegate/internal/change"
+	"rolegate/internal/config"
+	"rolegate/internal/inventory"
+	"rolegate/internal/notify"
+	"rolegate/internal/store"
+	"rolegate/static"
+	"rolegate/views/pages"
+)
+
+// Options are what the app needs besides its settings.
+type Options struct {
+	// Logger is the one logger, passed down to every part; nil discards.
+	Logger *slog.Logger
+	// Stdout gets the demo's start-up lines (the simulator, the sign-ins).
+	Stdout  io.Writer
+	Version string
+	// Now is the sessions' clock; time.Now when nil.
+	Now func() time.Time
+	// LoginLimits bound failed sign-ins; handlers.DefaultLoginLimits when
+	// zero.
+	LoginLimits handlers.LoginLimits
+	// PasswordOnlyAdmins lets admins sign in without a second factor. Demo
+	// mode always does; the dashboard never sets it otherwise.
+	PasswordOnlyAdmins bool
+	// Pace holds the waits that no setting reaches; zero fields take the
+	// dashboard's.
+	Pace Pace
+}
+
+// Pace is how often the background work looks again.
+type Pace struct {
+	// ApplyMaxBackoff caps the doubling wait between apply attempts; zero
+	// is the change service's own cap.
+	ApplyMaxBackoff time.Duration
+	// Follow is how often an applied change is read until in-sync.
+	Follow time.Duration
+	// ReadBackoff caps the wait between retries of a Redshift read; zero
+	// is the SDK's own cap.
+	ReadBackoff time.Duration
+	// SessionSweep is how often expired sessions are deleted.
+	SessionSweep time.Duration
+	// BodyRead bounds reading a request's body; zero is the handlers'
+	// own bound.
+	BodyRead time.Duration
+	// NotifyBackoff is the first wait after a failed delivery, doubling up
+	// to NotifyMaxBackoff; zero is the notification service's own.
+	NotifyBackoff, NotifyMaxBackoff time.Duration
+}
+
+func (p Pace) withDefaults() Pace {
+	if p.Follow <= 0 {
+		p.Follow = 2 * time.Second
+	}
+	if p.SessionSweep <= 0 {
+		p.SessionSweep = 5 * time.Minute
+	}
+	return p
+}
+
+// App is Rolegate assembled: the store, the services, the Redshift
+// gateway and the HTTP handler, built once by New, with the background
+// work (the apply worker, notification delivery, audit anchoring, the
+// session sweep) run by Run
+// or Serve under one context, and released by Close. The dashboard and
+// the handler tests build it the same way.
+type App struct {
+	cfg  config.Config
+	log  *slog.Logger
+	pace Pace
+
+	DB        *store.DB
+	Audit     *audit.Log
+	Users     *auth.Users
+	Directory *auth.Directory
+	Sessions  *auth.SessionStore
+	Gateway   *inventory.Gateway
+	Changes   *change.Service
+	Notify    *notify.Service
+	// Assets are the static files the pages link to.
+	Assets *static.Assets
+	// Router is the HTTP handler: every route and middleware.
+	Router *echo.Echo
+
+	// demoSim is the demo mode's simulator, nil otherwise.
+	demoSim *http.Server
+}
+
+// New builds the app from its settings: it opens (and migrates) the
+// database, in demo mode creates the demo users (so that the first anchor
+// covers them), checks and anchors the audit chain, in demo mode starts
+// the simulator, and builds the gateway, the change service and the
+// router. Each part is given the parts it uses as arguments, so that a
+// part cannot be built before what it needs.
+func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	stdout := o.Stdout
+	if stdout == nil {
+		stdout = io.Discard
+	}
+	if cfg.Demo && cfg.DemoReset {
+		if err := resetDemo(ctx, cfg, stdout); err != nil {
+			return nil, err
+		}
+	}
+	db, err := store.Open(ctx, cfg.DBPath, log)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: log, pace: o.Pace.withDefaults(), DB: db, Audit: audit.New(db)}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+
+	a.Users = auth.NewUsers(db)
+	a.Directory = auth.NewDirectory(a.Users, a.Audit)
+	if a.Sessions, err = sessionStore(cfg, db, o.Now); err != nil {
+		return nil, err
+	}
+	var demo []pages.DemoUser
+	if cfg.Demo {
+		if demo, err = createDemoUsers(ctx, a.Users, a.Directory, stdout); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.startAudit(ctx); err != nil {
+		return nil, err
+	}
+
+	var simURL string
+	var simRegions []string
+	if cfg.Demo {
+		if a.demoSim, simURL, simRegions, err = demoSimulator(log, stdout); err != nil {
+			return nil, err
+		}
+	}
+	if a.Gateway, err = gateway(ctx, cfg, a.pace, log, simURL, simRegions); err != nil {
+		return nil, err
+	}
+	a.Notify = notifications(cfg, a.pace, log, db, a.Audit)
+	a.Changes = changes(cfg, a.pace, log, db, a.Audit, a.Gateway, a.Notify)
+	a.Assets = static.New()
+
+	a.Router, err = handlers.New(handlers.Options{
+		Logger:         log,
+		Version:        o.Version,
+		Demo:           cfg.Demo,
+		HTTPS:          cfg.HTTPS(),
+		TrustedProxies: cfg.TrustedProxies,
+		BodyTimeout:    a.pace.BodyRead,
+		DB:             db,
+		Assets:         a.Assets,
+		Audit:          a.Audit,
+		AccessOptions: handlers.AccessOptions{
+			Users:       a.Users,
+			Directory:   a.Directory,
+			Sessions:    a.Sessions,
+			ReauthAfter: cfg.ReauthAfter,
+			AdminMFA:    !cfg.Demo && !o.PasswordOnlyAdmins,
+			DemoUsers:   demo,
+			Throttle:    o.LoginLimits,
+		},
+		InventoryOptions: handlers.InventoryOptions{Gateway: a.Gateway},
+		ChangeOptions:    handlers.ChangeOptions{Changes: a.Changes},
+		NotifyOptions:    handlers.NotifyOptions{Notify: a.Notify},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Run does the background work until ctx ends: the apply worker (with its
+// reconciler), notification delivery, audit anchoring and the session
+// sweep. When all have stopped it anchors the audit chain a last time.
+// The first loop to fail stops the others and is the error returned; an
+// ended ctx returns nil.
+func (a *App) Run(ctx context.Context) error { return a.run(ctx, nil) }
+
+// Serve is Run with the dashboard served on ln as well, with TLS when the
+// settings name a certificate. When ctx ends the server stops taking
+// requests and finishes those under way.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.Router,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	return a.run(ctx, func(ctx context.Context) error {
+		errc := make(chan error, 1)
+		go func() {
+			if a.cfg.TLSCert != "" {
+				errc <- srv.ServeTLS(ln, a.cfg.TLSCert, a.cfg.TLSKey)
+			} else {
+				errc <- srv.Serve(ln)
+			}
+		}()
+		select {
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+		}
+		a.log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+		return nil
+	})
+}
+
+// loops is the app's background work, each until its context ends; a new
+// loop is one more entry here.
+func (a *App) loops() []func(context.Context) error {
+	return []func(context.Context) error{a.applyChanges, a.deliverNotifications, a.anchorLoop, a.sweepSessions}
+}
+
+func (a *App) run(ctx context.Context, serve func(context.Context) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	for _, loop := range a.loops() {
+		g.Go(func() error { return loop(gctx) })
+	}
+	if serve != nil {
+		g.Go(func() error { return serve(gctx) })
+	}
+	err := g.Wait()
+	// Nothing appends to the log any more: anchor what the last requests
+	// and steps recorded.
+	a.anchorNow(context.WithoutCancel(ctx), "audit chain anchored at shutdown")
+	return err
+}
+
+// Close releases what New holds: the demo simulator, then the database.
+// Call it after Run or Serve has returned.
+func (a *App) Close() {
+	if a.demoSim != nil {
+		_ = a.demoSim.Close()
+	}
+	a.DB.Close()
+}
+
+// resetDemo deletes the demo database, its WAL files and the demo audit
+// anchors (which would otherwise report the fresh chain as truncated), so
+// that the demo starts afresh.
+func resetDemo(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+	for _, p := range []string{demoAnchorFile(ctx, cfg), cfg.DBPath, cfg.DBPath + "-wal", cfg.DBPath + "-shm"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("-demo-reset: %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "Demo reset: deleted %s and its audit anchors\n", cfg.DBPath)
+	return nil
+}

@@ -1,0 +1,40 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+
+	"rolegate/audit"
+	"rolegate/internal/change"
+	"rolegate/internal/config"
+	"rolegate/internal/inventory"
+	"rolegate/internal/store"
+)
+
+// changes builds the change-request service on the gateway, queueing
+// with each step the notifications it causes. Its apply worker runs in
+// Run, where it first settles what a previous process left unfinished.
+func changes(cfg config.Config, pace Pace, log *slog.Logger, db *store.DB, l *audit.Log, g *inventory.Gateway, n change.Notifier) *change.Service {
+	return change.New(change.Options{
+		DB:          db,
+		Audit:       l,
+		Redshift:    g,
+		Logger:      log.With("component", "apply"),
+		Policy:      change.Policy{ProductionTag: cfg.ProductionTag},
+		TTL:         cfg.RequestTTL,
+		MaxAttempts: cfg.ApplyMaxAttempts,
+		Backoff:     cfg.ApplyBackoff,
+		MaxBackoff:  pace.ApplyMaxBackoff,
+		FollowEvery: pace.Follow,
+		CallTimeout: cfg.AWSTimeout,
+		Notifier:    n,
+	})
+}
+
+// applyChanges is the apply worker: it applies approved requests,
+// retries, reconciles what a crash interrupted and follows applied
+// changes until in-sync, until ctx ends.
+func (a *App) applyChanges(ctx context.Context) error {
+	a.Changes.Run(ctx, a.cfg.WorkerEvery)
+	return nil
+}
