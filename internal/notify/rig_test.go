@@ -2,7 +2,6 @@ package notify_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -70,21 +69,17 @@ func newRig(t testing.TB, o notify.Options) *rig {
 		t.Fatal(err)
 	}
 	g := &rig{db: db, audit: audit.New(db), sim: sim, users: map[string]change.Actor{}}
-	us := auth.NewUsers(db)
+	dir := auth.NewDirectory(auth.NewUsers(db), g.audit)
 	for _, p := range people {
-		err := db.Tx(ctx, func(tx *sql.Tx) error {
-			u, err := us.Create(ctx, tx, p.username, p.username, p.role, "a long enough password for "+p.username)
-			if err != nil {
-				return err
-			}
-			g.users[p.username] = change.Actor{ID: u.ID, Username: u.Username, Name: u.DisplayName, Role: p.role}
-			if p.disabled {
-				return us.SetDisabled(ctx, tx, u.ID, true)
-			}
-			return nil
-		})
+		u, err := dir.Create(ctx, audit.System, audit.Origin{}, auth.NewUser{Username: p.username, Role: p.role, Password: "a long enough password for " + p.username})
 		if err != nil {
 			t.Fatal(err)
+		}
+		g.users[p.username] = change.Actor{ID: u.ID, Username: u.Username, Name: u.DisplayName, Role: p.role}
+		if p.disabled {
+			if err := dir.Disable(ctx, audit.System, audit.Origin{}, u.ID); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	o.DB, o.Audit = db, g.audit
