@@ -164,30 +164,46 @@ func (s *Service) Deliveries(ctx context.Context, changeID int64) ([]Delivery, e
 	return queryDeliveries(ctx, s.o.DB.Reader(), `o.change_id = ? ORDER BY o.id`, changeID)
 }
 
-// Run is the delivery worker: on every poke and tick until ctx ends it
-// queues the expiry reminders due (reading requests from requests) and
-// delivers what is due. What a crashed process left pending is simply due.
+// Run is the delivery worker: until ctx ends it delivers what is due on
+// every poke and tick, and queues the expiry reminders due (reading
+// requests from requests) at most once a minute. What a crashed process
+// left pending is simply due.
 func (s *Service) Run(ctx context.Context, tick time.Duration, requests Requests) {
 	t := time.NewTicker(tick)
 	defer t.Stop()
+	var reminded time.Time
+	// A poke comes from inside the transaction that queued the rows:
+	// reading on the writer waits for its commit instead of missing them.
+	// A tick reads on a reader, leaving the writer to the others.
+	q := s.o.DB.Writer()
 	for {
-		if err := errors.Join(s.Remind(ctx, requests), s.Step(ctx)); err != nil && ctx.Err() == nil {
+		var errs []error
+		if now := time.Now(); now.Sub(reminded) >= time.Minute {
+			reminded = now
+			errs = append(errs, s.Remind(ctx, requests))
+		}
+		errs = append(errs, s.step(ctx, q))
+		if err := errors.Join(errs...); err != nil && ctx.Err() == nil {
 			s.o.Logger.Error("notification worker step", "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.wake:
+			q = s.o.DB.Writer()
 		case <-t.C:
+			q = s.o.DB.Reader()
 		}
 	}
 }
 
 // Step delivers every notification that is due, first in line per
 // request and destination.
-func (s *Service) Step(ctx context.Context) error {
+func (s *Service) Step(ctx context.Context) error { return s.step(ctx, s.o.DB.Reader()) }
+
+func (s *Service) step(ctx context.Context, q querier) error {
 	for ctx.Err() == nil {
-		n, err := s.deliverDue(ctx)
+		n, err := s.deliverDue(ctx, q)
 		if err != nil || n == 0 {
 			return err
 		}
@@ -195,13 +211,11 @@ func (s *Service) Step(ctx context.Context) error {
 	return nil
 }
 
-// deliverDue makes one pass over the due rows and returns how many it
-// delivered.
-func (s *Service) deliverDue(ctx context.Context) (int, error) {
-	// Read on the writer: a poke from inside a transaction then waits for
-	// its commit instead of missing its rows.
-	due, err := dueDeliveries(ctx, s.o.DB.Writer(), s.now(), 100)
-	if err != nil {
+// deliverDue makes one pass over the due rows, read with q, and returns
+// how many it delivered.
+func (s *Service) deliverDue(ctx context.Context, q querier) (int, error) {
+	due, err := dueDeliveries(ctx, q, s.now(), 100)
+	if err != nil || len(due) == 0 {
 		return 0, err
 	}
 	channels, err := loadChannels(ctx, s.o.DB.Reader())
