@@ -28,6 +28,9 @@ type draft struct {
 	def    string   // picked after a preview, from the resulting set
 	reason string
 	ticket string
+	// confirmOpen ticks that the requester has read the cluster's open
+	// requests and wants another.
+	confirmOpen bool
 }
 
 // changeFormPath is the new-change form of a cluster.
@@ -53,6 +56,9 @@ func (b *tab) fillChange(d draft) {
 	}
 	for _, arn := range d.remove {
 		b.do(chromedp.Click(chromedp.CSS(`input[name="remove"][value="`+arn+`"]`), chromedp.NodeVisible))
+	}
+	if d.confirmOpen {
+		b.do(chromedp.Click(tid("confirm-open"), chromedp.NodeVisible))
 	}
 	if d.def != "" {
 		b.click(tid("preview-change"))

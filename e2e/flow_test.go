@@ -87,6 +87,15 @@ func TestChangeApprovedToInSync(t *testing.T) {
 	// The request page follows the request live (htmx polling) until
 	// in-sync, and so does the cluster page's roles table.
 	arno.waitFor(chromedp.CSS(inSyncSel), inSyncLimit)
+	// The history followed too: without a reload it ends on the in-sync
+	// event, not on an earlier step.
+	last := run(arno, chromedp.Evaluate[string](`[...document.querySelectorAll('[data-testid="timeline-row"]')].pop().textContent`))
+	if !strings.Contains(last, "in-sync") || strings.Contains(last, "unknown") {
+		arno.fail("the history followed live ends on %q, want the in-sync event", last)
+	}
+	if n := arno.count(`[data-testid="checks-card"]`); n != 0 {
+		arno.fail("an applied request still shows the pre-flight checks box")
+	}
 	for _, arn := range []string{copyUnload, spectrum} {
 		if got := arno.liveRoleStatus(arn); got != "in-sync" {
 			arno.fail("the request page shows %s as %q, want in-sync", arn, got)

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -25,6 +26,11 @@ func TestWithoutJavaScript(t *testing.T) {
 	rita.open("/clusters", 200)
 	rita.click(clusterLink(cluster))
 	rita.click(tid("propose-change"))
+	// Without JavaScript the list cannot follow the typing; the page says
+	// that Preview brings the typed roles into it.
+	if got := rita.text(tid("default-nojs")); !strings.Contains(got, "Preview") {
+		rita.fail("the form does not say that Preview refreshes the default's choices: %q", got)
+	}
 	rita.fillChange(draft{add: []string{etl}, def: etl, reason: "ETL jobs load the sales extracts"})
 	path, _ := rita.submitChange()
 	rita.wantState("pending")

@@ -15,7 +15,9 @@ import (
 // made against the roles before that change, can then not be approved: the
 // approver gets 409 and the request page saying why, the request turns
 // stale, and its requester resubmits it in one click against the current
-// roles; the new request supersedes it.
+// roles; the new request supersedes it. The second request is accepted
+// only once the form has shown the first and the requester confirmed, and
+// the two pages link each other.
 func TestTwoApproversThenStale(t *testing.T) {
 	needSuite(t)
 	const region, cluster = "eu-west-1", "eu-customer-360"
@@ -27,7 +29,35 @@ func TestTwoApproversThenStale(t *testing.T) {
 	if got := rita.attr(tid("risk"), "data-risk"); got != "high" {
 		rita.fail("a change of a production cluster is %q risk, want high", got)
 	}
-	second, _ := rita.proposeChange(region, cluster, draft{add: []string{ml}, reason: "Churn model scoring in the warehouse"})
+	// The cluster list marks the open request, with a link to it, and its
+	// filter finds the cluster.
+	rita.open("/clusters?open=1", 200)
+	badge := `[data-testid="cluster-row"][data-id="` + cluster + `"] [data-testid="open-badge"]`
+	if got := rita.attr(chromedp.CSS(badge), "href"); got != first {
+		rita.fail("the cluster list's open-request badge links %q, want %s", got, first)
+	}
+	// The new-change form shows it with what it would change, and a second
+	// request needs the requester to confirm having read it.
+	rita.open(changeFormPath(region, cluster), 200)
+	if got := rita.text(tid("open-requests")); !strings.Contains(got, spectrum) {
+		rita.fail("the form's open requests do not say what the first would change: %q", got)
+	}
+	rita.fillChange(draft{add: []string{ml}, reason: "Churn model scoring in the warehouse"})
+	rita.allowStatus(422)
+	rita.submit(chromedp.Click(tid("submit-change"), chromedp.NodeVisible), 422)
+	if got := rita.text(tid("open-error")); !strings.Contains(got, "confirm") {
+		rita.fail("submitting without the confirmation says %q", got)
+	}
+	rita.do(chromedp.Click(tid("confirm-open"), chromedp.NodeVisible))
+	second, _ := rita.submitChange()
+	// Each request page links the other.
+	if got := rita.attr(chromedp.CSS(`[data-testid="siblings"] [data-testid="open-request-link"]`), "href"); got != first {
+		rita.fail("the second request links %q as its sibling, want %s", got, first)
+	}
+	rita.open(first, 200)
+	if got := rita.attr(chromedp.CSS(`[data-testid="siblings"] [data-testid="open-request-link"]`), "href"); got != second {
+		rita.fail("the first request links %q as its sibling, want %s", got, second)
+	}
 
 	arno := newTab(t, "arno")
 	arno.signIn("arno")

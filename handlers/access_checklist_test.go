@@ -202,7 +202,7 @@ func TestPasswordPolicyLengthCommonListNoTruncation(t *testing.T) {
 
 func TestFailedSignInsThrottledPerAccountDespiteForwardedFor(t *testing.T) {
 	app := newTestApp(t)
-	l := handlers.DefaultLoginLimits
+	l := handlers.DefaultLoginLimits()
 	if perHour := l.AccountBurst + int(time.Hour/l.AccountEvery); perHour > 100 {
 		t.Fatalf("the limits allow %d failures per account per hour", perHour)
 	}

@@ -39,16 +39,18 @@ type LoginLimits struct {
 // per account and address and then one every 2 min; 30 per address and
 // then one every 10 s. A browser with a device cookie has 10 and then one
 // every 40 s of its own.
-var DefaultLoginLimits = LoginLimits{
-	AccountBurst: 10, AccountEvery: 40 * time.Second,
-	PairBurst: 10, PairEvery: 2 * time.Minute,
-	IPBurst: 30, IPEvery: 10 * time.Second,
-	DeviceBurst: 10, DeviceEvery: 40 * time.Second,
+func DefaultLoginLimits() LoginLimits {
+	return LoginLimits{
+		AccountBurst: 10, AccountEvery: 40 * time.Second,
+		PairBurst: 10, PairEvery: 2 * time.Minute,
+		IPBurst: 30, IPEvery: 10 * time.Second,
+		DeviceBurst: 10, DeviceEvery: 40 * time.Second,
+	}
 }
 
 // withDefaults fills the limits left zero from DefaultLoginLimits.
 func (l LoginLimits) withDefaults() LoginLimits {
-	d := DefaultLoginLimits
+	d := DefaultLoginLimits()
 	fill := func(burst *int, every *time.Duration, db int, de time.Duration) {
 		if *burst <= 0 || *every <= 0 {
 			*burst, *every = db, de

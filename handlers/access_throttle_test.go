@@ -103,7 +103,7 @@ func TestReauthCannotBeJammedFromAnotherClient(t *testing.T) {
 // at most 100 failures per account per hour, and the owner's browser
 // still gets in.
 func TestUnknownClientsGetAtMostAHundredFailuresPerAccountPerHour(t *testing.T) {
-	l := handlers.DefaultLoginLimits
+	l := handlers.DefaultLoginLimits()
 	if perHour := l.AccountBurst + int(time.Hour/l.AccountEvery); perHour > 100 {
 		t.Fatalf("the limits allow %d failures per account per hour", perHour)
 	}

@@ -75,7 +75,9 @@ func auditFields(e audit.Event) []pages.AuditField {
 		}
 	}
 	add("Sequence", strconv.FormatInt(e.Seq, 10), false)
-	add("Time (UTC)", e.Time.UTC().Format(audit.TimeFormat), true)
+	add("Time", fmtWhen(e.Time), false)
+	// The exact value the chain hashes, for auditors comparing records.
+	add("Recorded time", e.Time.UTC().Format(audit.TimeFormat), true)
 	actor := e.Actor.Username
 	if e.Actor.Role != "" {
 		actor += " (" + e.Actor.Role + ")"

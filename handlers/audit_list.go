@@ -72,7 +72,7 @@ func auditRow(e audit.Event) pages.AuditRow {
 	r := pages.AuditRow{
 		Seq:        e.Seq,
 		URL:        auditEventURL(e.Seq),
-		Time:       e.Time.UTC().Format("2006-01-02 15:04:05"),
+		Time:       fmtWhen(e.Time),
 		Actor:      e.Actor.Username,
 		ActorRole:  e.Actor.Role,
 		Action:     string(e.Action),

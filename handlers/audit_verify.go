@@ -28,7 +28,7 @@ func (h *Handler) auditVerifyPage(c echo.Context) error {
 		var v audit.VerifiedParams
 		if err := json.Unmarshal(e.Params, &v); err == nil {
 			p = pages.AuditVerifyPage{
-				Has: true, OK: e.Outcome == audit.Success, At: e.Time.UTC().Format(time.RFC3339),
+				Has: true, OK: e.Outcome == audit.Success, At: fmtWhen(e.Time),
 				By: e.Actor.Username, Checked: v.Checked, HeadSeq: v.HeadSeq, HeadHash: v.HeadHash,
 				FirstBad: v.FirstBad, Anchor: v.Anchor, AnchorsChecked: v.AnchorsChecked, Anchors: v.Anchors,
 				EventURL: auditEventURL(e.Seq),
@@ -62,7 +62,7 @@ func (h *Handler) auditVerify(c echo.Context) error {
 
 func auditVerifyView(r audit.Report) pages.AuditVerifyPage {
 	p := pages.AuditVerifyPage{
-		Has: true, OK: r.OK(), At: r.At.UTC().Format(time.RFC3339), Duration: r.Duration.Round(time.Millisecond).String(),
+		Has: true, OK: r.OK(), At: fmtWhen(r.At), Duration: r.Duration.Round(time.Millisecond).String(),
 		Checked: r.Checked, HeadSeq: r.HeadSeq, HeadHash: r.HeadHash, FirstBad: r.FirstBad(),
 		AnchorsChecked: r.AnchorsChecked, MoreFaults: r.FaultsTruncated,
 		Instance: r.Instance, Anchors: r.Anchors, Recorded: r.AnchorsRecorded, Notes: r.Notes,

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +21,8 @@ type changeTestOptions struct {
 	maxAttempts int
 	// requestTTL is how long a pending request waits (default a week).
 	requestTTL time.Duration
+	// highRiskTags need two approvers besides environment=production.
+	highRiskTags []string
 }
 
 // setupChangeTest sets the apply settings (as -apply-max-attempts,
@@ -35,6 +38,7 @@ func (a *testApp) setupChangeTest(t *testing.T, o *testOptions, cfg *config.Conf
 		cfg.RequestTTL = o.requestTTL
 	}
 	cfg.ProductionTag = "environment=production"
+	cfg.HighRiskTags = strings.Join(o.highRiskTags, ",")
 	cfg.ApplyBackoff, cfg.WorkerEvery = 10*time.Millisecond, 10*time.Millisecond
 	ao.Pace.ApplyMaxBackoff, ao.Pace.Follow = 50*time.Millisecond, 10*time.Millisecond
 }

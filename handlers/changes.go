@@ -116,15 +116,22 @@ func changeInput(c echo.Context) (change.Input, error) {
 	if err != nil {
 		return change.Input{}, httpError(http.StatusBadRequest, "", err)
 	}
-	return change.Input{
-		Region:  c.Param("region"),
-		Cluster: c.Param("cluster"),
-		Add:     form.Get("add"),
-		Remove:  form["remove"],
-		Default: form.Get("default"),
-		Reason:  form.Get("reason"),
-		Ticket:  form.Get("ticket"),
-	}, nil
+	in := change.Input{
+		Region:      c.Param("region"),
+		Cluster:     c.Param("cluster"),
+		Add:         form.Get("add"),
+		Remove:      form["remove"],
+		Default:     form.Get("default"),
+		Reason:      form.Get("reason"),
+		Ticket:      form.Get("ticket"),
+		ConfirmOpen: form.Get("confirm_open") == "1",
+	}
+	for _, v := range form["open_seen"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
+			in.SeenOpen = append(in.SeenOpen, id)
+		}
+	}
+	return in, nil
 }
 
 func (h *Handler) changeNew(c echo.Context) error {
@@ -133,7 +140,9 @@ func (h *Handler) changeNew(c echo.Context) error {
 	if err != nil {
 		return changeError(err)
 	}
-	return h.render(c, http.StatusOK, pages.ChangeForm(changeFormPage(in, change.Draft{}, change.LiveFrom(in.Region, cl), nil, nil)))
+	p := changeFormPage(in, change.LiveFrom(in.Region, cl), change.Plan{}, nil, nil)
+	p.Open = h.openRequests(c, in.Region, in.Cluster, 0)
+	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
 
 // changePreview shows the resulting roles and checks of a draft without
@@ -148,13 +157,13 @@ func (h *Handler) changePreview(c echo.Context) error {
 	if err != nil {
 		return changeError(err)
 	}
-	d := change.ParseDraft(in)
-	plan, errs := h.changes.Preview(d, cl)
-	pv := previewOf(plan, errs, change.LiveFrom(in.Region, cl))
+	plan, errs := h.changes.Preview(change.ParseDraft(in), cl)
+	live := change.LiveFrom(in.Region, cl)
+	p := changeFormPage(in, live, plan, nil, previewOf(plan, errs, live))
 	if isHTMX(c) {
-		return h.render(c, http.StatusOK, pages.PreviewPanel(pv, change.RoleQuota(in.Region)))
+		return h.render(c, http.StatusOK, pages.PreviewFragment(p))
 	}
-	p := changeFormPage(in, d, change.LiveFrom(in.Region, cl), nil, pv)
+	p.Open, p.ConfirmOpen = h.openRequests(c, in.Region, in.Cluster, 0), in.ConfirmOpen
 	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
 
@@ -174,7 +183,11 @@ func (h *Handler) changeCreate(c echo.Context) error {
 		}
 		live := change.LiveFrom(in.Region, cl)
 		plan, errs := h.changes.Preview(d, cl)
-		return h.render(c, http.StatusUnprocessableEntity, pages.ChangeForm(changeFormPage(in, d, live, verr.Fields, previewOf(plan, errs, live))))
+		p := changeFormPage(in, live, plan, verr.Fields, previewOf(plan, errs, live))
+		// A refusal for unseen open requests asks to confirm again, now
+		// that they are shown.
+		p.Open, p.ConfirmOpen = h.openRequests(c, in.Region, in.Cluster, 0), in.ConfirmOpen && verr.Fields[change.FieldOpen] == ""
+		return h.render(c, http.StatusUnprocessableEntity, pages.ChangeForm(p))
 	}
 	if err != nil {
 		return changeError(err)
@@ -190,14 +203,16 @@ func (h *Handler) changeShow(c echo.Context) error {
 	return h.render(c, http.StatusOK, pages.Change(*p))
 }
 
-// changeStatus is the live status panel htmx polls while the request moves;
-// once it settles the panel renders without the polling trigger.
+// changeStatus is the live status panel htmx polls while the request moves,
+// with the history out of band; once the request settles the panel renders
+// without the polling trigger, and the history it brings ends on the event
+// that settled it.
 func (h *Handler) changeStatus(c echo.Context) error {
 	p, err := h.changePage(c)
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, pages.ChangeStatus(*p))
+	return h.render(c, http.StatusOK, pages.ChangeStatusFragment(*p))
 }
 
 func (h *Handler) changeApprove(c echo.Context) error {

@@ -11,7 +11,7 @@ import (
 	"rolegate/redshiftsim"
 )
 
-var checkItem = regexp.MustCompile(`(?s)<li data-testid="check" data-status="([^"]+)">.*?<strong>([^<]+)</strong> <span class="muted small">([^<]*)</span>`)
+var checkItem = regexp.MustCompile(`(?s)<li data-testid="check"[^>]* data-status="([^"]+)"[^>]*>.*?<strong>([^<]+)</strong> <span class="muted small">([^<]*)</span>`)
 
 // accountCheckOf is the status and detail of the account check a page
 // shows.

@@ -46,6 +46,7 @@ func (h *Handler) clusterActivity(c echo.Context, p *pages.ClusterPage) {
 	q := url.Values{"region": {p.Region}, "cluster": {p.ID}}
 	p.ChangesURL = "/changes?cluster=" + url.QueryEscape(p.ID)
 	p.HistoryURL = "/audit?" + q.Encode()
+	p.Open = h.openRequests(c, p.Region, p.ID, 0)
 	reqs, err := h.changes.List(ctx, change.ListFilter{Region: p.Region, Cluster: p.ID, Limit: 10})
 	if err != nil {
 		h.log.Warn("listing a cluster's change requests", "request_id", requestIDOf(c), "err", err)

@@ -5,25 +5,23 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"rolegate/internal/change"
 	"rolegate/internal/inventory"
+	"rolegate/views/components"
 	"rolegate/views/pages"
 )
 
 // The view models of the change-request pages, built from the domain.
 
-const timeLayout = "2006-01-02 15:04 UTC"
-
-func fmtWhen(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(timeLayout)
-}
+// fmtWhen writes a moment for people; every page's times go through it
+// (and components.FormatTime), so that they read alike and can follow a
+// per-user zone.
+func fmtWhen(t time.Time) string { return components.FormatTime(t, nil) }
 
 // stateTone is the badge colour of a request state.
 func stateTone(s change.State) string {
@@ -48,8 +46,9 @@ func roleRows(live change.Live) []pages.RoleRow {
 }
 
 // changeFormPage fills the new-change form, keeping what the user typed.
-// The default can become any current role or any ARN of the draft's.
-func changeFormPage(in change.Input, d change.Draft, live change.Live, errs change.FieldErrors, pv *pages.ChangePreview) pages.ChangeFormPage {
+// The default can become any current role or any role the plan adds (the
+// draft's roles without a fault).
+func changeFormPage(in change.Input, live change.Live, plan change.Plan, errs change.FieldErrors, pv *pages.ChangePreview) pages.ChangeFormPage {
 	base := clusterURL(in.Region, in.Cluster)
 	p := pages.ChangeFormPage{
 		Region: in.Region, Cluster: in.Cluster, ClusterURL: base,
@@ -65,12 +64,47 @@ func changeFormPage(in change.Input, d change.Draft, live change.Live, errs chan
 	for _, r := range live.Roles {
 		p.DefaultChoices = append(p.DefaultChoices, r.ARN)
 	}
-	for _, a := range d.Add {
-		if s := a.String(); !slices.Contains(p.DefaultChoices, s) {
+	for _, s := range plan.Add {
+		if !slices.Contains(p.DefaultChoices, s) {
 			p.DefaultChoices = append(p.DefaultChoices, s)
 		}
 	}
 	return p
+}
+
+// openRequest is a request as the lists of open requests show it.
+func openRequest(r *change.Request) pages.OpenRequest {
+	o := pages.OpenRequest{
+		ID: r.ID, URL: changeURL(r.ID), State: r.State.Label(), StateTone: stateTone(r.State),
+		Requester: r.RequesterUsername, Created: fmtWhen(r.CreatedAt),
+	}
+	for _, a := range r.Add {
+		o.Changes = append(o.Changes, "+ "+a)
+	}
+	for _, a := range r.Remove {
+		o.Changes = append(o.Changes, "− "+a)
+	}
+	if r.Default != "" {
+		o.Changes = append(o.Changes, "default → "+r.Default)
+	}
+	return o
+}
+
+// openRequests lists a cluster's open requests, leaving out skip (the
+// request whose page it is). A failure is logged and shows none.
+func (h *Handler) openRequests(c echo.Context, region, cluster string, skip int64) []pages.OpenRequest {
+	reqs, err := h.changes.Open(c.Request().Context(), region, cluster)
+	if err != nil {
+		h.log.Warn("listing a cluster's open change requests", "request_id", requestIDOf(c), "cluster", cluster, "err", err)
+		return nil
+	}
+	var out []pages.OpenRequest
+	for _, r := range reqs {
+		if r.ID != skip {
+			out = append(out, openRequest(r))
+		}
+	}
+	return out
 }
 
 // previewOf turns a plan into the live preview panel.
@@ -83,7 +117,7 @@ func previewOf(plan change.Plan, errs change.FieldErrors, live change.Live) *pag
 	}
 	for _, f := range []string{change.FieldForm, change.FieldAdd, change.FieldRemove, change.FieldDefault, change.FieldReason, change.FieldTicket} {
 		if m := errs[f]; m != "" && f != change.FieldReason {
-			pv.Problems = append(pv.Problems, m)
+			pv.Problems = append(pv.Problems, strings.Split(m, "\n")...)
 		}
 	}
 	return pv
@@ -113,7 +147,7 @@ func diffRows(base, add, remove []string, newDef, oldDef string) []pages.ResultR
 func checkRows(checks []change.Check) []pages.CheckRow {
 	out := make([]pages.CheckRow, 0, len(checks))
 	for _, c := range checks {
-		out = append(out, pages.CheckRow{Name: c.Name, Status: string(c.Status), Detail: c.Detail})
+		out = append(out, pages.CheckRow{Key: string(c.Key), Name: c.Name, Status: string(c.Status), Detail: c.Detail})
 	}
 	return out
 }
@@ -124,6 +158,7 @@ func changeRow(r *change.Request) pages.ChangeRow {
 		Requester: r.RequesterUsername, Summary: summary(r), Risk: string(r.Risk),
 		Approvals: fmt.Sprintf("%d/%d", r.ValidApprovals(), r.ApprovalsRequired),
 		State:     r.State.Label(), StateTone: stateTone(r.State), Created: fmtWhen(r.CreatedAt),
+		CreatedAgo: components.Relative(r.CreatedAt, time.Now()),
 	}
 	if r.State == change.Pending {
 		row.ExpiresIn = until(r.ExpiresAt)
@@ -146,18 +181,7 @@ func summary(r *change.Request) string {
 }
 
 // until says how long until t, in words.
-func until(t time.Time) string {
-	d := time.Until(t).Round(time.Minute)
-	switch {
-	case d <= 0:
-		return "now"
-	case d < time.Hour:
-		return "in " + strconv.Itoa(int(d.Minutes())) + " min"
-	case d < 48*time.Hour:
-		return "in " + strconv.Itoa(int(d.Hours())) + " h"
-	}
-	return "in " + strconv.Itoa(int(d.Hours()/24)) + " days"
-}
+func until(t time.Time) string { return components.Relative(t, time.Now()) }
 
 // changePage builds the request page: the stored request, the cluster as
 // AWS reports it now (when reachable), and the request's audit events.
@@ -179,7 +203,7 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 		Live:      r.State == change.Approved || r.State == change.Applying || r.State == change.Applied,
 		StatusURL: changeURL(r.ID) + "/status",
 		Region:    r.Region, Cluster: r.Cluster, ClusterURL: clusterURL(r.Region, r.Cluster),
-		Requester: r.RequesterUsername, Created: fmtWhen(r.CreatedAt),
+		Requester: r.RequesterUsername, Created: fmtWhen(r.CreatedAt), CreatedAgo: components.Relative(r.CreatedAt, time.Now()),
 		Reason: r.Reason, Ticket: r.Ticket, Hash: r.Hash, Risk: string(r.Risk), RiskReasons: r.RiskReasons,
 		Required: r.ApprovalsRequired, Valid: r.ValidApprovals(),
 		Diff:    diffRows(r.BaseRoles, r.Add, r.Remove, r.ResultDefault(), r.BaseDefault),
@@ -188,6 +212,7 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 		Decider: r.DeciderUsername, Decided: fmtWhen(r.DecidedAt), Decision: r.DecisionComment,
 		AuditURL:        "/audit?change=" + strconv.FormatInt(r.ID, 10),
 		ResubmittedFrom: r.ResubmittedFrom, SupersededBy: r.SupersededBy,
+		Siblings: h.openRequests(c, r.Region, r.Cluster, r.ID),
 	}
 	if r.RequesterName != "" && r.RequesterName != r.RequesterUsername {
 		p.Requester = r.RequesterName + " (" + r.RequesterUsername + ")"
@@ -225,47 +250,106 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 		h.log.Warn("reading the cluster for a change request page", "request_id", requestIDOf(c), "change", r.ID, "err", err)
 		p.Blockers = append(p.Blockers, "The cluster could not be read from AWS just now; the roles shown may be out of date.")
 	}
-	p.Blockers = append(blockers(r), p.Blockers...)
-	p.Timeline = h.changeTimeline(c, r.ID)
-	p.Notifications = h.deliverySummaries(c, r.ID)
-
-	// The page offers what the service would allow.
+	// The page offers what the service would allow, and says who must act.
 	may := h.changes.Allowed(actorOf(c), r)
 	p.CanApprove, p.CanReject, p.CanCancel, p.CanResubmit = may.Approve.OK(), may.Reject.OK(), may.Cancel.OK(), may.Resubmit.OK()
+	p.Blockers = append(nextSteps(r, may, h.approversFor(c, r)), p.Blockers...)
+	p.Timeline = h.changeTimeline(c, r.ID)
+	p.Notifications = h.deliverySummaries(c, r.ID)
 	return p, nil
 }
 
-// blockers says, for every state, what the request waits for and who can
-// move it on.
-func blockers(r *change.Request) []string {
+// nextSteps says, for every state, what the request waits for and who
+// must act next, from the viewer's point of view: "you can approve" when
+// the viewer may, the names of those who can otherwise. approvers are the
+// people who may still approve a pending request (nil in other states).
+func nextSteps(r *change.Request, may change.Actions, approvers []string) []string {
+	requester := r.RequesterUsername
+	resubmit := func(why string) []string {
+		if may.Resubmit.OK() {
+			return []string{why + " You can resubmit it against the cluster's current roles."}
+		}
+		return []string{why + " Waiting for " + requester + ", who can resubmit it."}
+	}
 	switch r.State {
 	case change.Pending:
 		need := r.ApprovalsRequired - r.ValidApprovals()
-		who := "an approver other than " + r.RequesterUsername
-		if need > 1 {
-			who = strconv.Itoa(need) + " more approvers, none of them " + r.RequesterUsername
-		} else if r.ValidApprovals() > 0 {
-			who = "one more approver, other than " + r.RequesterUsername + " and those who approved"
+		what := "an approver"
+		switch {
+		case need > 1:
+			what = strconv.Itoa(need) + " approvers"
+		case r.ApprovalsRequired > 1:
+			what = "a second approver"
 		}
-		return []string{"Waiting for " + who + " to approve or reject it before " + fmtWhen(r.ExpiresAt) + ".",
-			r.RequesterUsername + " can cancel it meanwhile."}
+		var steps []string
+		switch {
+		case may.Approve.OK():
+			steps = append(steps, "Waiting for "+what+": you can approve or reject it.")
+		case len(approvers) == 0:
+			steps = append(steps, "Waiting for "+what+", but nobody else may approve it: an admin must give another person the approver role.")
+		default:
+			steps = append(steps, "Waiting for "+what+": "+orList(approvers)+".")
+		}
+		steps = append(steps, "It expires on "+fmtWhen(r.ExpiresAt)+" if nobody decides.")
+		if may.Cancel.OK() {
+			steps = append(steps, "You can cancel it meanwhile.")
+		}
+		return steps
 	case change.Approved:
-		return []string{"Approved; Rolegate will send the change to AWS in a moment."}
+		return []string{"Approved; Rolegate sends the change to AWS in a moment. Nobody needs to act."}
 	case change.Applying:
 		if r.Phase == change.PhaseWaiting {
-			return []string{"Waiting for the cluster or for AWS, for the reason above. Rolegate tries again by itself."}
+			return []string{"Waiting for the cluster or for AWS, for the reason above. Rolegate tries again by itself; nobody needs to act."}
 		}
-		return []string{"Sending the change to AWS."}
+		return []string{"Sending the change to AWS. Nobody needs to act."}
 	case change.Applied:
-		return []string{"AWS accepted the change; waiting for every role to be in-sync."}
+		return []string{"AWS accepted the change; Rolegate follows the roles until every one is in-sync. Nobody needs to act."}
+	case change.InSync:
+		return []string{"Nothing more: every role of the change is in-sync."}
 	case change.Stale:
-		return []string{"The cluster's roles changed since the request was made. " + r.RequesterUsername + " can resubmit it against the current roles."}
+		return resubmit("The cluster's roles changed since the request was made.")
 	case change.Failed:
-		return []string{r.RequesterUsername + " can resubmit it once the cause is fixed."}
+		return resubmit("Once the cause is fixed, the change can be tried again.")
 	case change.ClusterGone:
 		return []string{"AWS reports that the cluster no longer exists, so nothing more will happen to this request. It stays in the history."}
 	case change.Expired:
-		return []string{"Nobody decided in time. " + r.RequesterUsername + " can resubmit it."}
+		return resubmit("Nobody decided in time.")
+	case change.Rejected, change.Cancelled, change.Superseded:
+		return []string{"Nothing more will happen to this request; it stays in the history."}
 	}
 	return nil
+}
+
+// orList joins names as people say them: "anna", "anna or arno",
+// "anna, arno or vera".
+func orList(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// approversFor lists who may still approve a pending request: enabled
+// users whose role can approve, other than the requester and those who
+// approved its current hash. A failure to list them is logged and leaves
+// the list empty.
+func (h *Handler) approversFor(c echo.Context, r *change.Request) []string {
+	if r.State != change.Pending {
+		return nil
+	}
+	users, err := h.users.List(c.Request().Context())
+	if err != nil {
+		h.log.Warn("listing who can approve a change request", "request_id", requestIDOf(c), "change", r.ID, "err", err)
+		return nil
+	}
+	var out []string
+	for _, u := range users {
+		if !u.Disabled && u.Role.CanApprove() && u.ID != r.RequesterID && !r.ApprovedBy(u.ID) {
+			out = append(out, u.Username)
+		}
+	}
+	return out
 }

@@ -5,6 +5,9 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
+	"hash/fnv"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,8 +19,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/labstack/echo/v4"
 
+	"rolegate/internal/change"
 	"rolegate/internal/inventory"
 	"rolegate/views"
+	"rolegate/views/components"
 	"rolegate/views/pages"
 )
 
@@ -28,6 +33,8 @@ const clusterPageSize = 50
 type clusterFilter struct {
 	q, region, status string
 	notInSync         bool
+	open              bool   // only clusters with open change requests
+	tag               string // only clusters carrying this approval tag (key=value)
 	sort              string // id, region, status, type, nodes, roles; "" = region then id
 	desc              bool
 	page              int
@@ -41,6 +48,8 @@ func parseClusterFilter(v url.Values) clusterFilter {
 		region:    v.Get("region"),
 		status:    v.Get("status"),
 		notInSync: v.Get("notinsync") == "1",
+		open:      v.Get("open") == "1",
+		tag:       v.Get("tag"),
 		desc:      v.Get("dir") == "desc",
 		page:      1,
 	}
@@ -68,6 +77,12 @@ func (f clusterFilter) query(sort string, desc bool, page int) string {
 	if f.notInSync {
 		v.Set("notinsync", "1")
 	}
+	if f.open {
+		v.Set("open", "1")
+	}
+	if f.tag != "" {
+		v.Set("tag", f.tag)
+	}
 	if sort != "" {
 		v.Set("sort", sort)
 	}
@@ -83,8 +98,14 @@ func (f clusterFilter) query(sort string, desc bool, page int) string {
 	return "/clusters?" + v.Encode()
 }
 
-func (f clusterFilter) match(c *inventory.Cluster, lowerQ string) bool {
+func (f clusterFilter) match(c *inventory.Cluster, lowerQ string, open openByCluster) bool {
 	if f.region != "" && c.Region != f.region {
+		return false
+	}
+	if f.open && len(open[change.ClusterKey{Region: c.Region, Cluster: c.ID}]) == 0 {
+		return false
+	}
+	if f.tag != "" && !hasTag(c, f.tag) {
 		return false
 	}
 	if f.status != "" && c.Status != f.status {
@@ -97,7 +118,37 @@ func (f clusterFilter) match(c *inventory.Cluster, lowerQ string) bool {
 }
 
 func (f clusterFilter) filters() bool {
-	return f.q != "" || f.region != "" || f.status != "" || f.notInSync
+	return f.q != "" || f.region != "" || f.status != "" || f.notInSync || f.open || f.tag != ""
+}
+
+// openByCluster is every cluster's open change requests, by ID.
+type openByCluster map[change.ClusterKey][]int64
+
+// fingerprint changes whenever the open requests do, so that a listing
+// rendered for one set of them is never served for another.
+func (o openByCluster) fingerprint() string {
+	keys := slices.SortedFunc(maps.Keys(o), func(a, b change.ClusterKey) int {
+		return cmp.Or(strings.Compare(a.Region, b.Region), strings.Compare(a.Cluster, b.Cluster))
+	})
+	h := fnv.New64a()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s\x00%s\x00%v\x00", k.Region, k.Cluster, o[k])
+	}
+	return strconv.FormatUint(h.Sum64(), 36)
+}
+
+// hasTag reports whether the cluster carries the tag key=value.
+func hasTag(c *inventory.Cluster, keyValue string) bool {
+	k, v, ok := strings.Cut(keyValue, "=")
+	if !ok {
+		return false
+	}
+	for _, t := range c.API.Tags {
+		if aws.ToString(t.Key) == k && aws.ToString(t.Value) == v {
+			return true
+		}
+	}
+	return false
 }
 
 // clusterList shows every cluster of every region, from the gateway's
@@ -134,14 +185,21 @@ func (h *Handler) clusterList(c echo.Context) error {
 	} else {
 		p.DataTime, p.DataAge = clock(oldest), ago(now, oldest)
 	}
-	listing, ok := h.listings.get(inv.Version, p.Back)
+	open, err := h.changes.OpenByCluster(ctx)
+	if err != nil {
+		// The list still shows the clusters; the markers are missing.
+		h.log.Warn("listing open change requests for the cluster list", "request_id", requestIDOf(c), "err", err)
+		open = map[change.ClusterKey][]int64{}
+	}
+	key := p.Back + "\x00" + openByCluster(open).fingerprint()
+	listing, ok := h.listings.get(inv.Version, key)
 	if !ok {
 		var buf bytes.Buffer
-		if err := pages.ClusterListing(h.clusterListing(inv, f)).Render(ctx, &buf); err != nil {
+		if err := pages.ClusterListing(h.clusterListing(inv, f, open)).Render(ctx, &buf); err != nil {
 			return err
 		}
 		listing = buf.String()
-		h.listings.put(inv.Version, p.Back, listing)
+		h.listings.put(inv.Version, key, listing)
 	}
 	return h.renderSized(c, pages.ClusterList(p, templ.Raw(listing)), len(listing)+16<<10)
 }
@@ -161,13 +219,13 @@ func (h *Handler) renderSized(c echo.Context, comp templ.Component, size int) er
 }
 
 // clusterListing filters, sorts and pages the inventory.
-func (h *Handler) clusterListing(inv inventory.Inventory, f clusterFilter) pages.ClusterListPage {
+func (h *Handler) clusterListing(inv inventory.Inventory, f clusterFilter, open openByCluster) pages.ClusterListPage {
 	matched := inv.Clusters
 	if f.filters() {
 		lowerQ := strings.ToLower(f.q)
 		matched = make([]*inventory.Cluster, 0, len(inv.Clusters))
 		for _, cl := range inv.Clusters {
-			if f.match(cl, lowerQ) {
+			if f.match(cl, lowerQ, open) {
 				matched = append(matched, cl)
 			}
 		}
@@ -193,6 +251,9 @@ func (h *Handler) clusterListing(inv inventory.Inventory, f clusterFilter) pages
 		Region:    f.region,
 		Status:    f.status,
 		NotInSync: f.notInSync,
+		Open:      f.open,
+		Tag:       f.tag,
+		Tags:      h.changes.ApprovalTags(),
 		Sort:      f.sort,
 		Desc:      f.desc,
 		Regions:   h.inv.Regions(),
@@ -200,7 +261,10 @@ func (h *Handler) clusterListing(inv inventory.Inventory, f clusterFilter) pages
 		SortURLs:  map[string]string{},
 	}
 	for _, cl := range matched[from:to] {
-		p.Rows = append(p.Rows, clusterRowOf(cl))
+		r := clusterRowOf(cl)
+		r.Open = openMarker(open[change.ClusterKey{Region: cl.Region, Cluster: cl.ID}], cl.ID)
+		r.ApprovalTags, r.TwoApprovers = approvalTags(cl, p.Tags)
+		p.Rows = append(p.Rows, r)
 	}
 	if page > 1 {
 		p.PrevURL = f.query(f.sort, f.desc, page-1)
@@ -236,6 +300,40 @@ func clusterRowOf(cl *inventory.Cluster) pages.ClusterRow {
 		}
 	}
 	return r
+}
+
+// openMarker is a cluster's open-requests badge: one request links to it,
+// several to the queue filtered by the cluster.
+func openMarker(ids []int64, cluster string) pages.OpenMarker {
+	switch len(ids) {
+	case 0:
+		return pages.OpenMarker{}
+	case 1:
+		return pages.OpenMarker{Count: 1, URL: changeURL(ids[0])}
+	}
+	return pages.OpenMarker{Count: len(ids), URL: "/changes?cluster=" + url.QueryEscape(cluster)}
+}
+
+// approvalTags are, for each tag that decides approval, the cluster's value
+// of its key (when it has that key), and whether a change to the cluster
+// needs two approvers because of it.
+func approvalTags(cl *inventory.Cluster, tags []string) ([]pages.ApprovalTag, bool) {
+	var out []pages.ApprovalTag
+	two := false
+	for _, t := range tags {
+		k, v, _ := strings.Cut(t, "=")
+		for _, ct := range cl.API.Tags {
+			if aws.ToString(ct.Key) != k {
+				continue
+			}
+			at := pages.ApprovalTag{Key: k, Value: aws.ToString(ct.Value), TwoApprovers: aws.ToString(ct.Value) == v}
+			two = two || at.TwoApprovers
+			if !slices.Contains(out, at) {
+				out = append(out, at)
+			}
+		}
+	}
+	return out, two
 }
 
 func clusterURL(region, id string) string {
@@ -292,22 +390,8 @@ func (h *Handler) clusterRefresh(c echo.Context) error {
 	return seeOther(c, safeRedirect(c.FormValue("back"), "/clusters"))
 }
 
-// clock formats a time of data for people: UTC, to the second.
-func clock(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+// clock formats a time of data for people, as every page does.
+func clock(t time.Time) string { return components.FormatTime(t, nil) }
 
 // ago says how long before now t was, roughly.
-func ago(now, t time.Time) string {
-	d := now.Sub(t)
-	switch {
-	case d < 2*time.Second:
-		return "just now"
-	case d < time.Minute:
-		return strconv.Itoa(int(d.Seconds())) + " s ago"
-	case d < time.Hour:
-		return strconv.Itoa(int(d.Minutes())) + " min ago"
-	case d < 48*time.Hour:
-		return strconv.Itoa(int(d.Hours())) + " h ago"
-	default:
-		return strconv.Itoa(int(d.Hours()/24)) + " days ago"
-	}
-}
+func ago(now, t time.Time) string { return components.Relative(t, now) }

@@ -41,9 +41,18 @@ const (
 
 var (
 	buildOnce sync.Once
+	binDir    string // the temp folder holding the built binary
 	binPath   string
 	buildErr  error
 )
+
+// removeBinary deletes the binary rolegateBinary built, with its folder;
+// TestMain calls it once every test is done.
+func removeBinary() {
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+}
 
 func rolegateBinary(t *testing.T) string {
 	t.Helper()
@@ -53,7 +62,7 @@ func rolegateBinary(t *testing.T) string {
 			buildErr = err
 			return
 		}
-		binPath = filepath.Join(dir, "rolegate")
+		binDir, binPath = dir, filepath.Join(dir, "rolegate")
 		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			buildErr = err

@@ -10,9 +10,11 @@ import (
 	"rolegate/internal/witness/witnesstest"
 )
 
-// TestMain reports, in one visible line, tests skipped for want of versitygw.
+// TestMain reports, in one visible line, tests skipped for want of
+// versitygw, and removes the binary the crash tests built.
 func TestMain(m *testing.M) {
 	code := m.Run()
+	removeBinary()
 	witnesstest.Missing.Report()
 	os.Exit(code)
 }

@@ -20,7 +20,7 @@ func changes(cfg config.Config, pace Pace, log *slog.Logger, db *store.DB, l *au
 		Audit:       l,
 		Redshift:    g,
 		Logger:      log.With("component", "apply"),
-		Policy:      change.Policy{ProductionTag: cfg.ProductionTag},
+		Policy:      change.Policy{ProductionTag: cfg.ProductionTag, HighRiskTags: cfg.HighRiskTagList()},
 		TTL:         cfg.RequestTTL,
 		MaxAttempts: cfg.ApplyMaxAttempts,
 		Backoff:     cfg.ApplyBackoff,

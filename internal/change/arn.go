@@ -2,6 +2,7 @@ package change
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -101,9 +102,12 @@ func explainARN(s string) string {
 	return "has an invalid role name (1–64 of letters, digits and +=,.@_-)"
 }
 
+// quote names a value in a message, whole and as typed: a person must be
+// able to find the line meant. Only what is longer than any ARN can be is
+// cut, and the cut says how long it was.
 func quote(s string) string {
-	if len(s) > 40 {
-		s = s[:40] + "…"
+	if len(s) > maxARNLen {
+		return "\u201c" + s[:64] + "…\u201d (" + strconv.Itoa(len(s)) + " bytes)"
 	}
 	return "\u201c" + s + "\u201d"
 }

@@ -57,7 +57,7 @@ func Permissions(actor Actor, r *Request, now time.Time) Actions {
 	var open Permission
 	switch {
 	case r.State == Pending && !now.Before(r.ExpiresAt):
-		open = Permission{Why: "the request expired on " + r.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC") + " without a decision", expired: true}
+		open = Permission{Why: "the request expired on " + r.ExpiresAt.UTC().Format("2006-01-02 15:04:05 UTC") + " without a decision", expired: true}
 	case r.State != Pending:
 		open = Permission{Why: "the request is " + r.State.Label() + ", not pending"}
 	}

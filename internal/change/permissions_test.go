@@ -140,7 +140,7 @@ func TestPermissionsSayWhy(t *testing.T) {
 		{"self-approval by an admin", change.Actor{ID: 1, Role: auth.RoleAdmin}, func(a change.Actions) change.Permission { return a.Approve }, "you cannot approve your own request"},
 		{"requester approving", change.Actor{ID: 2, Role: auth.RoleRequester}, func(a change.Actions) change.Permission { return a.Approve }, "your role cannot approve changes"},
 		{"own rejection", change.Actor{ID: 1, Role: auth.RoleApprover}, func(a change.Actions) change.Permission { return a.Reject }, "you cannot decide on your own request; cancel it instead"},
-		{"expired", change.Actor{ID: 2, Role: auth.RoleApprover}, func(a change.Actions) change.Permission { return a.Approve }, "the request expired on 2026-12-06 11:59 UTC without a decision"},
+		{"expired", change.Actor{ID: 2, Role: auth.RoleApprover}, func(a change.Actions) change.Permission { return a.Approve }, "the request expired on 2026-12-06 11:59:00 UTC without a decision"},
 		{"someone else cancelling", change.Actor{ID: 2, Role: auth.RoleAdmin}, func(a change.Actions) change.Permission { return a.Cancel }, "only the requester can cancel a request"},
 		{"resubmitting a pending one", change.Actor{ID: 1, Role: auth.RoleRequester}, func(a change.Actions) change.Permission { return a.Resubmit }, "only stale, failed or expired requests can be resubmitted; this one is pending"},
 	}

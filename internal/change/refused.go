@@ -11,8 +11,9 @@ import (
 
 // Stages at which a submission can be refused.
 const (
-	stageInput      = "input"       // wrong whatever the cluster holds; AWS was not asked
-	stageLiveChecks = "live checks" // against the cluster as AWS reported it
+	stageInput      = "input"         // wrong whatever the cluster holds; AWS was not asked
+	stageLiveChecks = "live checks"   // against the cluster as AWS reported it
+	stageOpen       = "open requests" // the cluster has open requests the requester did not confirm
 )
 
 // refusedSubmission records a submission (or resubmission) that was refused

@@ -48,6 +48,14 @@ func (s State) Label() string {
 // Open reports whether the request still waits for a decision.
 func (s State) Open() bool { return s == Pending }
 
+// InFlight reports whether the request may still change its cluster: it
+// waits for a decision, or is approved and on its way. The pages call these
+// the cluster's open requests.
+func (s State) InFlight() bool { return slices.Contains(InFlightStates, s) }
+
+// InFlightStates are the states of open requests.
+var InFlightStates = []State{Pending, Approved, Applying, Applied}
+
 // Done reports whether nothing more will happen to the request.
 func (s State) Done() bool {
 	switch s {

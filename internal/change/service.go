@@ -120,10 +120,10 @@ func New(o Options) *Service {
 		o.MaxBackoff = 2 * time.Minute
 	}
 	if o.FollowEvery <= 0 {
-		o.FollowEvery = 5 * time.Second
+		o.FollowEvery = 2 * time.Second
 	}
 	if o.CallTimeout <= 0 {
-		o.CallTimeout = 30 * time.Second
+		o.CallTimeout = inventory.DefaultTimeout
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -153,6 +153,10 @@ func (s *Service) Get(ctx context.Context, id int64) (*Request, error) {
 func (s *Service) List(ctx context.Context, f ListFilter) ([]*Request, error) {
 	return listRequests(ctx, s.o.DB.Reader(), f)
 }
+
+// ApprovalTags are the tags (key=value) whose clusters' changes need two
+// approvers, as Policy.ApprovalTags.
+func (s *Service) ApprovalTags() []string { return s.o.Policy.ApprovalTags() }
 
 // Preview validates a draft against a cluster snapshot the caller already
 // has (the inventory's), storing and sending nothing.
@@ -230,6 +234,13 @@ func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, 
 	if len(d.Errors) > 0 {
 		return nil, s.refusedSubmission(ctx, actor, origin, d, stageInput, d.Errors, 0, nil, "")
 	}
+	// A second request on a cluster needs the requester to have seen the
+	// open ones first.
+	if errs, err := checkOpenSeen(ctx, s.o.DB.Reader(), d); err != nil {
+		return nil, err
+	} else if len(errs) > 0 {
+		return nil, s.refusedSubmission(ctx, actor, origin, d, stageOpen, errs, 0, nil, "")
+	}
 	c, descID, err := s.describe(ctx, d.Region, d.Cluster)
 	if err != nil {
 		return nil, err
@@ -250,7 +261,13 @@ func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, 
 		State: Pending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.o.TTL),
 	}
 	r.Hash = r.ComputeHash()
+	var late FieldErrors
 	err = s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
+		// Another request may have been stored since the first look.
+		if errs, err := checkOpenSeen(ctx, tx, d); err != nil || len(errs) > 0 {
+			late = errs
+			return err
+		}
 		if err := insertRequest(ctx, tx, r); err != nil {
 			return err
 		}
@@ -262,6 +279,9 @@ func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, 
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(late) > 0 {
+		return nil, s.refusedSubmission(ctx, actor, origin, d, stageOpen, late, 0, c, descID)
 	}
 	return r, nil
 }

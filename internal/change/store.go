@@ -302,6 +302,35 @@ func listRequests(ctx context.Context, q querier, f ListFilter) ([]*Request, err
 	return out, nil
 }
 
+// ClusterKey names one cluster.
+type ClusterKey struct{ Region, Cluster string }
+
+// inFlightByCluster lists the IDs of every open request (InFlightStates),
+// per cluster, oldest first.
+func inFlightByCluster(ctx context.Context, q querier) (map[ClusterKey][]int64, error) {
+	ph := make([]string, len(InFlightStates))
+	args := make([]any, len(InFlightStates))
+	for i, st := range InFlightStates {
+		ph[i], args[i] = "?", string(st)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, region, cluster FROM change_requests
+		WHERE state IN (`+strings.Join(ph, ",")+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list open change requests: %w", err)
+	}
+	defer rows.Close()
+	out := map[ClusterKey][]int64{}
+	for rows.Next() {
+		var id int64
+		var k ClusterKey
+		if err := rows.Scan(&id, &k.Region, &k.Cluster); err != nil {
+			return nil, fmt.Errorf("list open change requests: %w", err)
+		}
+		out[k] = append(out[k], id)
+	}
+	return out, rows.Err()
+}
+
 // expiredIDs lists the pending requests whose time to live has passed.
 func expiredIDs(ctx context.Context, q querier, now time.Time) ([]int64, error) {
 	return ids(ctx, q, `SELECT id FROM change_requests WHERE state = 'pending' AND expires_at <= ? ORDER BY id`, fmtTime(now))

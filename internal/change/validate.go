@@ -32,13 +32,17 @@ const (
 	FieldRejectComment  = "reject"
 )
 
-// FieldErrors maps a form field to the message shown next to it.
+// FieldErrors maps a form field to the message shown next to it. A field
+// with several faults (three malformed lines) has one message per line,
+// separated by newlines, so that all are fixed in one go.
 type FieldErrors map[string]string
 
 func (f FieldErrors) add(field, msg string) {
-	if _, ok := f[field]; !ok {
-		f[field] = msg
+	if cur, ok := f[field]; ok {
+		f[field] = cur + "\n" + msg
+		return
 	}
+	f[field] = msg
 }
 
 // ValidationError is returned when input is refused; Fields says why, per
@@ -82,8 +86,26 @@ const (
 	CheckSkipped CheckStatus = "not checked"
 )
 
+// CheckKey names a pre-flight check, so that each fault of a draft is tied
+// to the one check it fails.
+type CheckKey string
+
+// The pre-flight checks, in the order the checklist shows them.
+const (
+	CheckSyntax        CheckKey = "syntax"
+	CheckAccount       CheckKey = "account"
+	CheckServiceLinked CheckKey = "service-linked"
+	CheckRoles         CheckKey = "roles"
+	CheckQuota         CheckKey = "quota"
+	CheckDefault       CheckKey = "default"
+	CheckAvailable     CheckKey = "available"
+	CheckTrust         CheckKey = "trust"
+	CheckPassRole      CheckKey = "passrole"
+)
+
 // Check is one line of the pre-flight checklist shown on the request page.
 type Check struct {
+	Key    CheckKey
 	Name   string
 	Status CheckStatus
 	Detail string
@@ -93,47 +115,66 @@ type Check struct {
 type Policy struct {
 	// ProductionTag (key=value) marks clusters whose changes need two approvers.
 	ProductionTag string
+	// HighRiskTags (key=value each) mark more clusters whose changes need
+	// two approvers, as the production tag does.
+	HighRiskTags []string
+}
+
+// ApprovalTags are the tags (key=value) that make a cluster's changes need
+// two approvers: the production tag first, then the others, each once.
+func (p Policy) ApprovalTags() []string {
+	var out []string
+	for _, t := range append([]string{p.ProductionTag}, p.HighRiskTags...) {
+		if t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // validate checks the draft against the live cluster. It returns the plan
 // and the field errors, the draft's own included; the plan is meaningful
-// only when errs is empty.
+// only when errs is empty. The checklist is computed from the same faults
+// as the errors, so a check passes only when nothing tied to it is wrong,
+// and the plan's lists hold only roles without a fault.
 func (p Policy) validate(d Draft, live Live) (Plan, FieldErrors) {
-	errs := FieldErrors{}
-	for k, v := range d.Errors {
-		errs[k] = v
+	v := Draft{Errors: FieldErrors{}, issues: slices.Clone(d.issues)}
+	for k, m := range d.Errors {
+		v.Errors[k] = m
 	}
 	quota := RoleQuota(live.Region)
 
-	accountErr := ""
+	var add, remove []string
 	for _, a := range d.Add {
-		switch {
+		switch s := a.String(); {
 		case live.Account != "" && a.Account != live.Account:
-			msg := fmt.Sprintf("%s belongs to account %s; the cluster is in account %s", quote(a.String()), a.Account, live.Account)
-			if accountErr == "" {
-				accountErr = msg
-			}
-			errs.add(FieldAdd, msg)
-		case live.Has(a.String()):
-			errs.add(FieldAdd, fmt.Sprintf("%s is already associated with the cluster", quote(a.String())))
+			v.fail(CheckAccount, FieldAdd, fmt.Sprintf("%s belongs to account %s; the cluster is in account %s", quote(s), a.Account, live.Account))
+		case live.Has(s):
+			v.fail(CheckRoles, FieldAdd, fmt.Sprintf("%s is already associated with the cluster", quote(s)))
+		default:
+			add = append(add, s)
 		}
 	}
 	for _, a := range d.Remove {
-		if !live.Has(a.String()) {
-			errs.add(FieldRemove, fmt.Sprintf("%s is not associated with the cluster", quote(a.String())))
+		if s := a.String(); !live.Has(s) {
+			v.fail(CheckRoles, FieldRemove, fmt.Sprintf("%s is not associated with the cluster", quote(s)))
+		} else {
+			remove = append(remove, s)
 		}
 	}
 
-	addSorted, removeSorted := sortedCopy(arnStrings(d.Add)), sortedCopy(arnStrings(d.Remove))
+	addSorted, removeSorted := sortedCopy(add), sortedCopy(remove)
 	result := resultSet(live.ARNs(), addSorted, removeSorted)
-	if len(result) > quota {
-		errs.add(FieldAdd, fmt.Sprintf("the cluster would carry %d roles; the quota in %s is %d", len(result), live.Region, quota))
+	// The quota counts every role asked for, faulty or not: fixing a line
+	// must not bring a surprise over the quota.
+	if n := len(resultSet(live.ARNs(), sortedCopy(arnStrings(d.Add)), removeSorted)); n > quota {
+		v.fail(CheckQuota, FieldAdd, fmt.Sprintf("the cluster would carry %d roles; the quota in %s is %d", n, live.Region, quota))
 	}
 
 	def := d.Default.String()
-	if def != "" && errs[FieldDefault] == "" {
+	if def != "" && d.Errors[FieldDefault] == "" {
 		if !slices.Contains(result, def) {
-			errs.add(FieldDefault, "the default role must be one of the roles the cluster carries after the change")
+			v.fail(CheckDefault, FieldDefault, "the default role "+quote(def)+" must be one of the roles the cluster carries after the change")
 		} else if def == live.Default {
 			def = "" // already the default: nothing to set
 		}
@@ -145,21 +186,22 @@ func (p Policy) validate(d Draft, live Live) (Plan, FieldErrors) {
 			resultDef = ""
 		}
 	}
+	if v.Errors[FieldDefault] != "" {
+		// The default asked for cannot be set; the result keeps the current one.
+		def, resultDef = "", live.Default
+		if slices.Contains(removeSorted, live.Default) {
+			resultDef = ""
+		}
+	}
 
-	if len(addSorted) == 0 && len(removeSorted) == 0 && def == "" && len(errs) == 0 {
-		errs.add(FieldForm, "the request changes nothing: add a role, remove a role or set a new default")
+	if len(addSorted) == 0 && len(removeSorted) == 0 && def == "" && len(v.Errors) == 0 {
+		v.fail("", FieldForm, "the request changes nothing: add a role, remove a role or set a new default")
 	}
 
 	plan := Plan{Add: addSorted, Remove: removeSorted, Default: def, Result: result, ResultDef: resultDef}
 	plan.Risk, plan.RiskReasons = p.risk(live, removeSorted, def)
-	plan.Checks = preflight(live, plan, quota)
-	if accountErr != "" {
-		plan.Checks[1].Status, plan.Checks[1].Detail = CheckFail, accountErr
-	}
-	if msg, bad := errs[FieldAdd]; bad && msg != accountErr {
-		plan.Checks[0].Status, plan.Checks[0].Detail = CheckFail, msg
-	}
-	return plan, errs
+	plan.Checks = preflight(live, plan, quota, v.issues)
+	return plan, v.Errors
 }
 
 // risk decides whether a change needs two approvers: it removes or replaces
@@ -172,8 +214,10 @@ func (p Policy) risk(live Live, remove []string, def string) (Risk, []string) {
 	if live.Default != "" && def != "" && def != live.Default {
 		reasons = append(reasons, "replaces the default role; COPY and UNLOAD without IAM_ROLE will use the new one")
 	}
-	if p.ProductionTag != "" && live.HasTag(p.ProductionTag) {
-		reasons = append(reasons, "the cluster is tagged "+p.ProductionTag)
+	for _, t := range p.ApprovalTags() {
+		if live.HasTag(t) {
+			reasons = append(reasons, "the cluster is tagged "+t)
+		}
 	}
 	if len(reasons) > 0 {
 		return RiskHigh, reasons
@@ -190,33 +234,41 @@ func ApprovalsFor(r Risk) int {
 }
 
 // preflight is the Redshift-specific checklist, run at request time and
-// again before approval.
-func preflight(live Live, plan Plan, quota int) []Check {
+// again before approval. A check with a fault tied to it fails and names
+// every such fault; only a check with none passes.
+func preflight(live Live, plan Plan, quota int, issues []issue) []Check {
+	faults := map[CheckKey][]string{}
+	for _, is := range issues {
+		if is.check != "" {
+			faults[is.check] = append(faults[is.check], is.msg)
+		}
+	}
 	checks := []Check{
-		{Name: "ARN syntax and partition", Status: CheckPass, Detail: "every role ARN is well formed, in partition " + PartitionOf(live.Region)},
+		{Key: CheckSyntax, Name: "ARN syntax and partition", Status: CheckPass, Detail: "every role ARN is well formed, in partition " + PartitionOf(live.Region)},
 		accountCheck(live.Account),
-		{Name: "No service-linked roles", Status: CheckPass, Detail: "AWSServiceRoleForRedshift and other service-linked roles cannot be associated"},
-		{Name: "Role count within quota", Status: CheckPass, Detail: fmt.Sprintf("%d of %d roles after the change", len(plan.Result), quota)},
+		{Key: CheckServiceLinked, Name: "No service-linked roles", Status: CheckPass, Detail: "no role to add is service-linked (AWSServiceRoleForRedshift and the like cannot be associated)"},
+		{Key: CheckRoles, Name: "Roles to add are new, roles to remove are there", Status: CheckPass, Detail: "each role is named once; none to add is associated yet, every one to remove is"},
+		{Key: CheckQuota, Name: "Role count within quota", Status: CheckPass, Detail: fmt.Sprintf("%d of %d roles after the change", len(plan.Result), quota)},
 	}
-	if len(plan.Result) > quota {
-		checks[3].Status = CheckFail
-	}
-	def := Check{Name: "Default role in the resulting set", Status: CheckPass, Detail: "default after the change: " + orNone(plan.ResultDef)}
-	if plan.Default != "" && !slices.Contains(plan.Result, plan.Default) {
-		def.Status = CheckFail
-	} else if plan.ResultDef == "" && live.Default != "" {
+	def := Check{Key: CheckDefault, Name: "Default role in the resulting set", Status: CheckPass, Detail: "default after the change: " + orNone(plan.ResultDef)}
+	if plan.ResultDef == "" && live.Default != "" {
 		def.Status, def.Detail = CheckWarn, "the cluster will have no default role"
 	}
 	checks = append(checks, def)
-	avail := Check{Name: "Cluster available", Status: CheckPass, Detail: "status " + live.Status + ", availability " + orNone(live.Availability)}
+	avail := Check{Key: CheckAvailable, Name: "Cluster available", Status: CheckPass, Detail: "status " + live.Status + ", availability " + orNone(live.Availability)}
 	if !live.Modifiable() {
 		avail.Status = CheckWarn
 		avail.Detail += "; the change will wait until the cluster is available and every role is in-sync"
 	}
 	checks = append(checks, avail,
-		Check{Name: "Role exists and trusts redshift.amazonaws.com", Status: CheckSkipped, Detail: "Rolegate has no IAM read access configured; Redshift itself refuses a role whose trust policy lacks redshift.amazonaws.com"},
-		Check{Name: "iam:PassRole allowed for Rolegate", Status: CheckSkipped, Detail: "needs IAM policy simulation access"},
+		Check{Key: CheckTrust, Name: "Role exists and trusts redshift.amazonaws.com", Status: CheckSkipped, Detail: "Rolegate has no IAM read access configured; Redshift itself refuses a role whose trust policy lacks redshift.amazonaws.com"},
+		Check{Key: CheckPassRole, Name: "iam:PassRole allowed for Rolegate", Status: CheckSkipped, Detail: "needs IAM policy simulation access"},
 	)
+	for i := range checks {
+		if f := faults[checks[i].Key]; len(f) > 0 {
+			checks[i].Status, checks[i].Detail = CheckFail, strings.Join(f, "; ")
+		}
+	}
 	return checks
 }
 
@@ -225,7 +277,7 @@ func preflight(live Live, plan Plan, quota int) []Check {
 // without it (moto, some older clusters) leaves it unknown, and then the
 // check cannot pass: it says it was not done, and why.
 func accountCheck(account string) Check {
-	c := Check{Name: "Roles in the cluster's account"}
+	c := Check{Key: CheckAccount, Name: "Roles in the cluster's account"}
 	if account == "" {
 		c.Status = CheckSkipped
 		c.Detail = "the cluster's account is unknown: the API's answer has no ClusterNamespaceArn, so Rolegate cannot compare the roles' account with it; Redshift itself refuses a role it cannot use"

@@ -194,3 +194,78 @@ func FuzzParseARN(f *testing.F) {
 		}
 	})
 }
+
+// Every tag the policy lists, not only the production tag, makes a change
+// need two approvers, and names itself as the reason.
+func TestHighRiskTagsNeedTwoApprovers(t *testing.T) {
+	p := Policy{ProductionTag: "environment=production", HighRiskTags: []string{"data=pii", "environment=production"}}
+	if got := strings.Join(p.ApprovalTags(), " "); got != "environment=production data=pii" {
+		t.Fatalf("approval tags %q", got)
+	}
+	live := liveCluster()
+	live.Tags = map[string]string{"data": "pii"}
+	plan, errs := p.validate(ParseDraft(validIn()), live)
+	if len(errs) != 0 || plan.Risk != RiskHigh || ApprovalsFor(plan.Risk) != 2 || !strings.Contains(strings.Join(plan.RiskReasons, " "), "data=pii") {
+		t.Fatalf("a cluster tagged data=pii: risk %s %v, errors %v", plan.Risk, plan.RiskReasons, errs)
+	}
+	live.Tags = map[string]string{"data": "public"}
+	if plan, _ := p.validate(ParseDraft(validIn()), live); plan.Risk != RiskNormal {
+		t.Fatalf("a cluster tagged data=public is %s", plan.Risk)
+	}
+}
+
+// Each fault fails the check it belongs to, and only a draft without
+// faults passes every check: the checklist and the field errors come from
+// the same faults.
+func TestEveryFaultFailsItsCheck(t *testing.T) {
+	many := func(n int) string {
+		var lines []string
+		for i := range n {
+			lines = append(lines, arn("Many"+string(rune('a'+i%26))+string(rune('a'+i/26))))
+		}
+		return strings.Join(lines, "\n")
+	}
+	cases := []struct {
+		check CheckKey
+		mod   func(*Input)
+	}{
+		{CheckSyntax, func(in *Input) { in.Add = arn("Unload") + "\narn:aws:iam::12345:role/X" }},
+		{CheckSyntax, func(in *Input) { in.Add = "arn:aws-cn:iam::" + acct + ":role/X" }},
+		{CheckAccount, func(in *Input) { in.Add = "arn:aws:iam::999999999999:role/X" }},
+		{CheckServiceLinked, func(in *Input) {
+			in.Add = "arn:aws:iam::" + acct + ":role/aws-service-role/redshift.amazonaws.com/AWSServiceRoleForRedshift"
+		}},
+		{CheckRoles, func(in *Input) { in.Add = arn("Copy") }},
+		{CheckRoles, func(in *Input) { in.Add = arn("X") + "\n" + arn("X") }},
+		{CheckRoles, func(in *Input) { in.Add = ""; in.Remove = []string{arn("Nope")} }},
+		{CheckQuota, func(in *Input) { in.Add = many(49) }},
+		{CheckDefault, func(in *Input) { in.Default = arn("Elsewhere") }},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.check), func(t *testing.T) {
+			in := validIn()
+			tc.mod(&in)
+			plan, errs := Policy{}.validate(ParseDraft(in), liveCluster())
+			if len(errs) == 0 {
+				t.Fatal("no field error")
+			}
+			for _, c := range plan.Checks {
+				if c.Key == tc.check && c.Status != CheckFail {
+					t.Fatalf("check %s is %s (%s)", c.Key, c.Status, c.Detail)
+				}
+				if c.Key != tc.check && c.Status == CheckFail {
+					t.Errorf("check %s fails too: %s", c.Key, c.Detail)
+				}
+			}
+		})
+	}
+	plan, errs := Policy{}.validate(ParseDraft(validIn()), liveCluster())
+	if len(errs) != 0 {
+		t.Fatalf("a valid draft: %v", errs)
+	}
+	for _, c := range plan.Checks {
+		if c.Status == CheckFail || c.Status == CheckWarn {
+			t.Errorf("a valid draft's check %s is %s", c.Key, c.Status)
+		}
+	}
+}

@@ -56,6 +56,7 @@ type Config struct {
 
 	RequestTTL       time.Duration
 	ProductionTag    string
+	HighRiskTags     string // comma-separated key=value tags that also need two approvers
 	ApplyMaxAttempts int
 	ApplyBackoff     time.Duration
 	WorkerEvery      time.Duration
@@ -128,6 +129,7 @@ func newFlagSet(c *Config) (*flag.FlagSet, *rawValues) {
 	fs.DurationVar(&c.AWSTimeout, "aws-timeout", 20*time.Second, "timeout of one AWS API operation, retries included")
 	fs.DurationVar(&c.RequestTTL, "request-ttl", 7*24*time.Hour, "a pending change request expires after this long")
 	fs.StringVar(&c.ProductionTag, "production-tag", "environment=production", "clusters with this tag (key=value) need two approvers")
+	fs.StringVar(&c.HighRiskTags, "high-risk-tags", "", "more tags whose clusters need two approvers, comma-separated key=value (e.g. data=pii,tier=critical); shown with the production tag on the cluster list")
 	fs.IntVar(&c.ApplyMaxAttempts, "apply-max-attempts", 10, "ModifyClusterIamRoles attempts while the cluster is busy or AWS throttles")
 	fs.DurationVar(&c.ApplyBackoff, "apply-backoff", 5*time.Second, "first wait between apply attempts (doubles, capped at 2m)")
 	fs.DurationVar(&c.WorkerEvery, "worker-every", time.Second, "how often the apply worker looks for due work: retries, roles to follow until in-sync, applies a crash left unfinished")
@@ -318,6 +320,11 @@ func (c *Config) Validate() error {
 	if k, v, ok := strings.Cut(c.ProductionTag, "="); c.ProductionTag != "" && (!ok || k == "" || v == "") {
 		bad("production-tag", "%q is not key=value", c.ProductionTag)
 	}
+	for _, t := range c.HighRiskTagList() {
+		if k, v, ok := strings.Cut(t, "="); !ok || k == "" || v == "" {
+			bad("high-risk-tags", "%q is not key=value", t)
+		}
+	}
 	if c.ApplyMaxAttempts < 1 || c.ApplyMaxAttempts > 100 {
 		bad("apply-max-attempts", "must be from 1 to 100")
 	}
@@ -374,6 +381,17 @@ func splitList(s string) []string {
 	for _, p := range strings.Split(s, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// HighRiskTagList is HighRiskTags as a list, blanks dropped.
+func (c Config) HighRiskTagList() []string {
+	var out []string
+	for _, t := range strings.Split(c.HighRiskTags, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
 		}
 	}
 	return out

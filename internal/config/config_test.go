@@ -73,6 +73,7 @@ func TestValidationNamesTheSetting(t *testing.T) {
 		{[]string{"-db", "a?b"}, nil, "-db"},
 		{[]string{"-demo-reset"}, nil, "-demo-reset"},
 		{[]string{"-production-tag", "production"}, nil, "-production-tag"},
+		{[]string{"-high-risk-tags", "data=pii,tier"}, nil, "-high-risk-tags"},
 		{[]string{"-apply-max-attempts", "0"}, nil, "-apply-max-attempts"},
 		{[]string{"-audit-anchor-file", "data/x.anchors"}, nil, "-audit-anchor-file"},
 		{nil, map[string]string{"ROLEGATE_INVENTORY_TTL": "often"}, "ROLEGATE_INVENTORY_TTL"},

@@ -9,6 +9,7 @@ type RoleRow struct {
 
 // CheckRow is one line of the pre-flight checklist.
 type CheckRow struct {
+	Key    string // names the check for tests and styles
 	Name   string
 	Status string // pass, fail, warn, not checked
 	Detail string
@@ -61,6 +62,9 @@ type ChangeFormPage struct {
 	// DefaultChoices are the roles that can become the default: the current
 	// roles and the well-formed ARNs being added.
 	DefaultChoices []string
+	// Open are the cluster's open requests; a new one needs ConfirmOpen.
+	Open        []OpenRequest
+	ConfirmOpen bool
 }
 
 // ApprovalRow is one approval on a request page.
@@ -95,6 +99,7 @@ type ChangePage struct {
 	ClusterURL  string
 	Requester   string
 	Created     string
+	CreatedAgo  string // relative hint: "5 min ago"
 	Expires     string
 	ExpiresIn   string
 	Reason      string
@@ -126,6 +131,8 @@ type ChangePage struct {
 
 	ResubmittedFrom int64
 	SupersededBy    int64
+	// Siblings are the other open requests on the same cluster.
+	Siblings []OpenRequest
 
 	CanApprove  bool
 	CanReject   bool
@@ -140,18 +147,19 @@ type ChangePage struct {
 
 // ChangeRow is one line of the queue.
 type ChangeRow struct {
-	ID        int64
-	URL       string
-	Region    string
-	Cluster   string
-	Requester string
-	Summary   string
-	Risk      string
-	Approvals string
-	State     string
-	StateTone string
-	Created   string
-	ExpiresIn string
+	ID         int64
+	URL        string
+	Region     string
+	Cluster    string
+	Requester  string
+	Summary    string
+	Risk       string
+	Approvals  string
+	State      string
+	StateTone  string
+	Created    string
+	CreatedAgo string // relative hint: "5 min ago"
+	ExpiresIn  string
 }
 
 // ChangeListPage is the queue of change requests.
@@ -167,4 +175,18 @@ type ChangeListPage struct {
 	NewerURL  string
 	Errors    map[string]string
 	CanCreate bool
+}
+
+// OpenRequest is one of a cluster's open requests, with what it would
+// change, as the cluster page, the new-change form and its siblings' pages
+// show it.
+type OpenRequest struct {
+	ID        int64
+	URL       string
+	State     string
+	StateTone string
+	Requester string
+	Created   string
+	// Changes are the request's lines: "+ ARN", "− ARN", "default → ARN".
+	Changes []string
 }

@@ -14,11 +14,15 @@ type ClusterListPage struct {
 	Region    string
 	Status    string
 	NotInSync bool
+	Open      bool   // only clusters with open change requests
+	Tag       string // only clusters carrying this tag (key=value)
 	Sort      string
 	Desc      bool
 
 	Regions  []string
 	Statuses []string
+	// Tags are the tags (key=value) that make changes need two approvers.
+	Tags []string
 	// SortURLs maps a column key to the URL that sorts by it.
 	SortURLs map[string]string
 
@@ -54,6 +58,25 @@ type ClusterRow struct {
 	Default      string
 	// Unsynced are the roles whose ApplyStatus is not in-sync.
 	Unsynced []RoleRow
+	// Open marks the cluster's open change requests.
+	Open OpenMarker
+	// ApprovalTags are the cluster's values of the tags that decide
+	// approval; TwoApprovers says one of them makes changes need two.
+	ApprovalTags []ApprovalTag
+	TwoApprovers bool
+}
+
+// OpenMarker is the badge of a cluster's open change requests; Count 0
+// shows none.
+type OpenMarker struct {
+	Count int
+	URL   string
+}
+
+// ApprovalTag is a cluster's tag whose key decides approval.
+type ApprovalTag struct {
+	Key, Value   string
+	TwoApprovers bool // the value is the one that needs two approvers
 }
 
 // ClusterPage is one cluster in full.
@@ -89,6 +112,9 @@ type ClusterPage struct {
 	NewChangeURL string
 	SnapshotURL  string
 	Snapshot     string // indented JSON
+
+	// Open are the cluster's open requests, oldest first.
+	Open []OpenRequest
 
 	// The cluster's change requests (newest first) and its latest audit
 	// events, each with a link to the whole list.
