@@ -35,6 +35,8 @@ const (
 	AuditExported Action = "audit.exported"
 	AuditVerified Action = "audit.verified"
 	AuditAnchored Action = "audit.anchored"
+	AuditBackedUp Action = "audit.backed_up"
+	AuditRestored Action = "audit.restored"
 )
 
 // Change requests.
@@ -118,6 +120,8 @@ var descriptions = map[Action]string{
 	AuditExported: "Audit log exported",
 	AuditVerified: "Audit chain verified",
 	AuditAnchored: "Head of the audit chain written to the anchor file",
+	AuditBackedUp: "Database backed up, with its anchor file",
+	AuditRestored: "Database restored from a backup or a replica",
 }
 
 // Description says what the action records, for people.

@@ -39,6 +39,7 @@ type Options struct {
 	InventoryOptions
 	ChangeOptions
 	NotifyOptions
+	MetricsOptions
 }
 
 // Handler holds the dependencies every route handler uses.
@@ -56,6 +57,7 @@ type Handler struct {
 	inventoryDeps
 	changeDeps
 	notifyDeps
+	metricsDeps
 }
 
 // New builds the echo instance with every route and middleware registered.
@@ -73,7 +75,7 @@ func New(o Options) (*echo.Echo, error) {
 		assets:  o.Assets,
 		audit:   o.Audit,
 	}
-	for _, setup := range []func(Options) error{h.setupAccess, h.setupAudit, h.setupInventory, h.setupChanges, h.setupNotify} {
+	for _, setup := range []func(Options) error{h.setupAccess, h.setupAudit, h.setupInventory, h.setupChanges, h.setupNotify, h.setupMetrics} {
 		if err := setup(o); err != nil {
 			return nil, err
 		}

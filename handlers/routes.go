@@ -9,6 +9,10 @@ import (
 // shared ones, always behind requireSignIn/requireRole for pages.
 func (h *Handler) register(e *echo.Echo) error {
 	e.Pre(h.requestID)
+	// The metrics first, so that they time the whole chain.
+	if h.metricsMW != nil {
+		e.Use(h.metricsMW)
+	}
 	e.Use(
 		h.accessLog(),
 		h.recoverer(),
@@ -30,5 +34,6 @@ func (h *Handler) register(e *echo.Echo) error {
 	h.routesAudit(e)
 	h.routesChanges(e)
 	h.routesNotify(e)
+	h.routesMetrics(e)
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"rolegate/internal/change"
 	"rolegate/internal/config"
 	"rolegate/internal/inventory"
+	"rolegate/internal/metrics"
 	"rolegate/internal/notify"
 	"rolegate/internal/store"
 	"rolegate/static"
@@ -80,8 +81,8 @@ func (p Pace) withDefaults() Pace {
 // App is Rolegate assembled: the store, the services, the Redshift
 // gateway and the HTTP handler, built once by New, with the background
 // work (the apply worker, notification delivery, audit anchoring, the
-// session sweep) run by Run
-// or Serve under one context, and released by Close. The dashboard and
+// session sweep) run by Run or Serve under one context, and released by
+// Close. The dashboard and
 // the handler tests build it the same way.
 type App struct {
 	cfg  config.Config
@@ -96,6 +97,9 @@ type App struct {
 	Gateway   *inventory.Gateway
 	Changes   *change.Service
 	Notify    *notify.Service
+	// Metrics are served on -metrics-listen, and on the router at
+	// /metrics when -metrics-token is set.
+	Metrics *metrics.Metrics
 	// Assets are the static files the pages link to.
 	Assets *static.Assets
 	// Router is the HTTP handler: every route and middleware.
@@ -129,7 +133,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: log, pace: o.Pace.withDefaults(), DB: db, Audit: audit.New(db)}
+	a := &App{cfg: cfg, log: log, pace: o.Pace.withDefaults(), DB: db, Audit: audit.New(db), Metrics: metrics.New(db)}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -158,7 +162,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 			return nil, err
 		}
 	}
-	if a.Gateway, err = gateway(ctx, cfg, a.pace, log, simURL, simRegions); err != nil {
+	if a.Gateway, err = gateway(ctx, cfg, a.pace, log, a.Metrics, simURL, simRegions); err != nil {
 		return nil, err
 	}
 	a.Notify = notifications(cfg, a.pace, log, db, a.Audit)
@@ -187,6 +191,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 		InventoryOptions: handlers.InventoryOptions{Gateway: a.Gateway},
 		ChangeOptions:    handlers.ChangeOptions{Changes: a.Changes},
 		NotifyOptions:    handlers.NotifyOptions{Notify: a.Notify},
+		MetricsOptions:   a.metricsOptions(),
 	})
 	if err != nil {
 		return nil, err
@@ -214,7 +219,24 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
+	var metricsLn net.Listener
+	if a.cfg.MetricsListen != "" {
+		var err error
+		if metricsLn, err = net.Listen("tcp", a.cfg.MetricsListen); err != nil {
+			return fmt.Errorf("-metrics-listen: %w", err)
+		}
+	}
 	return a.run(ctx, func(ctx context.Context) error {
+		if metricsLn != nil {
+			mctx, stop := context.WithCancel(ctx)
+			stopped := make(chan struct{})
+			go func() {
+				a.serveMetrics(mctx, metricsLn)
+				close(stopped)
+			}()
+			// Stopped with the dashboard's server, however that ends.
+			defer func() { stop(); <-stopped }()
+		}
 		errc := make(chan error, 1)
 		go func() {
 			if a.cfg.TLSCert != "" {
@@ -279,4 +301,31 @@ func resetDemo(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "Demo reset: deleted %s and its audit anchors\n", cfg.DBPath)
 	return nil
+}
+
+// metricsOptions are the metrics' part of the router: every request
+// counted, and /metrics only behind -metrics-token.
+func (a *App) metricsOptions() handlers.MetricsOptions {
+	o := handlers.MetricsOptions{Middleware: a.Metrics.Echo()}
+	if a.cfg.MetricsToken != "" {
+		o.Endpoint = a.Metrics.Handler(a.cfg.MetricsToken)
+	}
+	return o
+}
+
+// serveMetrics serves /metrics on its own listener (with the token when
+// one is set) until ctx ends.
+func (a *App) serveMetrics(ctx context.Context, ln net.Listener) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.Metrics.Handler(a.cfg.MetricsToken))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	a.log.Info("metrics listening", "url", "http://"+ln.Addr().String()+"/metrics", "token", a.cfg.MetricsToken != "")
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		a.log.Error("metrics listener failed", "err", err)
+	}
 }

@@ -38,6 +38,9 @@ type Config struct {
 	LogLevel  slog.Level
 	LogFormat string
 
+	MetricsListen string // a listener of its own for /metrics; "" is none
+	MetricsToken  string // bearer token of /metrics; never logged
+
 	TrustedProxies []netip.Prefix
 
 	// AnchorFile is the audit anchor file; "" means the default, which
@@ -122,6 +125,8 @@ func newFlagSet(c *Config) (*flag.FlagSet, *rawValues) {
 	fs.StringVar(&c.AnchorKeyFile, "audit-anchor-key-file", "", "HMAC key of version 1 anchors (written before Ed25519 signing), only read to check them (default next to the anchor file)")
 	fs.DurationVar(&c.AnchorInterval, "audit-anchor-interval", 5*time.Minute, "how often the audit-chain head is anchored (also at once after every change-request state change)")
 	fs.StringVar(&c.SigningKeyFile, "audit-signing-key-file", "", "Ed25519 private key signing audit anchors, made by rolegate audit keygen; the service should be able to read it but not write it (demo mode: created next to the anchor file)")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", "", "serve Prometheus metrics at /metrics on this address of its own (e.g. 127.0.0.1:9090); empty: not served there")
+	fs.StringVar(&c.MetricsToken, "metrics-token", "", "bearer token that /metrics demands (at least 16 characters; prefer the environment variable); with it /metrics is also served on -listen, without it never there")
 	fs.StringVar(&c.SigningKey, "audit-signing-key", "", "the audit signing key itself (PEM, or base64 of PKCS #8), e.g. from a secret store; overrides the key file")
 	fs.StringVar(&c.PublicKeyFile, "audit-public-key-file", "", "Ed25519 public key checking audit anchors (default: derived from the signing key); verifying needs only this")
 	fs.DurationVar(&c.InventoryTTL, "inventory-ttl", 30*time.Second, "how long a region's cluster list is served from cache")
@@ -292,6 +297,18 @@ func (c *Config) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("log-format", "%q is not text or json", c.LogFormat)
+	}
+	if c.MetricsListen != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			bad("metrics-listen", "%q is not host:port", c.MetricsListen)
+		} else if p, perr := strconv.Atoi(port); perr != nil || p < 0 || p > 65535 {
+			bad("metrics-listen", "port %q is not a number from 0 to 65535", port)
+		} else if c.MetricsListen == c.Listen && p != 0 {
+			bad("metrics-listen", "must differ from -listen; to serve /metrics on -listen, set -metrics-token")
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		bad("metrics-token", "must be at least 16 characters")
 	}
 	if c.AnchorInterval < time.Second {
 		bad("audit-anchor-interval", "must be at least 1s")

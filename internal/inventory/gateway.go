@@ -16,6 +16,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/redshift"
+	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -51,6 +52,12 @@ type Options struct {
 	MaxBackoff time.Duration
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// APIOptions are added to every client's middleware stack, such as
+	// the metrics of AWS calls.
+	APIOptions []func(*middleware.Stack) error
+	// OnSweep, when set, learns of every region sweep: how long it took,
+	// the clusters it found, and its error.
+	OnSweep func(region string, took time.Duration, clusters int, err error)
 }
 
 // Gateway reads and changes Redshift clusters in the configured regions.
@@ -122,6 +129,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inventory: loading AWS settings: %w", err)
 	}
+	cfg.APIOptions = append(cfg.APIOptions, o.APIOptions...)
 	maxBackoff := o.MaxBackoff
 	cfg.Retryer = func() aws.Retryer {
 		return retry.NewStandard(func(so *retry.StandardOptions) {

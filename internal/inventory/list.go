@@ -267,6 +267,9 @@ func (g *Gateway) sweep(ctx context.Context, r *region) (*snapshot, error) {
 			r.err, r.errAt, r.stale = err, g.o.Now(), false
 			s := r.snap
 			r.mu.Unlock()
+			if g.o.OnSweep != nil {
+				g.o.OnSweep(r.name, g.o.Now().Sub(started), 0, err)
+			}
 			return s, err
 		}
 		pages++
@@ -288,6 +291,9 @@ func (g *Gateway) sweep(ctx context.Context, r *region) (*snapshot, error) {
 	r.probed, r.probeErr = s.fetched, nil
 	r.mu.Unlock()
 	g.o.Logger.Debug("inventory swept", "region", r.name, "clusters", len(list), "pages", pages, "took", g.o.Now().Sub(started))
+	if g.o.OnSweep != nil {
+		g.o.OnSweep(r.name, g.o.Now().Sub(started), len(list), nil)
+	}
 	return s, nil
 }
 
