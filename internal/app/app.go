@@ -82,8 +82,7 @@ func (p Pace) withDefaults() Pace {
 // gateway and the HTTP handler, built once by New, with the background
 // work (the apply worker, notification delivery, audit anchoring, the
 // session sweep) run by Run or Serve under one context, and released by
-// Close. The dashboard and
-// the handler tests build it the same way.
+// Close. The dashboard and the handler tests build it the same way.
 type App struct {
 	cfg  config.Config
 	log  *slog.Logger
