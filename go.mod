@@ -2,6 +2,8 @@ module rolegate
 
 go 1.26.8
 
+toolchain go1.26.11
+
 require (
 	github.com/PuerkitoBio/goquery v1.13.0
 	github.com/a-h/templ v0.3.1100

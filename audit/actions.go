@@ -30,6 +30,14 @@ const (
 	UserMFAReset        Action = "user.mfa_reset"
 )
 
+// AWS accounts whose clusters Rolegate manages.
+const (
+	AccountAdded    Action = "account.added"
+	AccountChanged  Action = "account.changed"
+	AccountDisabled Action = "account.disabled"
+	AccountEnabled  Action = "account.enabled"
+)
+
 // The audit log itself.
 const (
 	AuditExported Action = "audit.exported"
@@ -91,6 +99,11 @@ var descriptions = map[Action]string{
 	UserPasswordReset:   "User's password reset by an administrator",
 	UserPasswordChanged: "User changed their own password",
 	UserMFAReset:        "User's second factor reset by an administrator",
+
+	AccountAdded:    "AWS account added",
+	AccountChanged:  "AWS account's settings changed",
+	AccountDisabled: "AWS account disabled: its clusters are no longer listed or changed",
+	AccountEnabled:  "AWS account enabled again",
 
 	ChangeCreated:     "Change request submitted",
 	ChangeApproved:    "Change request approved",

@@ -37,6 +37,7 @@ type testApp struct {
 	inventoryTest
 	changeTest
 	notifyTest
+	accountTest
 }
 
 type testOptions struct {
@@ -47,6 +48,7 @@ type testOptions struct {
 	accessTestOptions
 	inventoryTestOptions
 	changeTestOptions
+	accountTestOptions
 }
 
 func newTestApp(t *testing.T) *testApp { return newTestAppWith(t, nil) }
@@ -75,6 +77,7 @@ func newTestAppWith(t *testing.T, mod func(*testOptions)) *testApp {
 	ta.setupInventoryTest(t, &o, &cfg, &ao)
 	ta.setupChangeTest(t, &o, &cfg, &ao)
 	ta.setupNotifyTest(t, &o, &cfg, &ao)
+	ta.setupAccountTest(t, &o, &cfg)
 
 	a, err := app.New(context.Background(), cfg, ao)
 	if err != nil {
@@ -101,7 +104,7 @@ func newTestAppWith(t *testing.T, mod func(*testOptions)) *testApp {
 	ta.db, ta.audit, ta.assets = a.DB, a.Audit, a.Assets
 	ta.users, ta.directory, ta.sessions = a.Users, a.Directory, a.Sessions
 	ta.anchors = a.Audit.Anchors()
-	ta.gateway, ta.changes = a.Gateway, a.Changes
+	ta.gateway, ta.changes, ta.accounts = a.Gateway, a.Changes, a.Accounts
 	ta.notify = a.Notify
 	return ta
 }

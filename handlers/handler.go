@@ -21,7 +21,7 @@ type Pinger interface {
 
 // Options are the dependencies and settings of the HTTP layer, built by
 // the app (internal/app). Each capability's part is declared beside its
-// pages (access.go, audit.go, inventory.go, changes.go).
+// pages (access.go, audit.go, inventory.go, changes.go, account.go).
 type Options struct {
 	Logger         *slog.Logger
 	Version        string
@@ -39,6 +39,7 @@ type Options struct {
 	InventoryOptions
 	ChangeOptions
 	NotifyOptions
+	AccountOptions
 	MetricsOptions
 }
 
@@ -57,6 +58,7 @@ type Handler struct {
 	inventoryDeps
 	changeDeps
 	notifyDeps
+	accountDeps
 	metricsDeps
 }
 
@@ -75,7 +77,7 @@ func New(o Options) (*echo.Echo, error) {
 		assets:  o.Assets,
 		audit:   o.Audit,
 	}
-	for _, setup := range []func(Options) error{h.setupAccess, h.setupAudit, h.setupInventory, h.setupChanges, h.setupNotify, h.setupMetrics} {
+	for _, setup := range []func(Options) error{h.setupAccess, h.setupAudit, h.setupInventory, h.setupChanges, h.setupAccounts, h.setupNotify, h.setupMetrics} {
 		if err := setup(o); err != nil {
 			return nil, err
 		}

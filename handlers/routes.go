@@ -34,6 +34,7 @@ func (h *Handler) register(e *echo.Echo) error {
 	h.routesAudit(e)
 	h.routesChanges(e)
 	h.routesNotify(e)
+	h.routesAccounts(e)
 	h.routesMetrics(e)
 	return nil
 }

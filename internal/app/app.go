@@ -17,6 +17,7 @@ import (
 
 	"rolegate/audit"
 	"rolegate/handlers"
+	"rolegate/internal/account"
 	"rolegate/internal/auth"
 	"rolegate/internal/change"
 	"rolegate/internal/config"
@@ -93,6 +94,7 @@ type App struct {
 	Users     *auth.Users
 	Directory *auth.Directory
 	Sessions  *auth.SessionStore
+	Accounts  *account.Service
 	Gateway   *inventory.Gateway
 	Changes   *change.Service
 	Notify    *notify.Service
@@ -161,11 +163,16 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 			return nil, err
 		}
 	}
-	if a.Gateway, err = gateway(ctx, cfg, a.pace, log, a.Metrics, simURL, simRegions); err != nil {
+	a.Accounts = a.accounts()
+	accs, err := gatewayAccounts(ctx, a.Accounts, cfg.Demo)
+	if err != nil {
+		return nil, err
+	}
+	if a.Gateway, err = gateway(ctx, cfg, a.pace, log, a.Metrics, accs, simURL, simRegions); err != nil {
 		return nil, err
 	}
 	a.Notify = notifications(cfg, a.pace, log, db, a.Audit)
-	a.Changes = changes(cfg, a.pace, log, db, a.Audit, a.Gateway, a.Notify)
+	a.Changes = changes(cfg, a.pace, log, db, a.Audit, a.Gateway, a.Accounts, a.Notify)
 	a.Assets = static.New()
 
 	a.Router, err = handlers.New(handlers.Options{
@@ -190,7 +197,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 		InventoryOptions: handlers.InventoryOptions{Gateway: a.Gateway},
 		ChangeOptions:    handlers.ChangeOptions{Changes: a.Changes},
 		NotifyOptions:    handlers.NotifyOptions{Notify: a.Notify},
-		MetricsOptions:   a.metricsOptions(),
+		AccountOptions: handlers.AccountOptions{
+			Accounts: a.Accounts, DefaultRegions: defaultRegions(cfg, simRegions), DefaultProductionTag: cfg.ProductionTag,
+		},
+		MetricsOptions: a.metricsOptions(),
 	})
 	if err != nil {
 		return nil, err
@@ -262,7 +272,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // loops is the app's background work, each until its context ends; a new
 // loop is one more entry here.
 func (a *App) loops() []func(context.Context) error {
-	return []func(context.Context) error{a.applyChanges, a.deliverNotifications, a.anchorLoop, a.sweepSessions}
+	return []func(context.Context) error{a.applyChanges, a.deliverNotifications, a.anchorLoop, a.sweepSessions, a.watchAccounts}
 }
 
 func (a *App) run(ctx context.Context, serve func(context.Context) error) error {

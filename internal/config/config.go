@@ -54,8 +54,10 @@ type Config struct {
 	PublicKeyFile  string // Ed25519 public key checking the anchors
 
 	InventoryTTL time.Duration
-	AWSTimeout   time.Duration
-	AWSEndpoint  string // Redshift API endpoint override (the simulator); "" is AWS
+	// InventoryConcurrency bounds the account-regions swept at once.
+	InventoryConcurrency int
+	AWSTimeout           time.Duration
+	AWSEndpoint          string // Redshift API endpoint override (the simulator); "" is AWS
 
 	RequestTTL       time.Duration
 	ProductionTag    string
@@ -130,6 +132,7 @@ func newFlagSet(c *Config) (*flag.FlagSet, *rawValues) {
 	fs.StringVar(&c.SigningKey, "audit-signing-key", "", "the audit signing key itself (PEM, or base64 of PKCS #8), e.g. from a secret store; overrides the key file")
 	fs.StringVar(&c.PublicKeyFile, "audit-public-key-file", "", "Ed25519 public key checking audit anchors (default: derived from the signing key); verifying needs only this")
 	fs.DurationVar(&c.InventoryTTL, "inventory-ttl", 30*time.Second, "how long a region's cluster list is served from cache")
+	fs.IntVar(&c.InventoryConcurrency, "inventory-concurrency", 8, "how many account-regions are swept at once")
 	fs.StringVar(&c.AWSEndpoint, "aws-endpoint", "", "send Redshift API calls to this URL instead of AWS, e.g. a redshiftsim at http://127.0.0.1:5440 (dummy credentials are used)")
 	fs.DurationVar(&c.AWSTimeout, "aws-timeout", 20*time.Second, "timeout of one AWS API operation, retries included")
 	fs.DurationVar(&c.RequestTTL, "request-ttl", 7*24*time.Hour, "a pending change request expires after this long")
@@ -320,6 +323,9 @@ func (c *Config) Validate() error {
 	}
 	if c.InventoryTTL < time.Second {
 		bad("inventory-ttl", "must be at least 1s")
+	}
+	if c.InventoryConcurrency < 1 || c.InventoryConcurrency > 256 {
+		bad("inventory-concurrency", "must be between 1 and 256")
 	}
 	if c.AWSEndpoint != "" {
 		if u, err := url.Parse(c.AWSEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
