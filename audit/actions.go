@@ -58,6 +58,14 @@ const (
 	ChangeResubmitted Action = "change.resubmitted"
 	ChangeRefused     Action = "change.refused"
 	ChangeClusterGone Action = "change.cluster_gone"
+	ChangeExpiring    Action = "change.expiring"
+)
+
+// Notifications.
+const (
+	NotifyChannelAdded   Action = "notify.channel_added"
+	NotifyChannelChanged Action = "notify.channel_changed"
+	NotifyPrefsChanged   Action = "notify.prefs_changed"
 )
 
 // Applying a change through the Redshift API.
@@ -106,6 +114,11 @@ var descriptions = map[Action]string{
 	ChangeResubmitted: "Change request resubmitted against the cluster's current roles",
 	ChangeRefused:     "Change request refused at submission; nothing was stored or sent",
 	ChangeClusterGone: "Change request closed: AWS answered ClusterNotFound, the cluster no longer exists",
+	ChangeExpiring:    "Change request about to expire without a decision; its requester is reminded",
+
+	NotifyChannelAdded:   "Notification channel added (its secrets are never recorded)",
+	NotifyChannelChanged: "Notification channel changed (its secrets are never recorded, only that they were set)",
+	NotifyPrefsChanged:   "User changed their own notification settings",
 
 	ApplyStarted:    "ModifyClusterIamRoles about to be sent (intent recorded before the call)",
 	ApplySucceeded:  "ModifyClusterIamRoles accepted; the returned Cluster is recorded",

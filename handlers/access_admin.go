@@ -179,7 +179,8 @@ func (h *Handler) adminUserResetMFA(c echo.Context) error {
 
 func (h *Handler) accountPage(c echo.Context) error {
 	u := authUserOf(c)
-	return h.render(c, http.StatusOK, pages.Account(pages.AccountPage{User: h.userRow(c.Request().Context(), u)}))
+	ctx := c.Request().Context()
+	return h.render(c, http.StatusOK, pages.Account(pages.AccountPage{User: h.userRow(ctx, u), Notify: h.notifyPrefsForm(ctx, u.ID)}))
 }
 
 // accountPassword changes the user's own password after checking the
@@ -187,7 +188,7 @@ func (h *Handler) accountPage(c echo.Context) error {
 func (h *Handler) accountPassword(c echo.Context) error {
 	u := authUserOf(c)
 	ctx := c.Request().Context()
-	p := pages.AccountPage{User: h.userRow(ctx, u)}
+	p := pages.AccountPage{User: h.userRow(ctx, u), Notify: h.notifyPrefsForm(ctx, u.ID)}
 	try := h.signInAttempt(c, u.Username)
 	if !h.throttle.allowed(try) {
 		p.CurrentError = msgThrottled

@@ -36,6 +36,7 @@ type testApp struct {
 	auditTest
 	inventoryTest
 	changeTest
+	notifyTest
 	accountTest
 }
 
@@ -75,6 +76,7 @@ func newTestAppWith(t *testing.T, mod func(*testOptions)) *testApp {
 	ta.setupAuditTest(t, &o, &cfg, &ao)
 	ta.setupInventoryTest(t, &o, &cfg, &ao)
 	ta.setupChangeTest(t, &o, &cfg, &ao)
+	ta.setupNotifyTest(t, &o, &cfg, &ao)
 	ta.setupAccountTest(t, &o, &cfg)
 
 	a, err := app.New(context.Background(), cfg, ao)
@@ -103,6 +105,7 @@ func newTestAppWith(t *testing.T, mod func(*testOptions)) *testApp {
 	ta.users, ta.directory, ta.sessions = a.Users, a.Directory, a.Sessions
 	ta.anchors = a.Audit.Anchors()
 	ta.gateway, ta.changes, ta.accounts = a.Gateway, a.Changes, a.Accounts
+	ta.notify = a.Notify
 	return ta
 }
 

@@ -55,6 +55,12 @@ func routeExpectations() map[string]access {
 		"POST /admin/users/:id/sessions/end": admin,
 		"POST /admin/users/:id/mfa/reset":    admin,
 
+		"GET /admin/notifications":      admin,
+		"POST /admin/notifications":     admin,
+		"GET /admin/notifications/:id":  admin,
+		"POST /admin/notifications/:id": admin,
+		"POST /account/notifications":   viewer,
+
 		"GET /admin/accounts":                   admin,
 		"POST /admin/accounts":                  admin,
 		"GET /admin/accounts/:account":          admin,

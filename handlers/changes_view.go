@@ -257,6 +257,7 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 	p.CanApprove, p.CanReject, p.CanCancel, p.CanResubmit = may.Approve.OK(), may.Reject.OK(), may.Cancel.OK(), may.Resubmit.OK()
 	p.Blockers = append(nextSteps(r, may, h.approversFor(c, r)), p.Blockers...)
 	p.Timeline = h.changeTimeline(c, r.ID)
+	p.Notifications = h.deliverySummaries(c, r.ID)
 	return p, nil
 }
 

@@ -38,6 +38,7 @@ type Options struct {
 	AuditOptions
 	InventoryOptions
 	ChangeOptions
+	NotifyOptions
 	AccountOptions
 	MetricsOptions
 }
@@ -56,6 +57,7 @@ type Handler struct {
 	accessDeps
 	inventoryDeps
 	changeDeps
+	notifyDeps
 	accountDeps
 	metricsDeps
 }
@@ -75,7 +77,7 @@ func New(o Options) (*echo.Echo, error) {
 		assets:  o.Assets,
 		audit:   o.Audit,
 	}
-	for _, setup := range []func(Options) error{h.setupAccess, h.setupAudit, h.setupInventory, h.setupChanges, h.setupAccounts, h.setupMetrics} {
+	for _, setup := range []func(Options) error{h.setupAccess, h.setupAudit, h.setupInventory, h.setupChanges, h.setupAccounts, h.setupNotify, h.setupMetrics} {
 		if err := setup(o); err != nil {
 			return nil, err
 		}

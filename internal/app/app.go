@@ -23,6 +23,7 @@ import (
 	"rolegate/internal/config"
 	"rolegate/internal/inventory"
 	"rolegate/internal/metrics"
+	"rolegate/internal/notify"
 	"rolegate/internal/store"
 	"rolegate/static"
 	"rolegate/views/pages"
@@ -63,6 +64,9 @@ type Pace struct {
 	// BodyRead bounds reading a request's body; zero is the handlers'
 	// own bound.
 	BodyRead time.Duration
+	// NotifyBackoff is the first wait after a failed delivery, doubling up
+	// to NotifyMaxBackoff; zero is the notification service's own.
+	NotifyBackoff, NotifyMaxBackoff time.Duration
 }
 
 func (p Pace) withDefaults() Pace {
@@ -77,9 +81,9 @@ func (p Pace) withDefaults() Pace {
 
 // App is Rolegate assembled: the store, the services, the Redshift
 // gateway and the HTTP handler, built once by New, with the background
-// work (the apply worker, audit anchoring, the session sweep) run by Run
-// or Serve under one context, and released by Close. The dashboard and
-// the handler tests build it the same way.
+// work (the apply worker, notification delivery, audit anchoring, the
+// session sweep) run by Run or Serve under one context, and released by
+// Close. The dashboard and the handler tests build it the same way.
 type App struct {
 	cfg  config.Config
 	log  *slog.Logger
@@ -93,6 +97,7 @@ type App struct {
 	Accounts  *account.Service
 	Gateway   *inventory.Gateway
 	Changes   *change.Service
+	Notify    *notify.Service
 	// Metrics are served on -metrics-listen, and on the router at
 	// /metrics when -metrics-token is set.
 	Metrics *metrics.Metrics
@@ -166,7 +171,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 	if a.Gateway, err = gateway(ctx, cfg, a.pace, log, a.Metrics, accs, simURL, simRegions); err != nil {
 		return nil, err
 	}
-	a.Changes = changes(cfg, a.pace, log, db, a.Audit, a.Gateway, a.Accounts)
+	a.Notify = notifications(cfg, a.pace, log, db, a.Audit)
+	a.Changes = changes(cfg, a.pace, log, db, a.Audit, a.Gateway, a.Accounts, a.Notify)
 	a.Assets = static.New()
 
 	a.Router, err = handlers.New(handlers.Options{
@@ -190,6 +196,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 		},
 		InventoryOptions: handlers.InventoryOptions{Gateway: a.Gateway},
 		ChangeOptions:    handlers.ChangeOptions{Changes: a.Changes},
+		NotifyOptions:    handlers.NotifyOptions{Notify: a.Notify},
 		AccountOptions: handlers.AccountOptions{
 			Accounts: a.Accounts, DefaultRegions: defaultRegions(cfg, simRegions), DefaultProductionTag: cfg.ProductionTag,
 		},
@@ -202,9 +209,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 }
 
 // Run does the background work until ctx ends: the apply worker (with its
-// reconciler), audit anchoring and the session sweep. When all have
-// stopped it anchors the audit chain a last time. The first loop to fail
-// stops the others and is the error returned; an ended ctx returns nil.
+// reconciler), notification delivery, audit anchoring and the session
+// sweep. When all have stopped it anchors the audit chain a last time.
+// The first loop to fail stops the others and is the error returned; an
+// ended ctx returns nil.
 func (a *App) Run(ctx context.Context) error { return a.run(ctx, nil) }
 
 // Serve is Run with the dashboard served on ln as well, with TLS when the
@@ -264,7 +272,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // loops is the app's background work, each until its context ends; a new
 // loop is one more entry here.
 func (a *App) loops() []func(context.Context) error {
-	return []func(context.Context) error{a.applyChanges, a.anchorLoop, a.sweepSessions, a.watchAccounts}
+	return []func(context.Context) error{a.applyChanges, a.deliverNotifications, a.anchorLoop, a.sweepSessions, a.watchAccounts}
 }
 
 func (a *App) run(ctx context.Context, serve func(context.Context) error) error {

@@ -12,10 +12,10 @@ import (
 	"rolegate/internal/store"
 )
 
-// changes builds the change-request service on the gateway. Its apply
-// worker runs in Run, where it first settles what a previous process left
-// unfinished.
-func changes(cfg config.Config, pace Pace, log *slog.Logger, db *store.DB, l *audit.Log, g *inventory.Gateway, accounts *account.Service) *change.Service {
+// changes builds the change-request service on the gateway, queueing
+// with each step the notifications it causes. Its apply worker runs in
+// Run, where it first settles what a previous process left unfinished.
+func changes(cfg config.Config, pace Pace, log *slog.Logger, db *store.DB, l *audit.Log, g *inventory.Gateway, accounts *account.Service, n change.Notifier) *change.Service {
 	return change.New(change.Options{
 		DB:          db,
 		Audit:       l,
@@ -28,6 +28,7 @@ func changes(cfg config.Config, pace Pace, log *slog.Logger, db *store.DB, l *au
 		MaxBackoff:  pace.ApplyMaxBackoff,
 		FollowEvery: pace.Follow,
 		CallTimeout: cfg.AWSTimeout,
+		Notifier:    n,
 	})
 }
 

@@ -4,7 +4,8 @@
 // policy (separation of duties, two approvers for high-risk changes), and
 // the apply worker that calls ModifyClusterIamRoles exactly once, follows
 // the roles until they are in-sync and reconciles after a crash. Every step
-// is written to the audit log in the same transaction as the state change.
+// is written to the audit log in the same transaction as the state change,
+// and so are the notifications it causes, through the Notifier.
 //
 // A form is read once into a Draft (typed ARNs and a message per field).
 // Permissions says who may take which action on a request; the service

@@ -92,6 +92,26 @@ type Options struct {
 	// CallTimeout bounds one ModifyClusterIamRoles or DescribeClusters call.
 	CallTimeout time.Duration
 	Now         func() time.Time
+	// Notifier queues the notifications each recorded event causes; nil
+	// sends none.
+	Notifier Notifier
+}
+
+// Notifier queues, inside tx, the notifications that ev causes about r,
+// the request as ev leaves it. ev was just appended to the audit log in
+// tx, so both commit together or not at all.
+type Notifier interface {
+	Notify(ctx context.Context, tx *sql.Tx, ev audit.Event, r *Request) error
+}
+
+// record appends ev to the audit log inside tx and queues the
+// notifications it causes about r.
+func (s *Service) record(ctx context.Context, tx *sql.Tx, r *Request, ev audit.Event) error {
+	ev, err := s.o.Audit.Append(ctx, tx, ev)
+	if err != nil || s.o.Notifier == nil {
+		return err
+	}
+	return s.o.Notifier.Notify(ctx, tx, ev, r)
 }
 
 // Service runs change requests.
@@ -268,12 +288,11 @@ func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, 
 		if err := insertRequest(ctx, tx, r); err != nil {
 			return err
 		}
-		_, err := s.o.Audit.Append(ctx, tx, audit.Event{
+		return s.record(ctx, tx, r, audit.Event{
 			Actor: actor.audit(), Origin: origin, Action: audit.ChangeCreated, Outcome: audit.Success,
 			Target: audit.Target{Account: r.Account, Region: r.Region, Cluster: r.Cluster, ChangeID: r.ID},
 			Params: requestParams(r, nil), Snapshot: inventory.SnapshotJSON(c),
 		})
-		return err
 	})
 	if err != nil {
 		return nil, err
@@ -356,15 +375,14 @@ func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin,
 		if err := update(ctx, tx, cur); err != nil {
 			return err
 		}
-		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
+		r = cur
+		return s.record(ctx, tx, cur, audit.Event{
 			Actor: actor.audit(), Origin: origin, Action: audit.ChangeApproved, Outcome: audit.Success,
 			Target: audit.Target{Account: cur.Account, Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}, AWSRequestID: reqID,
 			Params: audit.Params(map[string]any{"change_hash": hash, "comment": strings.TrimSpace(comment), "approvals": got,
 				"approvals_required": cur.ApprovalsRequired, "state": cur.State}),
 			Snapshot: inventory.SnapshotJSON(c),
 		})
-		r = cur
-		return err
 	})
 	if err != nil {
 		return nil, err
@@ -393,12 +411,11 @@ func (s *Service) markStale(ctx context.Context, actor audit.Actor, origin audit
 		if err := update(ctx, tx, cur); err != nil {
 			return err
 		}
-		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
+		return s.record(ctx, tx, cur, audit.Event{
 			Actor: actor, Origin: origin, Action: audit.ChangeStale, Outcome: audit.Success,
 			Target: audit.Target{Account: cur.Account, Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}, AWSRequestID: reqID,
 			Params: audit.Params(map[string]any{"drift": drift, "change_hash": cur.Hash}), Snapshot: inventory.SnapshotJSON(c),
 		})
-		return err
 	})
 }
 
@@ -451,13 +468,12 @@ func (s *Service) close(ctx context.Context, actor Actor, origin audit.Origin, r
 		if err := update(ctx, tx, cur); err != nil {
 			return err
 		}
-		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
+		r = cur
+		return s.record(ctx, tx, cur, audit.Event{
 			Actor: actor.audit(), Origin: origin, Action: action, Outcome: audit.Success,
 			Target: audit.Target{Account: cur.Account, Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID},
 			Params: audit.Params(map[string]any{"comment": comment, "change_hash": cur.Hash}),
 		})
-		r = cur
-		return err
 	})
 	if err != nil {
 		return nil, err
@@ -555,18 +571,17 @@ func (s *Service) Resubmit(ctx context.Context, actor Actor, origin audit.Origin
 		}
 		target := audit.Target{Account: r.Account, Region: r.Region, Cluster: r.Cluster}
 		target.ChangeID = cur.ID
-		if _, err := s.o.Audit.Append(ctx, tx, audit.Event{
+		if err := s.record(ctx, tx, cur, audit.Event{
 			Actor: actor.audit(), Origin: origin, Action: audit.ChangeResubmitted, Outcome: audit.Success, Target: target,
 			Params: audit.Params(map[string]any{"superseded_by": r.ID, "change_hash": cur.Hash}),
 		}); err != nil {
 			return err
 		}
 		target.ChangeID = r.ID
-		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
+		return s.record(ctx, tx, r, audit.Event{
 			Actor: actor.audit(), Origin: origin, Action: audit.ChangeCreated, Outcome: audit.Success, Target: target,
 			Params: requestParams(r, map[string]any{"resubmitted_from": cur.ID, "approvals_kept": kept}), Snapshot: inventory.SnapshotJSON(c),
 		})
-		return err
 	})
 	if err != nil {
 		return nil, err

@@ -111,7 +111,7 @@ func (s *Service) transition(ctx context.Context, r *Request, change func(cur *R
 		if ev.Actor.Username == "" {
 			ev.Actor = audit.System
 		}
-		if _, err := s.o.Audit.Append(ctx, tx, ev); err != nil {
+		if err := s.record(ctx, tx, cur, ev); err != nil {
 			return err
 		}
 		*r = *cur

@@ -78,4 +78,5 @@ type AccountPage struct {
 	User         UserRow
 	CurrentError string
 	NewError     string
+	Notify       NotifyPrefsForm
 }

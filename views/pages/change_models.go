@@ -130,6 +130,8 @@ type ChangePage struct {
 	LiveDefault string
 	Timeline    []TimelineRow
 	AuditURL    string
+	// Notifications: who was told what, and whether it reached them.
+	Notifications []DeliverySummary
 
 	ResubmittedFrom int64
 	SupersededBy    int64

@@ -1,0 +1,95 @@
+package notify
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"rolegate/internal/change"
+)
+
+// Message is what a notification says, stored in the outbox when the
+// event commits. It holds no secret and no session or CSRF token: its only
+// link is the request page under the external URL.
+type Message struct {
+	Kind     Kind      `json:"kind"`
+	Title    string    `json:"title"`
+	ChangeID int64     `json:"change_id"`
+	Account  string    `json:"account"`
+	Region   string    `json:"region"`
+	Cluster  string    `json:"cluster"`
+	Add      []string  `json:"add"`
+	Remove   []string  `json:"remove"`
+	Default  string    `json:"default,omitempty"`
+	Reason   string    `json:"reason"`
+	State    string    `json:"state"`
+	Detail   string    `json:"detail,omitempty"`
+	Actor    string    `json:"actor,omitempty"`
+	URL      string    `json:"url"`
+	At       time.Time `json:"at"`
+}
+
+// RequestURL is the request page's address under base, the external URL.
+func RequestURL(base string, id int64) string {
+	u, err := url.Parse(strings.TrimRight(base, "/"))
+	if err != nil || base == "" {
+		return "/changes/" + strconv.FormatInt(id, 10)
+	}
+	return u.JoinPath("changes", strconv.FormatInt(id, 10)).String()
+}
+
+func newMessage(k Kind, r *change.Request, actor, base string, at time.Time) Message {
+	detail := r.StateReason
+	if detail == "" {
+		detail = r.DecisionComment
+	}
+	return Message{
+		Kind: k, Title: k.Title(), ChangeID: r.ID, Account: r.Account, Region: r.Region, Cluster: r.Cluster,
+		Add: r.Add, Remove: r.Remove, Default: r.Default, Reason: r.Reason, State: r.State.Label(),
+		Detail: detail, Actor: actor, URL: RequestURL(base, r.ID), At: at.UTC(),
+	}
+}
+
+// Change is the change in words: "add A; remove B; default C".
+func (m Message) Change() string {
+	var parts []string
+	if len(m.Add) > 0 {
+		parts = append(parts, "add "+strings.Join(m.Add, ", "))
+	}
+	if len(m.Remove) > 0 {
+		parts = append(parts, "remove "+strings.Join(m.Remove, ", "))
+	}
+	if m.Default != "" {
+		parts = append(parts, "default "+m.Default)
+	}
+	if len(parts) == 0 {
+		return "no role change"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Subject is the mail subject.
+func (m Message) Subject() string {
+	return fmt.Sprintf("[Rolegate] %s: #%d %s (%s)", m.Title, m.ChangeID, m.Cluster, m.Region)
+}
+
+// Text is the message as plain text.
+func (m Message) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\n", m.Title)
+	fmt.Fprintf(&b, "Request:  #%d (%s)\n", m.ChangeID, m.State)
+	fmt.Fprintf(&b, "Cluster:  %s in %s\n", m.Cluster, m.Region)
+	fmt.Fprintf(&b, "Account:  %s\n", m.Account)
+	fmt.Fprintf(&b, "Change:   %s\n", m.Change())
+	fmt.Fprintf(&b, "Reason:   %s\n", m.Reason)
+	if m.Detail != "" {
+		fmt.Fprintf(&b, "Detail:   %s\n", m.Detail)
+	}
+	if m.Actor != "" {
+		fmt.Fprintf(&b, "By:       %s\n", m.Actor)
+	}
+	fmt.Fprintf(&b, "\n%s\n", m.URL)
+	return b.String()
+}
