@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.buildVersion=$(VERSION)
 
-.PHONY: help generate fmt lint test build run bench screenshots
+.PHONY: help generate fmt lint test build run bench screenshots vulndb vulncheck
 
 help: ## list the tasks
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -35,3 +35,9 @@ bench: ## the quick benchmarks behind BENCHMARKS.md (see it for the long ones)
 
 screenshots: ## retake docs/screenshots with the browser tests (needs chromium)
 	ROLEGATE_SCREENSHOTS=1 $(GO) test -count=1 -tags e2e ./e2e/
+
+vulndb: ## rebuild the local Go vulnerability database (pinned in .ci/vulndb; VULNDB_VERSION=latest for the newest)
+	.ci/vulndb -refresh
+
+vulncheck: ## govulncheck against the local vulnerability database, as CI runs it
+	$(GO) tool govulncheck -db "file://$$(.ci/vulndb)" -format json ./... | python3 .ci/vulngate.py

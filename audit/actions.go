@@ -34,11 +34,21 @@ const (
 	UserTimeZoneChanged  Action = "user.time_zone_changed"
 )
 
+// AWS accounts whose clusters Rolegate manages.
+const (
+	AccountAdded    Action = "account.added"
+	AccountChanged  Action = "account.changed"
+	AccountDisabled Action = "account.disabled"
+	AccountEnabled  Action = "account.enabled"
+)
+
 // The audit log itself.
 const (
 	AuditExported Action = "audit.exported"
 	AuditVerified Action = "audit.verified"
 	AuditAnchored Action = "audit.anchored"
+	AuditBackedUp Action = "audit.backed_up"
+	AuditRestored Action = "audit.restored"
 )
 
 // Change requests.
@@ -89,6 +99,11 @@ var descriptions = map[Action]string{
 	UserRecoveryCodeUsed: "A recovery code was used for the second factor (it no longer works)",
 	UserTimeZoneChanged:  "User chose the time zone their pages show times in",
 
+	AccountAdded:    "AWS account added",
+	AccountChanged:  "AWS account's settings changed",
+	AccountDisabled: "AWS account disabled: its clusters are no longer listed or changed",
+	AccountEnabled:  "AWS account enabled again",
+
 	ChangeCreated:     "Change request submitted",
 	ChangeApproved:    "Change request approved",
 	ChangeRejected:    "Change request rejected",
@@ -112,6 +127,8 @@ var descriptions = map[Action]string{
 	AuditExported: "Audit log exported",
 	AuditVerified: "Audit chain verified",
 	AuditAnchored: "Head of the audit chain written to the anchor file",
+	AuditBackedUp: "Database backed up, with its anchor file",
+	AuditRestored: "Database restored from a backup or a replica",
 }
 
 // Description says what the action records, for people.

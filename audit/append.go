@@ -104,12 +104,12 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) (Event, error) {
 	_, err = tx.ExecContext(ctx, `INSERT INTO audit_events
 		(seq, ts, actor_id, actor_username, actor_role, session_hash, client_ip, user_agent, request_id,
 		 action, region, cluster, change_id, params, outcome, aws_request_id, error_code, error_message,
-		 snapshot, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 snapshot, prev_hash, hash, account)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.Seq, e.Time.Format(TimeFormat), nullID(e.Actor.UserID), e.Actor.Username, e.Actor.Role,
 		e.Origin.SessionHash, e.Origin.ClientIP, e.Origin.UserAgent, e.Origin.RequestID,
 		string(e.Action), e.Target.Region, e.Target.Cluster, nullID(e.Target.ChangeID), string(e.Params),
-		string(e.Outcome), e.AWSRequestID, e.ErrorCode, e.ErrorMessage, snapshot, e.PrevHash, e.Hash)
+		string(e.Outcome), e.AWSRequestID, e.ErrorCode, e.ErrorMessage, snapshot, e.PrevHash, e.Hash, e.Target.Account)
 	if err != nil {
 		return e, fmt.Errorf("append audit event: %w", err)
 	}
@@ -142,20 +142,31 @@ func (e *Event) computeHash() string {
 }
 
 // canonical is a JSON array of the stored fields in a fixed order. Params
-// and snapshot enter as the exact text stored.
+// and snapshot enter as the exact text stored. An event with an account
+// is version 2, which adds the account at the end; one without keeps
+// version 1, so that events recorded before accounts keep their hashes
+// (and an account removed from a version 2 event no longer matches).
 func (e *Event) canonical() []byte {
 	var snapshot any
 	if e.Snapshot != nil {
 		snapshot = string(e.Snapshot)
 	}
-	b, _ := json.Marshal([]any{
-		"rolegate.audit.v1", e.Seq, e.Time.UTC().Format(TimeFormat),
+	version := "rolegate.audit.v1"
+	if e.Target.Account != "" {
+		version = "rolegate.audit.v2"
+	}
+	fields := []any{
+		version, e.Seq, e.Time.UTC().Format(TimeFormat),
 		e.Actor.UserID, e.Actor.Username, e.Actor.Role,
 		e.Origin.SessionHash, e.Origin.ClientIP, e.Origin.UserAgent, e.Origin.RequestID,
 		string(e.Action), e.Target.Region, e.Target.Cluster, e.Target.ChangeID,
 		string(e.Params), string(e.Outcome), e.AWSRequestID, e.ErrorCode, e.ErrorMessage,
 		snapshot, e.PrevHash,
-	})
+	}
+	if e.Target.Account != "" {
+		fields = append(fields, e.Target.Account)
+	}
+	b, _ := json.Marshal(fields)
 	return b
 }
 

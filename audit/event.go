@@ -38,6 +38,8 @@ type Origin struct {
 
 // Target is what the event is about.
 type Target struct {
+	// Account is the cluster's AWS account, when known.
+	Account  string `json:"account,omitempty"`
 	Region   string `json:"region,omitempty"`
 	Cluster  string `json:"cluster,omitempty"`
 	ChangeID int64  `json:"change_id,omitempty"`

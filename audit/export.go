@@ -26,7 +26,7 @@ const (
 var CSVHeader = []string{
 	"seq", "time", "actor_id", "actor_username", "actor_role", "session_hash", "client_ip", "user_agent",
 	"request_id", "action", "region", "cluster", "change_id", "outcome", "params", "aws_request_id",
-	"error_code", "error_message", "snapshot", "prev_hash", "hash",
+	"error_code", "error_message", "snapshot", "prev_hash", "hash", "account",
 }
 
 // Fields describes f for the exported event and for people: only the
@@ -46,6 +46,7 @@ func (f Filter) Fields() map[string]string {
 	}
 	set("actor", f.Actor)
 	set("action", string(f.Action))
+	set("account", f.Account)
 	set("region", f.Region)
 	set("cluster", f.Cluster)
 	if f.ChangeID != 0 {
@@ -116,7 +117,7 @@ func (l *Log) WriteExport(ctx context.Context, w io.Writer, format Format, f Fil
 // order: the export copies what is stored, byte for byte.
 const csvColumns = `e.seq, e.ts, ifnull(e.actor_id, ''), e.actor_username, e.actor_role, e.session_hash, e.client_ip,
 	e.user_agent, e.request_id, e.action, e.region, e.cluster, ifnull(e.change_id, ''), e.outcome, e.params,
-	e.aws_request_id, e.error_code, e.error_message, ifnull(e.snapshot, ''), e.prev_hash, e.hash`
+	e.aws_request_id, e.error_code, e.error_message, ifnull(e.snapshot, ''), e.prev_hash, e.hash, e.account`
 
 // eachCSVRow streams the stored text of the events matching f, oldest
 // first, without decoding them into Events.
@@ -159,7 +160,8 @@ func ReadCSV(r io.Reader, fn func(Event) error) error {
 	if err != nil {
 		return fmt.Errorf("csv header: %w", err)
 	}
-	if len(head) != len(CSVHeader) || head[0] != "seq" {
+	// Exports made before accounts have every column but the last.
+	if (len(head) != len(CSVHeader) && len(head) != len(CSVHeader)-1) || head[0] != "seq" {
 		return errors.New("csv header: not a Rolegate audit export")
 	}
 	for line := 2; ; line++ {
@@ -229,6 +231,9 @@ func eventFromCSV(rec []string) (Event, error) {
 		e.Snapshot = json.RawMessage(rec[18])
 	}
 	e.PrevHash, e.Hash = rec[19], rec[20]
+	if len(rec) > 21 {
+		e.Target.Account = rec[21]
+	}
 	return e, err
 }
 

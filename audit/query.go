@@ -17,6 +17,7 @@ type Filter struct {
 	To       time.Time // events before
 	Actor    string    // username
 	Action   Action
+	Account  string
 	Region   string
 	Cluster  string
 	ChangeID int64
@@ -92,6 +93,9 @@ func (l *Log) selectFrom(ctx context.Context, f Filter, lo, hi int64, cols strin
 	}
 	if f.Action != "" {
 		add("e.action = ?", string(f.Action))
+	}
+	if f.Account != "" {
+		add("e.account = ?", f.Account)
 	}
 	if f.Region != "" {
 		add("e.region = ?", f.Region)
@@ -250,11 +254,12 @@ func (l *Log) Get(ctx context.Context, seq int64) (Event, error) {
 }
 
 // PreviousSnapshot returns the newest event before beforeSeq that recorded
-// a snapshot of the cluster, and false when there is none.
-func (l *Log) PreviousSnapshot(ctx context.Context, region, cluster string, beforeSeq int64) (Event, bool, error) {
+// a snapshot of the cluster (of account; "" for events without one), and
+// false when there is none.
+func (l *Log) PreviousSnapshot(ctx context.Context, account, region, cluster string, beforeSeq int64) (Event, bool, error) {
 	row := l.db.Reader().QueryRowContext(ctx, `SELECT `+eventColumns+` FROM audit_events
-		WHERE cluster = ? AND region = ? AND seq < ? AND snapshot IS NOT NULL
-		ORDER BY seq DESC LIMIT 1`, cluster, region, beforeSeq)
+		WHERE cluster = ? AND region = ? AND account = ? AND seq < ? AND snapshot IS NOT NULL
+		ORDER BY seq DESC LIMIT 1`, cluster, region, account, beforeSeq)
 	e, err := scanEvent(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, false, nil

@@ -172,11 +172,11 @@ func TestPreviousSnapshotIsTheSameClustersEarlierOne(t *testing.T) {
 			want = e.Seq
 		}
 	}
-	prev, ok, err := log.PreviousSnapshot(ctx, last.Target.Region, last.Target.Cluster, last.Seq)
+	prev, ok, err := log.PreviousSnapshot(ctx, last.Target.Account, last.Target.Region, last.Target.Cluster, last.Seq)
 	if err != nil || !ok || prev.Seq != want {
 		t.Fatalf("previous of %d: %d %v %v, want %d", last.Seq, prev.Seq, ok, err, want)
 	}
-	if _, ok, err := log.PreviousSnapshot(ctx, "us-east-1", "no-such-cluster", 1<<40); ok || err != nil {
+	if _, ok, err := log.PreviousSnapshot(ctx, "", "us-east-1", "no-such-cluster", 1<<40); ok || err != nil {
 		t.Fatalf("unknown cluster: %v %v", ok, err)
 	}
 }

@@ -9,7 +9,7 @@ import (
 // eventColumns are the audit_events columns in the order scanEvent reads.
 const eventColumns = `seq, ts, actor_id, actor_username, actor_role, session_hash, client_ip, user_agent, request_id,
 	action, region, cluster, change_id, params, outcome, aws_request_id, error_code, error_message,
-	snapshot, prev_hash, hash`
+	snapshot, prev_hash, hash, account`
 
 // qualifiedColumns are eventColumns of the table aliased e.
 var qualifiedColumns = "e." + strings.Join(strings.Split(strings.Join(strings.Fields(eventColumns), " "), ", "), ", e.")
@@ -30,7 +30,7 @@ func scanEvent(s scanner) (Event, error) {
 	err := s.Scan(&e.Seq, &ts, &actorID, &e.Actor.Username, &e.Actor.Role, &e.Origin.SessionHash,
 		&e.Origin.ClientIP, &e.Origin.UserAgent, &e.Origin.RequestID, &action, &e.Target.Region,
 		&e.Target.Cluster, &changeID, &params, &out, &e.AWSRequestID, &e.ErrorCode, &e.ErrorMessage,
-		&snapshot, &e.PrevHash, &e.Hash)
+		&snapshot, &e.PrevHash, &e.Hash, &e.Target.Account)
 	if err != nil {
 		return e, err
 	}

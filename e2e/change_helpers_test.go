@@ -33,9 +33,10 @@ type draft struct {
 	confirmOpen bool
 }
 
-// changeFormPath is the new-change form of a cluster.
+// changeFormPath is the new-change form of a cluster of the demo's
+// default account.
 func changeFormPath(region, cluster string) string {
-	return "/clusters/" + region + "/" + cluster + "/changes/new"
+	return "/clusters/" + demoAccount + "/" + region + "/" + cluster + "/changes/new"
 }
 
 // fillChange types the draft into the new-change form shown in the tab.

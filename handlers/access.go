@@ -82,10 +82,11 @@ func (h *Handler) setupAccess(o Options) error {
 	return nil
 }
 
-// skipAccess lists the paths that need neither a session nor CSRF checks.
+// skipAccess lists the paths that need neither a session nor CSRF checks
+// (/metrics has its own bearer token).
 func skipAccess(c echo.Context) bool {
 	p := c.Request().URL.Path
-	return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz"
+	return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" || p == "/metrics"
 }
 
 // csrfCookieAge is how long a CSRF cookie lasts: a session's absolute

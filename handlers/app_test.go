@@ -36,6 +36,7 @@ type testApp struct {
 	auditTest
 	inventoryTest
 	changeTest
+	accountTest
 }
 
 type testOptions struct {
@@ -46,6 +47,7 @@ type testOptions struct {
 	accessTestOptions
 	inventoryTestOptions
 	changeTestOptions
+	accountTestOptions
 }
 
 func newTestApp(t *testing.T) *testApp { return newTestAppWith(t, nil) }
@@ -73,6 +75,7 @@ func newTestAppWith(t *testing.T, mod func(*testOptions)) *testApp {
 	ta.setupAuditTest(t, &o, &cfg, &ao)
 	ta.setupInventoryTest(t, &o, &cfg, &ao)
 	ta.setupChangeTest(t, &o, &cfg, &ao)
+	ta.setupAccountTest(t, &o, &cfg)
 
 	a, err := app.New(context.Background(), cfg, ao)
 	if err != nil {
@@ -99,7 +102,7 @@ func newTestAppWith(t *testing.T, mod func(*testOptions)) *testApp {
 	ta.db, ta.audit, ta.assets = a.DB, a.Audit, a.Assets
 	ta.users, ta.directory, ta.sessions = a.Users, a.Directory, a.Sessions
 	ta.anchors = a.Audit.Anchors()
-	ta.gateway, ta.changes = a.Gateway, a.Changes
+	ta.gateway, ta.changes, ta.accounts = a.Gateway, a.Changes, a.Accounts
 	return ta
 }
 

@@ -44,11 +44,11 @@ func (h *Handler) auditEvent(c echo.Context) error {
 		p.PrevEventURL = auditEventURL(e.Seq - 1)
 	}
 	if e.Target.Cluster != "" {
-		p.HistoryURL = auditHistoryURL(e.Target.Region, e.Target.Cluster)
+		p.HistoryURL = auditHistoryURL(e.Target.Account, e.Target.Region, e.Target.Cluster)
 	}
 	if len(e.Snapshot) > 0 {
 		p.Snapshot = indentJSON(e.Snapshot)
-		prev, ok, err := h.audit.PreviousSnapshot(ctx, e.Target.Region, e.Target.Cluster, e.Seq)
+		prev, ok, err := h.audit.PreviousSnapshot(ctx, e.Target.Account, e.Target.Region, e.Target.Cluster, e.Seq)
 		if err != nil {
 			return err
 		}
@@ -89,9 +89,10 @@ func auditFields(e audit.Event, loc *time.Location) []pages.AuditField {
 	add("Actor", actor, false)
 	add("Action", string(e.Action), true)
 	add("Outcome", string(e.Outcome), false)
+	add("Account", e.Target.Account, false)
 	add("Region", e.Target.Region, false)
 	if e.Target.Cluster != "" {
-		fs = append(fs, pages.AuditField{Label: "Cluster", Value: e.Target.Cluster, URL: auditHistoryURL(e.Target.Region, e.Target.Cluster)})
+		fs = append(fs, pages.AuditField{Label: "Cluster", Value: e.Target.Cluster, URL: auditHistoryURL(e.Target.Account, e.Target.Region, e.Target.Cluster)})
 	}
 	if e.Target.ChangeID != 0 {
 		fs = append(fs, pages.AuditField{Label: "Change request", Value: "#" + strconv.FormatInt(e.Target.ChangeID, 10), URL: changeURL(e.Target.ChangeID)})

@@ -12,7 +12,7 @@ import (
 )
 
 // auditFilterFields are the query parameters of the audit filter.
-var auditFilterFields = []string{"from", "to", "actor", "action", "region", "cluster", "change", "outcome", "role_arn"}
+var auditFilterFields = []string{"from", "to", "actor", "action", "account", "region", "cluster", "change", "outcome", "role_arn"}
 
 var roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$`)
 
@@ -21,7 +21,7 @@ var roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-
 func parseAuditFilter(q url.Values) (audit.Filter, pages.AuditFilterForm, map[string]string) {
 	get := func(k string) string { return strings.TrimSpace(q.Get(k)) }
 	form := pages.AuditFilterForm{
-		From: get("from"), To: get("to"), Actor: get("actor"), Action: get("action"), Region: get("region"),
+		From: get("from"), To: get("to"), Actor: get("actor"), Action: get("action"), Account: get("account"), Region: get("region"),
 		Cluster: get("cluster"), Change: get("change"), Outcome: get("outcome"), RoleARN: get("role_arn"),
 	}
 	errs := map[string]string{}
@@ -52,6 +52,10 @@ func parseAuditFilter(q url.Values) (audit.Filter, pages.AuditFilterForm, map[st
 			errs["action"] = "Choose an action from the list."
 		}
 	}
+	if form.Account != "" && (len(form.Account) != 12 || strings.Trim(form.Account, "0123456789") != "") {
+		errs["account"] = "Enter a 12-digit AWS account ID."
+	}
+	f.Account = form.Account
 	if len(form.Region) > 64 {
 		errs["region"] = "Too long."
 	}
@@ -87,7 +91,7 @@ func parseAuditFilter(q url.Values) (audit.Filter, pages.AuditFilterForm, map[st
 // parameters (the cursor) added.
 func auditQuery(form pages.AuditFilterForm, extra ...string) string {
 	v := url.Values{}
-	vals := []string{form.From, form.To, form.Actor, form.Action, form.Region, form.Cluster, form.Change, form.Outcome, form.RoleARN}
+	vals := []string{form.From, form.To, form.Actor, form.Action, form.Account, form.Region, form.Cluster, form.Change, form.Outcome, form.RoleARN}
 	for i, k := range auditFilterFields {
 		if vals[i] != "" {
 			v.Set(k, vals[i])
@@ -104,9 +108,13 @@ func auditQuery(form pages.AuditFilterForm, extra ...string) string {
 	return "?" + v.Encode()
 }
 
-// auditHistoryURL is the audit history of one cluster.
-func auditHistoryURL(region, cluster string) string {
+// auditHistoryURL is the audit history of one cluster (of its account,
+// when known).
+func auditHistoryURL(account, region, cluster string) string {
 	v := url.Values{"cluster": {cluster}}
+	if account != "" {
+		v.Set("account", account)
+	}
 	if region != "" {
 		v.Set("region", region)
 	}

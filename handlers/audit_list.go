@@ -78,13 +78,14 @@ func auditRow(e audit.Event, loc *time.Location) pages.AuditRow {
 		ActorRole:  e.Actor.Role,
 		Action:     string(e.Action),
 		ActionDesc: e.Action.Description(),
+		Account:    e.Target.Account,
 		Region:     e.Target.Region,
 		Cluster:    e.Target.Cluster,
 		ChangeID:   e.Target.ChangeID,
 		Outcome:    string(e.Outcome),
 	}
 	if e.Target.Cluster != "" {
-		r.HistoryURL = auditHistoryURL(e.Target.Region, e.Target.Cluster)
+		r.HistoryURL = auditHistoryURL(e.Target.Account, e.Target.Region, e.Target.Cluster)
 	}
 	if e.Target.ChangeID != 0 {
 		r.ChangeURL = changeURL(e.Target.ChangeID)

@@ -38,8 +38,8 @@ func (h *Handler) setupChanges(o Options) error {
 // cachedCluster reads the cluster for the new-change form and its preview
 // from the inventory's cache when fresh, so that a refused draft costs no
 // AWS call. Creating and approving always read it from AWS.
-func (h *Handler) cachedCluster(ctx context.Context, region, id string) (*types.Cluster, error) {
-	c, err := h.inv.Cluster(ctx, region, id, false)
+func (h *Handler) cachedCluster(ctx context.Context, account, region, id string) (*types.Cluster, error) {
+	c, err := h.inv.Cluster(ctx, account, region, id, false)
 	switch {
 	case err == nil:
 		return c.API, nil
@@ -67,9 +67,9 @@ func (h *Handler) routesChanges(e *echo.Echo) {
 	e.POST("/changes/:id/cancel", h.changeCancel, requester)
 	e.POST("/changes/:id/resubmit", h.changeResubmit, requester)
 
-	e.GET("/clusters/:region/:cluster/changes/new", h.changeNew, requester)
-	e.POST("/clusters/:region/:cluster/changes", h.changeCreate, requester)
-	e.POST("/clusters/:region/:cluster/changes/preview", h.changePreview, requester)
+	e.GET("/clusters/:account/:region/:cluster/changes/new", h.changeNew, requester)
+	e.POST("/clusters/:account/:region/:cluster/changes", h.changeCreate, requester)
+	e.POST("/clusters/:account/:region/:cluster/changes/preview", h.changePreview, requester)
 }
 
 // actorOf is the signed-in user as the change service sees them.
@@ -112,13 +112,18 @@ func changeID(c echo.Context) (int64, error) {
 
 // changeInput reads the new-change form as typed.
 func changeInput(c echo.Context) (change.Input, error) {
+	account, region, id, err := clusterPlace(c)
+	if err != nil {
+		return change.Input{}, err
+	}
 	form, err := c.FormParams()
 	if err != nil {
 		return change.Input{}, httpError(http.StatusBadRequest, "", err)
 	}
 	in := change.Input{
-		Region:      c.Param("region"),
-		Cluster:     c.Param("cluster"),
+		Account:     account,
+		Region:      region,
+		Cluster:     id,
 		Add:         form.Get("add"),
 		Remove:      form["remove"],
 		Default:     form.Get("default"),
@@ -135,12 +140,16 @@ func changeInput(c echo.Context) (change.Input, error) {
 }
 
 func (h *Handler) changeNew(c echo.Context) error {
-	in := change.Input{Region: c.Param("region"), Cluster: c.Param("cluster")}
-	cl, err := h.cachedCluster(c.Request().Context(), in.Region, in.Cluster)
+	account, region, id, err := clusterPlace(c)
+	if err != nil {
+		return err
+	}
+	in := change.Input{Account: account, Region: region, Cluster: id}
+	cl, err := h.cachedCluster(c.Request().Context(), in.Account, in.Region, in.Cluster)
 	if err != nil {
 		return changeError(err)
 	}
-	p := changeFormPage(in, change.LiveFrom(in.Region, cl), change.Plan{}, nil, nil)
+	p := h.changeFormPage(in, h.liveAt(in.Account, in.Region, cl), change.Plan{}, nil, nil)
 	p.Open = h.openRequests(c, in.Region, in.Cluster, 0)
 	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
@@ -153,13 +162,13 @@ func (h *Handler) changePreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, err := h.cachedCluster(c.Request().Context(), in.Region, in.Cluster)
+	cl, err := h.cachedCluster(c.Request().Context(), in.Account, in.Region, in.Cluster)
 	if err != nil {
 		return changeError(err)
 	}
 	plan, errs := h.changes.Preview(change.ParseDraft(in), cl)
-	live := change.LiveFrom(in.Region, cl)
-	p := changeFormPage(in, live, plan, nil, previewOf(plan, errs, live))
+	live := h.liveAt(in.Account, in.Region, cl)
+	p := h.changeFormPage(in, live, plan, nil, previewOf(plan, errs, live))
 	if isHTMX(c) {
 		return h.render(c, http.StatusOK, pages.PreviewFragment(p))
 	}
@@ -177,13 +186,13 @@ func (h *Handler) changeCreate(c echo.Context) error {
 	r, err := h.changes.Create(ctx, actorOf(c), h.auditOrigin(c), d)
 	var verr *change.ValidationError
 	if errors.As(err, &verr) {
-		cl, cerr := h.cachedCluster(ctx, in.Region, in.Cluster)
+		cl, cerr := h.cachedCluster(ctx, in.Account, in.Region, in.Cluster)
 		if cerr != nil {
 			return changeError(cerr)
 		}
-		live := change.LiveFrom(in.Region, cl)
+		live := h.liveAt(in.Account, in.Region, cl)
 		plan, errs := h.changes.Preview(d, cl)
-		p := changeFormPage(in, live, plan, verr.Fields, previewOf(plan, errs, live))
+		p := h.changeFormPage(in, live, plan, verr.Fields, previewOf(plan, errs, live))
 		// A refusal for unseen open requests asks to confirm again, now
 		// that they are shown.
 		p.Open, p.ConfirmOpen = h.openRequests(c, in.Region, in.Cluster, 0), in.ConfirmOpen && verr.Fields[change.FieldOpen] == ""
@@ -333,7 +342,7 @@ func (h *Handler) changeList(c echo.Context) error {
 		return err
 	}
 	for _, r := range rows {
-		p.Rows = append(p.Rows, changeRow(r, zoneOf(c)))
+		p.Rows = append(p.Rows, h.changeRow(r, zoneOf(c)))
 	}
 	if len(rows) == f.Limit {
 		next := maps.Clone(q)

@@ -39,7 +39,7 @@ func TestChangeAccountCheckNotCheckedWhenTheAccountIsUnknown(t *testing.T) {
 	foreign := "arn:aws:iam::999999999999:role/OtherAccountCopy"
 	form := changeForm([]string{foreign}, nil, "", "Copy from the partner account")
 
-	res := rita.postForm(t, "/clusters/"+testRegion+"/nameless/changes/preview", form)
+	res := rita.postForm(t, "/clusters/"+testAccount+"/"+testRegion+"/nameless/changes/preview", form)
 	body := readBody(t, res)
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("preview: %d\n%s", res.StatusCode, body)
@@ -55,7 +55,7 @@ func TestChangeAccountCheckNotCheckedWhenTheAccountIsUnknown(t *testing.T) {
 
 	// Where the account is known, the same role fails the check and the
 	// submission.
-	res = rita.postForm(t, "/clusters/"+testRegion+"/named/changes", form)
+	res = rita.postForm(t, "/clusters/"+testAccount+"/"+testRegion+"/named/changes", form)
 	body = readBody(t, res)
 	if res.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("submitting another account's role: %d\n%s", res.StatusCode, body)
@@ -64,7 +64,7 @@ func TestChangeAccountCheckNotCheckedWhenTheAccountIsUnknown(t *testing.T) {
 		t.Fatalf("account check where the account is known: %q %q", status, detail)
 	}
 	// And a role of the cluster's own account passes it.
-	res = rita.postForm(t, "/clusters/"+testRegion+"/named/changes/preview", changeForm([]string{roleA}, nil, "", "Copy from our own account"))
+	res = rita.postForm(t, "/clusters/"+testAccount+"/"+testRegion+"/named/changes/preview", changeForm([]string{roleA}, nil, "", "Copy from our own account"))
 	if status, _ := accountCheckOf(t, readBody(t, res)); status != "pass" {
 		t.Fatalf("account check of an own-account role: %q", status)
 	}

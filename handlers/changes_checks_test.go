@@ -81,7 +81,7 @@ func TestChangeEveryCheckFailsWhereItsInputIsWrong(t *testing.T) {
 			cluster := fmt.Sprintf("checks-%d", i)
 			app.seedCluster(t, cluster, tc.roles...)
 			form := changeForm(tc.add, tc.remove, tc.def, "A reason long enough for the checks")
-			base := "/clusters/" + testRegion + "/" + cluster + "/changes"
+			base := "/clusters/" + testAccount + "/" + testRegion + "/" + cluster + "/changes"
 
 			body := wantStatus(t, rita.postForm(t, base+"/preview", form), http.StatusOK, "preview")
 			if got := checksOf(body)[tc.check]; got != "fail" {
@@ -115,7 +115,7 @@ func TestChangeEveryCheckFailsWhereItsInputIsWrong(t *testing.T) {
 	if err := app.sim.AddCluster(testRegion, redshiftsim.ClusterSpec{ID: "checks-paused", NodeType: "ra3.xlplus", NumberOfNodes: 2, Status: "paused"}); err != nil {
 		t.Fatal(err)
 	}
-	body := wantStatus(t, rita.postForm(t, "/clusters/"+testRegion+"/checks-paused/changes/preview",
+	body := wantStatus(t, rita.postForm(t, "/clusters/"+testAccount+"/"+testRegion+"/checks-paused/changes/preview",
 		changeForm([]string{roleA}, nil, "", "A reason long enough for the checks")), http.StatusOK, "preview of a paused cluster")
 	if got := checksOf(body)["available"]; got != "warn" {
 		t.Errorf("paused cluster: availability check %q, want warn", got)
@@ -165,7 +165,7 @@ func TestChangeEveryBadLineNamedAtOnce(t *testing.T) {
 	}
 	form := changeForm(append([]string{roleA}, bad...), nil, "", "A reason long enough for the checks")
 	for _, path := range []string{"/changes/preview", "/changes"} {
-		res := rita.postForm(t, "/clusters/"+testRegion+"/lines"+path, form)
+		res := rita.postForm(t, "/clusters/"+testAccount+"/"+testRegion+"/lines"+path, form)
 		body := readBody(t, res)
 		for _, line := range bad {
 			if !strings.Contains(body, htmlEscape("\u201c"+line+"\u201d")) {
@@ -186,7 +186,7 @@ func TestChangeEveryBadLineNamedAtOnce(t *testing.T) {
 		}
 	}
 	// The default's choices are the cluster's roles and the good line only.
-	body := readBody(t, rita.postForm(t, "/clusters/"+testRegion+"/lines/changes/preview", form))
+	body := readBody(t, rita.postForm(t, "/clusters/"+testAccount+"/"+testRegion+"/lines/changes/preview", form))
 	choices := regexp.MustCompile(`<option value="(arn:[^"]+)"`).FindAllStringSubmatch(body, -1)
 	var got []string
 	for _, m := range choices {

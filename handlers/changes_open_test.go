@@ -14,7 +14,7 @@ import (
 
 // clusterRowOf is a cluster's row in the list, or "" when it is not shown.
 func clusterRowOf(body, cluster string) string {
-	m := regexp.MustCompile(`(?s)<tr data-testid="cluster-row" data-region="[^"]+" data-id="` + regexp.QuoteMeta(cluster) + `">.*?</tr>`).FindString(body)
+	m := regexp.MustCompile(`(?s)<tr data-testid="cluster-row" data-account="[^"]*" data-region="[^"]+" data-id="` + regexp.QuoteMeta(cluster) + `">.*?</tr>`).FindString(body)
 	return m
 }
 
@@ -50,7 +50,7 @@ func TestClusterListMarksOpenRequests(t *testing.T) {
 	}
 
 	// The cluster page lists it with what it would change.
-	body = wantStatus(t, rita.get(t, "/clusters/"+testRegion+"/busy"), http.StatusOK, "cluster page")
+	body = wantStatus(t, rita.get(t, "/clusters/"+testAccount+"/"+testRegion+"/busy"), http.StatusOK, "cluster page")
 	if !strings.Contains(body, `data-testid="cluster-open-requests"`) || !strings.Contains(body, "+ "+roleA) {
 		t.Errorf("the cluster page does not show the open request and its change")
 	}
@@ -69,12 +69,12 @@ func TestChangeSecondRequestNeedsConfirmation(t *testing.T) {
 	rolf := app.signIn(t, "rolf", auth.RoleRequester)
 	first := rolf.submit(t, "shared", changeForm([]string{roleA}, nil, "", "Copy jobs need the new role"))
 
-	form := wantStatus(t, rita.get(t, "/clusters/"+testRegion+"/shared/changes/new"), http.StatusOK, "form")
+	form := wantStatus(t, rita.get(t, "/clusters/"+testAccount+"/"+testRegion+"/shared/changes/new"), http.StatusOK, "form")
 	if !strings.Contains(form, `data-testid="open-requests"`) || !strings.Contains(form, "+ "+roleA) || !strings.Contains(form, fmt.Sprintf(`href="/changes/%d"`, first)) {
 		t.Fatalf("the form does not show the open request and what it changes:\n%s", form)
 	}
 	second := changeForm([]string{roleB}, nil, "", "Unload jobs need their own role")
-	path := "/clusters/" + testRegion + "/shared/changes"
+	path := "/clusters/" + testAccount + "/" + testRegion + "/shared/changes"
 
 	// Without the open request's ID (the form was never read) and without
 	// the confirmation: refused, the open request named.

@@ -60,7 +60,7 @@ func TestChangeRefusedSubmissionsAreAudited(t *testing.T) {
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			path := "/clusters/" + testRegion + "/" + tc.cluster + "/changes"
+			path := "/clusters/" + testAccount + "/" + testRegion + "/" + tc.cluster + "/changes"
 			// Previews are drafts: nothing is recorded.
 			if res := rita.postForm(t, path+"/preview", tc.form); res.StatusCode != http.StatusOK {
 				t.Fatalf("preview: %d", res.StatusCode)
@@ -84,7 +84,7 @@ func TestChangeRefusedSubmissionsAreAudited(t *testing.T) {
 		})
 	}
 	// Input that is wrong whatever the cluster holds is recorded too.
-	res := rita.postForm(t, "/clusters/"+testRegion+"/tidy/changes", changeForm([]string{"arn:aws:iam::123456789012:user/X"}, nil, "", "Not even a role"))
+	res := rita.postForm(t, "/clusters/"+testAccount+"/"+testRegion+"/tidy/changes", changeForm([]string{"arn:aws:iam::123456789012:user/X"}, nil, "", "Not even a role"))
 	if res.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("malformed ARN: %d", res.StatusCode)
 	}

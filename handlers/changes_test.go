@@ -23,10 +23,13 @@ import (
 
 const (
 	testRegion = "eu-west-1"
-	roleA      = "arn:aws:iam::123456789012:role/RedshiftCopy"
-	roleB      = "arn:aws:iam::123456789012:role/RedshiftUnload"
-	roleC      = "arn:aws:iam::123456789012:role/RedshiftSpectrum"
-	roleOld    = "arn:aws:iam::123456789012:role/RedshiftLegacy"
+	// testAccount is the simulator's default account, which the test
+	// gateway's own credentials reach.
+	testAccount = redshiftsim.Account
+	roleA       = "arn:aws:iam::123456789012:role/RedshiftCopy"
+	roleB       = "arn:aws:iam::123456789012:role/RedshiftUnload"
+	roleC       = "arn:aws:iam::123456789012:role/RedshiftSpectrum"
+	roleOld     = "arn:aws:iam::123456789012:role/RedshiftLegacy"
 )
 
 // seedCluster puts a cluster with the given in-sync roles into the
@@ -47,7 +50,7 @@ var changeLocation = regexp.MustCompile(`^/changes/(\d+)$`)
 // submit posts the new-change form and returns the new request's ID.
 func (b *browser) submit(t *testing.T, cluster string, form url.Values) int64 {
 	t.Helper()
-	res := b.postForm(t, "/clusters/"+testRegion+"/"+cluster+"/changes", form)
+	res := b.postForm(t, "/clusters/"+testAccount+"/"+testRegion+"/"+cluster+"/changes", form)
 	body := readBody(t, res)
 	m := changeLocation.FindStringSubmatch(res.Header.Get("Location"))
 	if res.StatusCode != http.StatusSeeOther || m == nil {
@@ -140,7 +143,7 @@ func TestChangeWholePathRequestApproveApplyInSync(t *testing.T) {
 	rita := app.signIn(t, "rita", auth.RoleRequester)
 	arno := app.signIn(t, "arno", auth.RoleApprover)
 
-	res := rita.get(t, "/clusters/"+testRegion+"/sales/changes/new")
+	res := rita.get(t, "/clusters/"+testAccount+"/"+testRegion+"/sales/changes/new")
 	if body := readBody(t, res); res.StatusCode != http.StatusOK || !strings.Contains(body, roleOld) {
 		t.Fatalf("new-change form: %d\n%s", res.StatusCode, body)
 	}
@@ -191,7 +194,7 @@ func TestChangeWholePathRequestApproveApplyInSync(t *testing.T) {
 		t.Fatalf("the request page shows %d history rows, want %d", n, len(want))
 	}
 	// The cluster page lists the request and the cluster's audit history.
-	body = readBody(t, arno.get(t, "/clusters/"+testRegion+"/sales"))
+	body = readBody(t, arno.get(t, "/clusters/"+testAccount+"/"+testRegion+"/sales"))
 	if !strings.Contains(body, fmt.Sprintf(`href="/changes/%d"`, id)) || !strings.Contains(body, "Every role of the change is in-sync") {
 		t.Fatalf("the cluster page lacks the request or its history:\n%s", body)
 	}
@@ -417,7 +420,7 @@ func TestChangeBadInputGets422WithoutAWSCall(t *testing.T) {
 	// The requester comes from the cluster list; what follows must not
 	// reach AWS.
 	rita.get(t, "/clusters").Body.Close()
-	rita.get(t, "/clusters/"+testRegion+"/strict/changes/new").Body.Close()
+	rita.get(t, "/clusters/"+testAccount+"/"+testRegion+"/strict/changes/new").Body.Close()
 	var many []string
 	for i := range 51 {
 		many = append(many, fmt.Sprintf("arn:aws:iam::123456789012:role/R%d", i))
@@ -444,7 +447,7 @@ func TestChangeBadInputGets422WithoutAWSCall(t *testing.T) {
 	before := app.sim.Stats()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			res := rita.postForm(t, "/clusters/"+testRegion+"/strict/changes", tc.form)
+			res := rita.postForm(t, "/clusters/"+testAccount+"/"+testRegion+"/strict/changes", tc.form)
 			body := readBody(t, res)
 			if res.StatusCode != http.StatusUnprocessableEntity {
 				t.Fatalf("status %d, want 422:\n%s", res.StatusCode, body)
@@ -624,7 +627,7 @@ func TestChangePagesOfferOnlyWhatTheUserMayDo(t *testing.T) {
 	vera := app.signIn(t, "vera", auth.RoleViewer)
 	arno := app.signIn(t, "arno", auth.RoleApprover)
 
-	page := "/clusters/" + testRegion + "/offers"
+	page := "/clusters/" + testAccount + "/" + testRegion + "/offers"
 	if body := readBody(t, rita.get(t, page)); !strings.Contains(body, page+"/changes/new") {
 		t.Fatal("a requester is not offered to propose a change")
 	}

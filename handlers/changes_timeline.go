@@ -42,20 +42,24 @@ func timelineRow(e audit.Event, loc *time.Location) pages.TimelineRow {
 // clusterActivity fills the cluster page's change requests and latest
 // audit events. A failure leaves them empty (the page still shows the
 // cluster) and is logged.
-func (h *Handler) clusterActivity(c echo.Context, p *pages.ClusterPage) {
+func (h *Handler) clusterActivity(c echo.Context, account string, p *pages.ClusterPage) {
 	ctx := c.Request().Context()
-	q := url.Values{"region": {p.Region}, "cluster": {p.ID}}
+	// Events before accounts were configured name none: only a configured
+	// account narrows the history (it tells apart clusters of one name).
+	if !h.inv.Configured(account) {
+		account = ""
+	}
 	p.ChangesURL = "/changes?cluster=" + url.QueryEscape(p.ID)
-	p.HistoryURL = "/audit?" + q.Encode()
+	p.HistoryURL = auditHistoryURL(account, p.Region, p.ID)
 	p.Open = h.openRequests(c, p.Region, p.ID, 0)
-	reqs, err := h.changes.List(ctx, change.ListFilter{Region: p.Region, Cluster: p.ID, Limit: 10})
+	reqs, err := h.changes.List(ctx, change.ListFilter{Account: account, Region: p.Region, Cluster: p.ID, Limit: 10})
 	if err != nil {
 		h.log.Warn("listing a cluster's change requests", "request_id", requestIDOf(c), "err", err)
 	}
 	for _, r := range reqs {
-		p.Changes = append(p.Changes, changeRow(r, zoneOf(c)))
+		p.Changes = append(p.Changes, h.changeRow(r, zoneOf(c)))
 	}
-	page, err := h.audit.Query(ctx, audit.Filter{Region: p.Region, Cluster: p.ID}, "", 10)
+	page, err := h.audit.Query(ctx, audit.Filter{Account: account, Region: p.Region, Cluster: p.ID}, "", 10)
 	if err != nil {
 		h.log.Warn("reading a cluster's audit events", "request_id", requestIDOf(c), "err", err)
 		return

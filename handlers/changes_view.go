@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
 	"github.com/labstack/echo/v4"
 
 	"rolegate/internal/change"
@@ -57,10 +58,11 @@ func roleRows(live change.Live) []pages.RoleRow {
 // changeFormPage fills the new-change form, keeping what the user typed.
 // The default can become any current role or any role the plan adds (the
 // draft's roles without a fault).
-func changeFormPage(in change.Input, live change.Live, plan change.Plan, errs change.FieldErrors, pv *pages.ChangePreview) pages.ChangeFormPage {
-	base := clusterURL(in.Region, in.Cluster)
+func (h *Handler) changeFormPage(in change.Input, live change.Live, plan change.Plan, errs change.FieldErrors, pv *pages.ChangePreview) pages.ChangeFormPage {
+	base := clusterURL(in.Account, in.Region, in.Cluster)
 	p := pages.ChangeFormPage{
-		Region: in.Region, Cluster: in.Cluster, ClusterURL: base,
+		Account: h.accountLabel(live.Account),
+		Region:  in.Region, Cluster: in.Cluster, ClusterURL: base,
 		Status: live.Status, Availability: live.Availability,
 		Roles: roleRows(live), Default: live.Default, Quota: change.RoleQuota(in.Region),
 		ActionURL: base + "/changes", PreviewURL: base + "/changes/preview",
@@ -161,9 +163,9 @@ func checkRows(checks []change.Check) []pages.CheckRow {
 	return out
 }
 
-func changeRow(r *change.Request, loc *time.Location) pages.ChangeRow {
+func (h *Handler) changeRow(r *change.Request, loc *time.Location) pages.ChangeRow {
 	row := pages.ChangeRow{
-		ID: r.ID, URL: changeURL(r.ID), Region: r.Region, Cluster: r.Cluster,
+		ID: r.ID, URL: changeURL(r.ID), Account: h.accountLabel(r.Account), Region: r.Region, Cluster: r.Cluster,
 		Requester: r.RequesterUsername, Summary: summary(r), Risk: string(r.Risk),
 		Approvals: fmt.Sprintf("%d/%d", r.ValidApprovals(), r.ApprovalsRequired),
 		State:     r.State.Label(), StateTone: stateTone(r.State), Created: fmtWhen(r.CreatedAt, loc),
@@ -212,7 +214,7 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 		// so the decision forms below it stay put.
 		Live:      r.State == change.Approved || r.State == change.Applying || r.State == change.Applied,
 		StatusURL: changeURL(r.ID) + "/status",
-		Region:    r.Region, Cluster: r.Cluster, ClusterURL: clusterURL(r.Region, r.Cluster),
+		Account:   h.accountLabel(r.Account), Region: r.Region, Cluster: r.Cluster, ClusterURL: clusterURL(r.Account, r.Region, r.Cluster),
 		Requester: r.RequesterUsername, Created: fmtWhen(r.CreatedAt, loc), CreatedAgo: components.Relative(r.CreatedAt, time.Now()),
 		Reason: r.Reason, Ticket: r.Ticket, Hash: r.Hash, Risk: string(r.Risk), RiskReasons: r.RiskReasons,
 		Required: r.ApprovalsRequired, Valid: r.ValidApprovals(),
@@ -245,8 +247,8 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 	}
 	// The inventory's copy: the apply worker's own reads keep it current
 	// while the request moves, so the page polled every 2 s adds no AWS call.
-	if cl, err := h.cachedCluster(ctx, r.Region, r.Cluster); err == nil {
-		live := change.LiveFrom(r.Region, cl)
+	if cl, err := h.cachedCluster(ctx, r.Account, r.Region, r.Cluster); err == nil {
+		live := h.liveAt(r.Account, r.Region, cl)
 		p.LiveRoles, p.LiveDefault = roleRows(live), live.Default
 		if r.State == change.Pending {
 			p.Checks = checkRows(h.changes.Checks(r, cl))
@@ -327,6 +329,15 @@ func nextSteps(r *change.Request, may change.Actions, approvers []string, loc *t
 		return []string{"Nothing more will happen to this request; it stays in the history."}
 	}
 	return nil
+}
+
+// liveAt is the cluster as the change service sees it: its account is
+// known when it is a configured one, else its namespace ARN says.
+func (h *Handler) liveAt(account, region string, c *types.Cluster) change.Live {
+	if !h.inv.Configured(account) {
+		account = ""
+	}
+	return change.LiveAt(account, region, c)
 }
 
 // orList joins names as people say them: "anna", "anna or arno",

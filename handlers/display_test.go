@@ -31,7 +31,7 @@ func TestBidiAndInvisibleCharactersShownOnTheClusterPage(t *testing.T) {
 		}}}
 	})
 	b := app.signIn(t, "vera", auth.RoleViewer)
-	res := b.get(t, "/clusters/"+testRegion+"/tricky")
+	res := b.get(t, "/clusters/"+testAccount+"/"+testRegion+"/tricky")
 	raw, err := io.ReadAll(res.Body)
 	res.Body.Close()
 	if err != nil || res.StatusCode != http.StatusOK {
@@ -50,7 +50,7 @@ func TestBidiAndInvisibleCharactersShownOnTheClusterPage(t *testing.T) {
 		t.Fatalf("snapshot shown as %q", snap)
 	}
 	// The download is the snapshot as the API returned it, byte for byte.
-	res = b.get(t, "/clusters/"+testRegion+"/tricky/snapshot.json")
+	res = b.get(t, "/clusters/"+testAccount+"/"+testRegion+"/tricky/snapshot.json")
 	body := readBody(t, res)
 	if !strings.Contains(body, value) || !strings.Contains(body, "owner\u200b") {
 		t.Fatalf("the snapshot download does not keep the tag exactly:\n%s", body)

@@ -28,7 +28,7 @@ func TestTimesReadAlikeOnEveryPage(t *testing.T) {
 	ada := app.signIn(t, "ada", auth.RoleAdmin)
 	id := rita.submit(t, "clock", changeForm([]string{roleA}, nil, "", "Copy jobs need the new role"))
 
-	for _, path := range []string{"/changes", fmt.Sprintf("/changes/%d", id), "/clusters/" + testRegion + "/clock", "/audit", "/audit/events/1", "/clusters"} {
+	for _, path := range []string{"/changes", fmt.Sprintf("/changes/%d", id), "/clusters/" + testAccount + "/" + testRegion + "/clock", "/audit", "/audit/events/1", "/clusters"} {
 		body := wantStatus(t, ada.get(t, path), http.StatusOK, path)
 		if m := otherTimeFormats.FindStringSubmatch(body); m != nil {
 			t.Errorf("%s writes a time as %q", path, m[1])

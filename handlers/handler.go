@@ -21,7 +21,7 @@ type Pinger interface {
 
 // Options are the dependencies and settings of the HTTP layer, built by
 // the app (internal/app). Each capability's part is declared beside its
-// pages (access.go, audit.go, inventory.go, changes.go).
+// pages (access.go, audit.go, inventory.go, changes.go, account.go).
 type Options struct {
 	Logger         *slog.Logger
 	Version        string
@@ -38,6 +38,8 @@ type Options struct {
 	AuditOptions
 	InventoryOptions
 	ChangeOptions
+	AccountOptions
+	MetricsOptions
 }
 
 // Handler holds the dependencies every route handler uses.
@@ -54,6 +56,8 @@ type Handler struct {
 	accessDeps
 	inventoryDeps
 	changeDeps
+	accountDeps
+	metricsDeps
 }
 
 // New builds the echo instance with every route and middleware registered.
@@ -71,7 +75,7 @@ func New(o Options) (*echo.Echo, error) {
 		assets:  o.Assets,
 		audit:   o.Audit,
 	}
-	for _, setup := range []func(Options) error{h.setupAccess, h.setupAudit, h.setupInventory, h.setupChanges} {
+	for _, setup := range []func(Options) error{h.setupAccess, h.setupAudit, h.setupInventory, h.setupChanges, h.setupAccounts, h.setupMetrics} {
 		if err := setup(o); err != nil {
 			return nil, err
 		}

@@ -32,7 +32,9 @@ func (h *Handler) routesInventory(e *echo.Echo) {
 	viewer := h.requireRole(auth.RoleViewer)
 	e.GET("/clusters", h.clusterList, h.requireSignIn, viewer)
 	e.POST("/clusters/refresh", h.clusterRefresh, h.requireSignIn, viewer)
-	e.GET("/clusters/:region/:cluster", h.clusterShow, h.requireSignIn, viewer)
-	e.GET("/clusters/:region/:cluster/roles", h.clusterRoles, h.requireSignIn, viewer)
-	e.GET("/clusters/:region/:cluster/snapshot.json", h.clusterSnapshot, h.requireSignIn, viewer)
+	e.GET("/clusters/:account/:region/:cluster", h.clusterShow, h.requireSignIn, viewer)
+	e.GET("/clusters/:account/:region/:cluster/roles", h.clusterRoles, h.requireSignIn, viewer)
+	e.GET("/clusters/:account/:region/:cluster/snapshot.json", h.clusterSnapshot, h.requireSignIn, viewer)
+	// Addresses from before accounts: redirected when unambiguous.
+	e.GET("/clusters/:region/:cluster", h.clusterRedirect, h.requireSignIn, viewer)
 }

@@ -18,20 +18,23 @@ import (
 // loadCluster reads the cluster named in the path live, falling back to
 // the cached copy (with a warning) when AWS cannot be read.
 func (h *Handler) loadCluster(c echo.Context) (*inventory.Cluster, string, error) {
-	region, id := c.Param("region"), c.Param("cluster")
-	cl, err := h.inv.Cluster(c.Request().Context(), region, id, true)
+	account, region, id, err := clusterPlace(c)
+	if err != nil {
+		return nil, "", err
+	}
+	cl, err := h.inv.Cluster(c.Request().Context(), account, region, id, true)
 	if err == nil {
 		return cl, "", nil
 	}
 	if errors.Is(err, inventory.ErrUnknownRegion) {
-		return nil, "", httpError(http.StatusNotFound, "Rolegate does not manage the region "+strconv.Quote(region)+".", err)
+		return nil, "", httpError(http.StatusNotFound, "Rolegate does not manage the region "+strconv.Quote(region)+" in "+h.accountLabel(account)+".", err)
 	}
 	if errors.Is(err, inventory.ErrNotFound) {
-		return nil, "", httpError(http.StatusNotFound, "There is no cluster "+strconv.Quote(id)+" in "+region+".", err)
+		return nil, "", httpError(http.StatusNotFound, "There is no cluster "+strconv.Quote(id)+" in "+region+" of "+h.accountLabel(account)+".", err)
 	}
-	h.log.Warn("reading a cluster failed", "request_id", requestIDOf(c), "region", region, "cluster", id,
+	h.log.Warn("reading a cluster failed", "request_id", requestIDOf(c), "account", account, "region", region, "cluster", id,
 		"aws_request_id", inventory.RequestIDOf(err), "err", err)
-	if cached := h.inv.Cached(region, id); cached != nil {
+	if cached := h.inv.Cached(account, region, id); cached != nil {
 		msg := awsSafeMessage(err) + " Showing the state as of " + clock(cached.Fetched, zoneOf(c)).Text
 		if cached.Summary {
 			msg += " (the summary kept for the list, not the full snapshot)"
@@ -48,8 +51,9 @@ func (h *Handler) clusterShow(c echo.Context) error {
 		return err
 	}
 	a := cl.API
-	base := clusterURL(cl.Region, cl.ID)
+	base := clusterURL(cl.Account, cl.Region, cl.ID)
 	p := pages.ClusterPage{
+		Account:      h.accountLabel(cl.Account),
 		Region:       cl.Region,
 		ID:           cl.ID,
 		Status:       aws.ToString(a.ClusterStatus),
@@ -84,7 +88,7 @@ func (h *Handler) clusterShow(c echo.Context) error {
 	for _, t := range a.Tags {
 		p.Tags = append(p.Tags, pages.TagRow{Key: aws.ToString(t.Key), Value: aws.ToString(t.Value)})
 	}
-	h.clusterActivity(c, &p)
+	h.clusterActivity(c, cl.Account, &p)
 	return h.render(c, http.StatusOK, pages.Cluster(p))
 }
 
@@ -95,7 +99,7 @@ func (h *Handler) clusterRoles(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, pages.ClusterRolesFragment(rolesOf(cl, clusterURL(cl.Region, cl.ID), zoneOf(c))))
+	return h.render(c, http.StatusOK, pages.ClusterRolesFragment(rolesOf(cl, clusterURL(cl.Account, cl.Region, cl.ID), zoneOf(c))))
 }
 
 // clusterSnapshot downloads the cluster's full snapshot as the API
@@ -105,7 +109,7 @@ func (h *Handler) clusterSnapshot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+cl.Region+"-"+cl.ID+`.json"`)
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+accountSegment(cl.Account)+"-"+cl.Region+"-"+cl.ID+`.json"`)
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, []byte(indentJSON(inventory.SnapshotJSON(cl.API))+"\n"))
 }
@@ -133,4 +137,56 @@ func yesNo(b *bool) string {
 	default:
 		return "no"
 	}
+}
+
+// clusterPlace reads the cluster's account, region and identifier from the
+// path: the account is 12 digits, or "-" (read as "") when not known.
+func clusterPlace(c echo.Context) (account, region, id string, err error) {
+	account, region, id = c.Param("account"), c.Param("region"), c.Param("cluster")
+	switch {
+	case account == unknownAccount:
+		account = ""
+	case len(account) != 12 || strings.Trim(account, "0123456789") != "":
+		return "", "", "", httpError(http.StatusNotFound, "There is no account "+strconv.Quote(account)+".", nil)
+	}
+	return account, region, id, nil
+}
+
+// accountLabel names an account for people: its name and ID when it is a
+// configured one, its ID, or that it is not known.
+func (h *Handler) accountLabel(account string) string {
+	if account == "" {
+		return "account not known"
+	}
+	for _, a := range h.inv.Accounts() {
+		if a.ID == account && a.Name != "" {
+			return a.Name + " (" + account + ")"
+		}
+	}
+	return "account " + account
+}
+
+// clusterRedirect sends an address of the single-account days,
+// /clusters/{region}/{cluster}, to the cluster's page when exactly one
+// account has a cluster of that name in that region.
+func (h *Handler) clusterRedirect(c echo.Context) error {
+	region, id := c.Param("region"), c.Param("cluster")
+	inv, _ := h.inv.List(c.Request().Context())
+	var found []*inventory.Cluster
+	for _, cl := range inv.Clusters {
+		if cl.Region == region && cl.ID == id {
+			found = append(found, cl)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return httpError(http.StatusNotFound, "There is no cluster "+strconv.Quote(id)+" in "+region+".", nil)
+	case 1:
+		return c.Redirect(http.StatusMovedPermanently, clusterURL(found[0].Account, region, id))
+	}
+	names := make([]string, len(found))
+	for i, cl := range found {
+		names[i] = h.accountLabel(cl.Account)
+	}
+	return httpError(http.StatusNotFound, "Clusters named "+strconv.Quote(id)+" exist in "+region+" of several accounts ("+strings.Join(names, ", ")+"); open the one you mean from the cluster list.", nil)
 }

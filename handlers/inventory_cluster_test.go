@@ -21,10 +21,10 @@ func TestClusterIdentifierCheckedBeforeAnyAWSCall(t *testing.T) {
 	app.sim.ResetStats()
 	for _, id := range bad {
 		for _, path := range []string{
-			"/clusters/eu-west-1/" + id,
-			"/clusters/eu-west-1/" + id + "/roles",
-			"/clusters/eu-west-1/" + id + "/snapshot.json",
-			"/clusters/eu-west-1/" + id + "/changes/new",
+			"/clusters/123456789012/eu-west-1/" + id,
+			"/clusters/123456789012/eu-west-1/" + id + "/roles",
+			"/clusters/123456789012/eu-west-1/" + id + "/snapshot.json",
+			"/clusters/123456789012/eu-west-1/" + id + "/changes/new",
 		} {
 			res := b.get(t, path)
 			res.Body.Close()
@@ -37,7 +37,7 @@ func TestClusterIdentifierCheckedBeforeAnyAWSCall(t *testing.T) {
 		t.Fatalf("the simulator saw %d calls for identifiers that cannot exist", n)
 	}
 	// A well-formed identifier that does not exist is asked about.
-	res := b.get(t, "/clusters/eu-west-1/no-such-cluster")
+	res := b.get(t, "/clusters/123456789012/eu-west-1/no-such-cluster")
 	res.Body.Close()
 	if res.StatusCode != http.StatusNotFound || app.sim.Stats().Calls("DescribeClusters", "eu-west-1") != 1 {
 		t.Fatalf("well-formed unknown cluster: status %d, %d calls", res.StatusCode, app.sim.Stats().Calls("DescribeClusters", "eu-west-1"))

@@ -31,20 +31,21 @@ const clusterPageSize = 50
 
 // clusterFilter is the list's query: search, filters, sort and page.
 type clusterFilter struct {
-	q, region, status string
-	notInSync         bool
-	open              bool   // only clusters with open change requests
-	tag               string // only clusters carrying this approval tag (key=value)
-	sort              string // id, region, status, type, nodes, roles; "" = region then id
-	desc              bool
-	page              int
+	q, account, region, status string
+	notInSync                  bool
+	open                       bool   // only clusters with open change requests
+	tag                        string // only clusters carrying this approval tag (key=value)
+	sort                       string // id, account, region, status, type, nodes, roles; "" = account, region then id
+	desc                       bool
+	page                       int
 }
 
-var clusterSorts = []string{"id", "region", "status", "type", "nodes", "roles"}
+var clusterSorts = []string{"id", "account", "region", "status", "type", "nodes", "roles"}
 
 func parseClusterFilter(v url.Values) clusterFilter {
 	f := clusterFilter{
 		q:         strings.TrimSpace(v.Get("q")),
+		account:   v.Get("account"),
 		region:    v.Get("region"),
 		status:    v.Get("status"),
 		notInSync: v.Get("notinsync") == "1",
@@ -67,6 +68,9 @@ func (f clusterFilter) query(sort string, desc bool, page int) string {
 	v := url.Values{}
 	if f.q != "" {
 		v.Set("q", f.q)
+	}
+	if f.account != "" {
+		v.Set("account", f.account)
 	}
 	if f.region != "" {
 		v.Set("region", f.region)
@@ -99,6 +103,9 @@ func (f clusterFilter) query(sort string, desc bool, page int) string {
 }
 
 func (f clusterFilter) match(c *inventory.Cluster, lowerQ string, open openByCluster) bool {
+	if f.account != "" && c.Account != f.account {
+		return false
+	}
 	if f.region != "" && c.Region != f.region {
 		return false
 	}
@@ -118,7 +125,7 @@ func (f clusterFilter) match(c *inventory.Cluster, lowerQ string, open openByClu
 }
 
 func (f clusterFilter) filters() bool {
-	return f.q != "" || f.region != "" || f.status != "" || f.notInSync || f.open || f.tag != ""
+	return f.q != "" || f.account != "" || f.region != "" || f.status != "" || f.notInSync || f.open || f.tag != ""
 }
 
 // openByCluster is every cluster's open change requests, by ID.
@@ -167,13 +174,18 @@ func (h *Handler) clusterList(c echo.Context) error {
 		RefreshURL: "/clusters/refresh",
 		Back:       f.query(f.sort, f.desc, f.page),
 	}
+	for _, u := range inv.Unreachable {
+		h.log.Warn("an account's role could not be assumed", "request_id", requestIDOf(c), "account", u.Account, "role", u.RoleARN, "err", u.Err)
+		p.AccountBanners = append(p.AccountBanners, pages.AccountBanner{ID: u.Account, Name: u.Name, Reason: u.Reason()})
+	}
 	var oldest time.Time
 	for _, st := range inv.Regions {
 		if !st.Fetched.IsZero() && (oldest.IsZero() || st.Fetched.Before(oldest)) {
 			oldest = st.Fetched
 		}
-		if st.Err != nil {
-			b := pages.RegionBanner{Region: st.Region, Message: awsSafeMessage(st.Err), Clusters: st.Clusters}
+		// An account whose role was refused has its own banner.
+		if ae := (*inventory.AssumeRoleError)(nil); st.Err != nil && !errors.As(st.Err, &ae) {
+			b := pages.RegionBanner{Account: st.AccountName, Region: st.Region, Message: awsSafeMessage(st.Err), Clusters: st.Clusters}
 			if !st.Fetched.IsZero() {
 				b.LastGood = "swept " + ago(now, st.Fetched)
 			}
@@ -234,7 +246,7 @@ func (h *Handler) clusterListing(inv inventory.Inventory, f clusterFilter, open 
 		if !f.filters() {
 			matched = slices.Clone(matched)
 		}
-		sortClusters(matched, f.sort, f.desc, h.inv.Regions())
+		sortClusters(matched, f.sort, f.desc, h.inv.Accounts(), h.inv.Regions())
 	}
 
 	pagesN := max(1, (len(matched)+clusterPageSize-1)/clusterPageSize)
@@ -248,6 +260,7 @@ func (h *Handler) clusterListing(inv inventory.Inventory, f clusterFilter, open 
 		Page:      page,
 		Pages:     pagesN,
 		Q:         f.q,
+		Account:   f.account,
 		Region:    f.region,
 		Status:    f.status,
 		NotInSync: f.notInSync,
@@ -256,6 +269,7 @@ func (h *Handler) clusterListing(inv inventory.Inventory, f clusterFilter, open 
 		Tags:      h.changes.ApprovalTags(),
 		Sort:      f.sort,
 		Desc:      f.desc,
+		Accounts:  h.accountOptions(),
 		Regions:   h.inv.Regions(),
 		Statuses:  inv.Statuses,
 		SortURLs:  map[string]string{},
@@ -281,9 +295,11 @@ func (h *Handler) clusterListing(inv inventory.Inventory, f clusterFilter, open 
 func clusterRowOf(cl *inventory.Cluster) pages.ClusterRow {
 	a := cl.API
 	r := pages.ClusterRow{
+		Account:      cl.Account,
+		AccountName:  cl.AccountName,
 		Region:       cl.Region,
 		ID:           cl.ID,
-		URL:          clusterURL(cl.Region, cl.ID),
+		URL:          clusterURL(cl.Account, cl.Region, cl.ID),
 		Status:       cl.Status,
 		Availability: cl.Availability,
 		NodeType:     cl.NodeType,
@@ -336,14 +352,40 @@ func approvalTags(cl *inventory.Cluster, tags []string) ([]pages.ApprovalTag, bo
 	return out, two
 }
 
-func clusterURL(region, id string) string {
-	return "/clusters/" + url.PathEscape(region) + "/" + url.PathEscape(id)
+// clusterURL is a cluster's page: /clusters/{account}/{region}/{cluster},
+// with "-" for an account that is not known.
+func clusterURL(account, region, id string) string {
+	return "/clusters/" + accountSegment(account) + "/" + url.PathEscape(region) + "/" + url.PathEscape(id)
 }
 
-// sortClusters orders the list by the column, ties broken by region (in
-// configured order) and identifier. The gateway's order is already region
-// then identifier, so the default needs no work.
-func sortClusters(list []*inventory.Cluster, key string, desc bool, regions []string) {
+// unknownAccount stands in the URL for an account that is not known.
+const unknownAccount = "-"
+
+func accountSegment(account string) string {
+	if account == "" {
+		return unknownAccount
+	}
+	return url.PathEscape(account)
+}
+
+// accountOptions are the accounts to filter the list by, when there are
+// several.
+func (h *Handler) accountOptions() []pages.AccountOption {
+	list := h.inv.Accounts()
+	if len(list) < 2 {
+		return nil
+	}
+	out := make([]pages.AccountOption, 0, len(list))
+	for _, a := range list {
+		out = append(out, pages.AccountOption{ID: a.ID, Name: a.Name})
+	}
+	return out
+}
+
+// sortClusters orders the list by the column, ties broken by account and
+// region (in configured order) and identifier. The gateway's order is
+// already account, region then identifier, so the default needs no work.
+func sortClusters(list []*inventory.Cluster, key string, desc bool, accounts []inventory.Account, regions []string) {
 	if key == "" && !desc {
 		return
 	}
@@ -351,7 +393,14 @@ func sortClusters(list []*inventory.Cluster, key string, desc bool, regions []st
 	for i, r := range regions {
 		rank[r] = i
 	}
+	arank := make(map[string]int, len(accounts))
+	for i, a := range accounts {
+		arank[a.ID] = i
+	}
 	byRegion := func(a, b *inventory.Cluster) int {
+		if c := cmp.Compare(arank[a.Account], arank[b.Account]); c != 0 {
+			return c
+		}
 		if c := cmp.Compare(rank[a.Region], rank[b.Region]); c != 0 {
 			return c
 		}
@@ -361,6 +410,10 @@ func sortClusters(list []*inventory.Cluster, key string, desc bool, regions []st
 	switch key {
 	case "id":
 		primary = func(a, b *inventory.Cluster) int { return strings.Compare(a.ID, b.ID) }
+	case "account":
+		primary = func(a, b *inventory.Cluster) int {
+			return cmp.Or(strings.Compare(a.AccountName, b.AccountName), strings.Compare(a.Account, b.Account))
+		}
 	case "status":
 		primary = func(a, b *inventory.Cluster) int { return strings.Compare(a.Status, b.Status) }
 	case "type":

@@ -25,8 +25,10 @@ type inventoryTest struct {
 type inventoryTestOptions struct {
 	regions []string
 	seeds   []redshiftsim.Seed
-	sim     redshiftsim.Options
-	ttl     time.Duration
+	// world, when set, replaces seeds: accounts and their clusters.
+	world *redshiftsim.World
+	sim   redshiftsim.Options
+	ttl   time.Duration
 }
 
 // setupInventoryTest starts the simulator with the test's world and points
@@ -47,7 +49,11 @@ func (a *testApp) setupInventoryTest(t *testing.T, o *testOptions, cfg *config.C
 		so.Logger = ao.Logger.With("component", "redshiftsim")
 	}
 	sim := redshiftsim.New(so)
-	if err := sim.Load(seeds); err != nil {
+	load := func() error { return sim.Load(seeds) }
+	if o.world != nil {
+		load = func() error { return sim.LoadWorld(*o.world) }
+	}
+	if err := load(); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(sim)

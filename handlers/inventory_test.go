@@ -274,9 +274,9 @@ func TestClusterRolesFragmentPollsUntilEveryRoleIsInSync(t *testing.T) {
 	})
 	b := app.signIn(t, "vera", auth.RoleViewer)
 
-	page := doc(t, b.get(t, "/clusters/us-east-1/analytics"), http.StatusOK)
+	page := doc(t, b.get(t, "/clusters/123456789012/us-east-1/analytics"), http.StatusOK)
 	frag := page.Find(`[data-testid="cluster-roles"]`)
-	if frag.AttrOr("hx-trigger", "") != "every 2s" || frag.AttrOr("hx-get", "") != "/clusters/us-east-1/analytics/roles" {
+	if frag.AttrOr("hx-trigger", "") != "every 2s" || frag.AttrOr("hx-get", "") != "/clusters/123456789012/us-east-1/analytics/roles" {
 		t.Fatalf("page fragment: hx-trigger %q hx-get %q, want polling", frag.AttrOr("hx-trigger", ""), frag.AttrOr("hx-get", ""))
 	}
 	if got := roleStatuses(page); got[spectrumRole] != "adding" || got[copyRole] != "in-sync" {
@@ -286,13 +286,13 @@ func TestClusterRolesFragmentPollsUntilEveryRoleIsInSync(t *testing.T) {
 		t.Errorf("default marked on %q, want %q", def, copyRole)
 	}
 
-	d := doc(t, b.get(t, "/clusters/us-east-1/analytics/roles"), http.StatusOK)
+	d := doc(t, b.get(t, "/clusters/123456789012/us-east-1/analytics/roles"), http.StatusOK)
 	if d.Find(`[data-testid="cluster-roles"]`).AttrOr("hx-trigger", "") == "" {
 		t.Error("the fragment stopped polling while a role is adding")
 	}
 
 	clock.Advance(11 * time.Second)
-	d = doc(t, b.get(t, "/clusters/us-east-1/analytics/roles"), http.StatusOK)
+	d = doc(t, b.get(t, "/clusters/123456789012/us-east-1/analytics/roles"), http.StatusOK)
 	frag = d.Find(`[data-testid="cluster-roles"]`)
 	if _, ok := frag.Attr("hx-trigger"); ok || frag.AttrOr("data-live", "") != "false" {
 		t.Errorf("fragment still polls once all roles are in-sync: hx-trigger present=%v data-live=%q", ok, frag.AttrOr("data-live", ""))
@@ -317,7 +317,7 @@ func TestClusterPageShowsTheSnapshotAndRefusesUnknownClusters(t *testing.T) {
 	app := newTestApp(t)
 	b := app.signIn(t, "vera", auth.RoleViewer)
 
-	d := doc(t, b.get(t, "/clusters/eu-west-1/eu-west-1-c002"), http.StatusOK)
+	d := doc(t, b.get(t, "/clusters/123456789012/eu-west-1/eu-west-1-c002"), http.StatusOK)
 	if got := d.Find(`[data-testid="cluster-id"]`).Text(); got != "eu-west-1-c002" {
 		t.Errorf("cluster id %q", got)
 	}
@@ -330,11 +330,11 @@ func TestClusterPageShowsTheSnapshotAndRefusesUnknownClusters(t *testing.T) {
 	if got := d.Find(`[data-testid="tags"]`).Text(); !strings.Contains(got, "team") || !strings.Contains(got, "data") {
 		t.Errorf("tags %q", got)
 	}
-	if href := d.Find(`[data-testid="snapshot-download"]`).AttrOr("href", ""); href != "/clusters/eu-west-1/eu-west-1-c002/snapshot.json" {
+	if href := d.Find(`[data-testid="snapshot-download"]`).AttrOr("href", ""); href != "/clusters/123456789012/eu-west-1/eu-west-1-c002/snapshot.json" {
 		t.Errorf("snapshot link %q", href)
 	}
 
-	res := b.get(t, "/clusters/eu-west-1/eu-west-1-c002/snapshot.json")
+	res := b.get(t, "/clusters/123456789012/eu-west-1/eu-west-1-c002/snapshot.json")
 	defer res.Body.Close()
 	var snap map[string]any
 	if err := json.NewDecoder(res.Body).Decode(&snap); err != nil || res.StatusCode != http.StatusOK {
@@ -347,7 +347,7 @@ func TestClusterPageShowsTheSnapshotAndRefusesUnknownClusters(t *testing.T) {
 		t.Errorf("Content-Disposition %q", res.Header.Get("Content-Disposition"))
 	}
 
-	for _, path := range []string{"/clusters/eu-west-1/nope", "/clusters/mars-north-1/eu-west-1-c002", "/clusters/eu-west-1/nope/roles", "/clusters/eu-west-1/nope/snapshot.json"} {
+	for _, path := range []string{"/clusters/123456789012/eu-west-1/nope", "/clusters/123456789012/mars-north-1/eu-west-1-c002", "/clusters/123456789012/eu-west-1/nope/roles", "/clusters/123456789012/eu-west-1/nope/snapshot.json"} {
 		res := b.get(t, path)
 		res.Body.Close()
 		if res.StatusCode != http.StatusNotFound {
@@ -362,7 +362,7 @@ func TestClusterPageWhenAWSFailsShowsASafeMessage(t *testing.T) {
 	b := app.signIn(t, "vera", auth.RoleViewer)
 	app.sim.SetFaults(redshiftsim.Fault{Op: "DescribeClusters", Kind: "internal", Rate: 1})
 
-	res := b.get(t, "/clusters/us-east-1/us-east-1-c001")
+	res := b.get(t, "/clusters/123456789012/us-east-1/us-east-1-c001")
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	if res.StatusCode != http.StatusServiceUnavailable {
@@ -414,7 +414,7 @@ func TestClusterPageFallsBackToTheListDataWhenAWSFails(t *testing.T) {
 	doc(t, b.get(t, "/clusters"), http.StatusOK) // sweeps
 	app.sim.SetFaults(redshiftsim.Fault{Op: "DescribeClusters", Kind: "unavailable", Rate: 1})
 
-	d := doc(t, b.get(t, "/clusters/us-east-1/us-east-1-c003"), http.StatusOK)
+	d := doc(t, b.get(t, "/clusters/123456789012/us-east-1/us-east-1-c003"), http.StatusOK)
 	warn := d.Find(`[data-testid="cluster-warning"]`).Text()
 	if !strings.Contains(warn, "server error") || !strings.Contains(warn, "summary") {
 		t.Errorf("warning %q", warn)

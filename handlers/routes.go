@@ -9,6 +9,10 @@ import (
 // shared ones, always behind requireSignIn/requireRole for pages.
 func (h *Handler) register(e *echo.Echo) error {
 	e.Pre(h.requestID)
+	// The metrics first, so that they time the whole chain.
+	if h.metricsMW != nil {
+		e.Use(h.metricsMW)
+	}
 	e.Use(
 		h.accessLog(),
 		h.recoverer(),
@@ -29,5 +33,7 @@ func (h *Handler) register(e *echo.Echo) error {
 	h.routesInventory(e)
 	h.routesAudit(e)
 	h.routesChanges(e)
+	h.routesAccounts(e)
+	h.routesMetrics(e)
 	return nil
 }

@@ -225,7 +225,7 @@ func auditExport(ctx context.Context, l *audit.Log, format audit.Format, f audit
 }
 
 type filterFlags struct {
-	from, to, actor, action, region, cluster, change, outcome, roleARN *string
+	from, to, actor, action, account, region, cluster, change, outcome, roleARN *string
 }
 
 func auditFilterFlags(fs *flag.FlagSet) *filterFlags {
@@ -234,6 +234,7 @@ func auditFilterFlags(fs *flag.FlagSet) *filterFlags {
 		to:      fs.String("to", "", "events before"),
 		actor:   fs.String("actor", "", "username"),
 		action:  fs.String("action", "", "action, like change.approved"),
+		account: fs.String("account", "", "AWS account ID (12 digits) of the cluster"),
 		region:  fs.String("region", "", "AWS region"),
 		cluster: fs.String("cluster", "", "cluster identifier"),
 		change:  fs.String("change", "", "change request number"),
@@ -243,7 +244,7 @@ func auditFilterFlags(fs *flag.FlagSet) *filterFlags {
 }
 
 func (ff *filterFlags) filter() (audit.Filter, error) {
-	f := audit.Filter{Actor: *ff.actor, Region: *ff.region, Cluster: *ff.cluster, RoleARN: *ff.roleARN}
+	f := audit.Filter{Actor: *ff.actor, Account: *ff.account, Region: *ff.region, Cluster: *ff.cluster, RoleARN: *ff.roleARN}
 	var err error
 	if *ff.from != "" {
 		if f.From, err = audit.ParseTime(*ff.from); err != nil {

@@ -1,6 +1,7 @@
 // Command web is the Rolegate dashboard (built as the rolegate binary). With
-// no subcommand it serves the dashboard; `user` and `audit` subcommands
-// administer users and the audit log.
+// no subcommand it serves the dashboard; `user`, `account` and `audit`
+// subcommands administer users, AWS accounts and the audit log, `backup`
+// and `restore` copy the database and its anchor file.
 package main
 
 import (
@@ -67,6 +68,15 @@ func runInput(ctx context.Context, args []string, getenv func(string) string, st
 			return runUser(ctx, args[1:], getenv, stdin, stdout, stderr)
 		case "audit":
 			return runAudit(ctx, args[1:], getenv, stdout, stderr)
+		case "account":
+			return runAccount(ctx, args[1:], getenv, stdout, stderr)
+		}
+		// backup and restore take their settings before or after the verb.
+		switch before, verb, after := splitVerb(args); verb {
+		case "backup":
+			return runBackup(ctx, before, after, getenv, stdout, stderr)
+		case "restore":
+			return runRestore(ctx, before, after, getenv, stdout, stderr)
 		}
 	}
 	cfg, err := config.Load(args, getenv, stderr)

@@ -10,12 +10,13 @@ import (
 	"rolegate/internal/witness/witnesstest"
 )
 
-// TestMain reports, in one visible line, tests skipped for want of
-// versitygw, and removes the binary the crash tests built.
+// TestMain reports, in one visible line each, tests skipped for want of
+// versitygw or litestream, and removes the binary the crash tests built.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	removeBinary()
 	witnesstest.Missing.Report()
+	litestreamMissing.Report()
 	os.Exit(code)
 }
 

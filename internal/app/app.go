@@ -17,10 +17,12 @@ import (
 
 	"rolegate/audit"
 	"rolegate/handlers"
+	"rolegate/internal/account"
 	"rolegate/internal/auth"
 	"rolegate/internal/change"
 	"rolegate/internal/config"
 	"rolegate/internal/inventory"
+	"rolegate/internal/metrics"
 	"rolegate/internal/store"
 	"rolegate/static"
 	"rolegate/views/pages"
@@ -88,8 +90,12 @@ type App struct {
 	Users     *auth.Users
 	Directory *auth.Directory
 	Sessions  *auth.SessionStore
+	Accounts  *account.Service
 	Gateway   *inventory.Gateway
 	Changes   *change.Service
+	// Metrics are served on -metrics-listen, and on the router at
+	// /metrics when -metrics-token is set.
+	Metrics *metrics.Metrics
 	// Assets are the static files the pages link to.
 	Assets *static.Assets
 	// Router is the HTTP handler: every route and middleware.
@@ -123,7 +129,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: log, pace: o.Pace.withDefaults(), DB: db, Audit: audit.New(db)}
+	a := &App{cfg: cfg, log: log, pace: o.Pace.withDefaults(), DB: db, Audit: audit.New(db), Metrics: metrics.New(db)}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -152,10 +158,15 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 			return nil, err
 		}
 	}
-	if a.Gateway, err = gateway(ctx, cfg, a.pace, log, simURL, simRegions); err != nil {
+	a.Accounts = a.accounts()
+	accs, err := gatewayAccounts(ctx, a.Accounts, cfg.Demo)
+	if err != nil {
 		return nil, err
 	}
-	a.Changes = changes(cfg, a.pace, log, db, a.Audit, a.Gateway)
+	if a.Gateway, err = gateway(ctx, cfg, a.pace, log, a.Metrics, accs, simURL, simRegions); err != nil {
+		return nil, err
+	}
+	a.Changes = changes(cfg, a.pace, log, db, a.Audit, a.Gateway, a.Accounts)
 	a.Assets = static.New()
 
 	a.Router, err = handlers.New(handlers.Options{
@@ -179,6 +190,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 		},
 		InventoryOptions: handlers.InventoryOptions{Gateway: a.Gateway},
 		ChangeOptions:    handlers.ChangeOptions{Changes: a.Changes},
+		AccountOptions: handlers.AccountOptions{
+			Accounts: a.Accounts, DefaultRegions: defaultRegions(cfg, simRegions), DefaultProductionTag: cfg.ProductionTag,
+		},
+		MetricsOptions: a.metricsOptions(),
 	})
 	if err != nil {
 		return nil, err
@@ -205,7 +220,24 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
+	var metricsLn net.Listener
+	if a.cfg.MetricsListen != "" {
+		var err error
+		if metricsLn, err = net.Listen("tcp", a.cfg.MetricsListen); err != nil {
+			return fmt.Errorf("-metrics-listen: %w", err)
+		}
+	}
 	return a.run(ctx, func(ctx context.Context) error {
+		if metricsLn != nil {
+			mctx, stop := context.WithCancel(ctx)
+			stopped := make(chan struct{})
+			go func() {
+				a.serveMetrics(mctx, metricsLn)
+				close(stopped)
+			}()
+			// Stopped with the dashboard's server, however that ends.
+			defer func() { stop(); <-stopped }()
+		}
 		errc := make(chan error, 1)
 		go func() {
 			if a.cfg.TLSCert != "" {
@@ -232,7 +264,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // loops is the app's background work, each until its context ends; a new
 // loop is one more entry here.
 func (a *App) loops() []func(context.Context) error {
-	return []func(context.Context) error{a.applyChanges, a.anchorLoop, a.sweepSessions}
+	return []func(context.Context) error{a.applyChanges, a.anchorLoop, a.sweepSessions, a.watchAccounts}
 }
 
 func (a *App) run(ctx context.Context, serve func(context.Context) error) error {
@@ -270,4 +302,31 @@ func resetDemo(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "Demo reset: deleted %s and its audit anchors\n", cfg.DBPath)
 	return nil
+}
+
+// metricsOptions are the metrics' part of the router: every request
+// counted, and /metrics only behind -metrics-token.
+func (a *App) metricsOptions() handlers.MetricsOptions {
+	o := handlers.MetricsOptions{Middleware: a.Metrics.Echo()}
+	if a.cfg.MetricsToken != "" {
+		o.Endpoint = a.Metrics.Handler(a.cfg.MetricsToken)
+	}
+	return o
+}
+
+// serveMetrics serves /metrics on its own listener (with the token when
+// one is set) until ctx ends.
+func (a *App) serveMetrics(ctx context.Context, ln net.Listener) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.Metrics.Handler(a.cfg.MetricsToken))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	a.log.Info("metrics listening", "url", "http://"+ln.Addr().String()+"/metrics", "token", a.cfg.MetricsToken != "")
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		a.log.Error("metrics listener failed", "err", err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"rolegate/audit"
+	"rolegate/internal/account"
 	"rolegate/internal/change"
 	"rolegate/internal/config"
 	"rolegate/internal/inventory"
@@ -14,13 +15,13 @@ import (
 // changes builds the change-request service on the gateway. Its apply
 // worker runs in Run, where it first settles what a previous process left
 // unfinished.
-func changes(cfg config.Config, pace Pace, log *slog.Logger, db *store.DB, l *audit.Log, g *inventory.Gateway) *change.Service {
+func changes(cfg config.Config, pace Pace, log *slog.Logger, db *store.DB, l *audit.Log, g *inventory.Gateway, accounts *account.Service) *change.Service {
 	return change.New(change.Options{
 		DB:          db,
 		Audit:       l,
 		Redshift:    g,
 		Logger:      log.With("component", "apply"),
-		Policy:      change.Policy{ProductionTag: cfg.ProductionTag, HighRiskTags: cfg.HighRiskTagList()},
+		Policy:      change.Policy{ProductionTag: cfg.ProductionTag, HighRiskTags: cfg.HighRiskTagList(), AccountTag: accountTag(accounts, log)},
 		TTL:         cfg.RequestTTL,
 		MaxAttempts: cfg.ApplyMaxAttempts,
 		Backoff:     cfg.ApplyBackoff,

@@ -10,8 +10,11 @@ import (
 	"slices"
 	"time"
 
+	"github.com/aws/smithy-go/middleware"
+
 	"rolegate/internal/config"
 	"rolegate/internal/inventory"
+	"rolegate/internal/metrics"
 	"rolegate/redshiftsim"
 )
 
@@ -19,16 +22,21 @@ import (
 // removing, long enough for people to watch it turn in-sync.
 const demoRoleDelay = 8 * time.Second
 
-// gateway builds the Redshift gateway from the settings, sending its calls
-// to endpoint in regions when endpoint is set (the demo simulator).
-func gateway(ctx context.Context, cfg config.Config, pace Pace, log *slog.Logger, endpoint string, regions []string) (*inventory.Gateway, error) {
+// gateway builds the Redshift gateway over the accounts from the settings,
+// sending its calls to endpoint in regions when endpoint is set (the demo
+// simulator). Its AWS calls and sweeps are counted in m.
+func gateway(ctx context.Context, cfg config.Config, pace Pace, log *slog.Logger, m *metrics.Metrics, accounts []inventory.Account, endpoint string, regions []string) (*inventory.Gateway, error) {
 	opts := inventory.Options{
-		Regions:    cfg.Regions,
-		TTL:        cfg.InventoryTTL,
-		Timeout:    cfg.AWSTimeout,
-		Endpoint:   cfg.AWSEndpoint,
-		MaxBackoff: pace.ReadBackoff,
-		Logger:     log.With("component", "inventory"),
+		Regions:     cfg.Regions,
+		Accounts:    accounts,
+		Concurrency: cfg.InventoryConcurrency,
+		TTL:         cfg.InventoryTTL,
+		Timeout:     cfg.AWSTimeout,
+		Endpoint:    cfg.AWSEndpoint,
+		MaxBackoff:  pace.ReadBackoff,
+		Logger:      log.With("component", "inventory"),
+		APIOptions:  []func(*middleware.Stack) error{m.AWS(metrics.DefaultAccount)},
+		OnSweep:     m.Sweep,
 	}
 	if endpoint != "" {
 		opts.Endpoint, opts.Regions = endpoint, regions

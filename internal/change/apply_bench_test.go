@@ -77,7 +77,7 @@ func BenchmarkApprovalToCall(b *testing.B) {
 			b.Fatal(err)
 		}
 		t0 := time.Now()
-		if _, _, err := gw.DescribeCluster(ctx, "eu-west-1", id); err != nil {
+		if _, _, err := gw.DescribeCluster(ctx, "", "eu-west-1", id); err != nil {
 			b.Fatal(err)
 		}
 		rtt = append(rtt, time.Since(t0))

@@ -9,6 +9,9 @@ import (
 // Input is what a requester typed on the new-change form, kept as typed so
 // that a form with errors can show it again.
 type Input struct {
+	// Account is the cluster's account as addressed ("" for the one
+	// Rolegate runs in when its ID is not known).
+	Account string
 	Region  string
 	Cluster string
 	Add     string   // one ARN per line
@@ -29,6 +32,7 @@ type Input struct {
 // draft that needs no knowledge of the cluster. A draft with Errors is
 // refused before anything is asked of AWS.
 type Draft struct {
+	Account string
 	Region  string
 	Cluster string
 	Add     []ARN // in the order typed
@@ -53,6 +57,7 @@ type issue struct {
 // ParseDraft reads the new-change form.
 func ParseDraft(in Input) Draft {
 	d := readDraft(in.Region, in.Cluster, splitARNs(in.Add), in.Remove, in.Default, in.Reason, in.Ticket)
+	d.Account = in.Account
 	d.SeenOpen, d.ConfirmOpen = in.SeenOpen, in.ConfirmOpen
 	return d
 }

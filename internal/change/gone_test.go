@@ -172,11 +172,11 @@ type deletedFirst struct {
 	g *rig
 }
 
-func (d deletedFirst) ModifyClusterIamRoles(ctx context.Context, region string, in *redshift.ModifyClusterIamRolesInput) (*types.Cluster, string, error) {
+func (d deletedFirst) ModifyClusterIamRoles(ctx context.Context, account, region, as string, in *redshift.ModifyClusterIamRolesInput) (*types.Cluster, inventory.Session, string, error) {
 	if _, err := d.g.client().DeleteCluster(ctx, &redshift.DeleteClusterInput{ClusterIdentifier: in.ClusterIdentifier, SkipFinalClusterSnapshot: aws.Bool(true)}); err != nil {
-		return nil, "", err
+		return nil, inventory.Session{}, "", err
 	}
-	return d.Gateway.ModifyClusterIamRoles(ctx, region, in)
+	return d.Gateway.ModifyClusterIamRoles(ctx, account, region, as, in)
 }
 
 // ModifyClusterIamRoles answers ClusterNotFound: the cluster was deleted

@@ -47,6 +47,17 @@ func LiveFrom(region string, c *types.Cluster) Live {
 	return l
 }
 
+// LiveAt is LiveFrom for a cluster addressed in an account: the account
+// it was read in is its account, known even when the API's answer has no
+// namespace ARN; "" leaves the namespace ARN to say.
+func LiveAt(account, region string, c *types.Cluster) Live {
+	l := LiveFrom(region, c)
+	if account != "" {
+		l.Account = account
+	}
+	return l
+}
+
 // accountOf takes the account ID from an ARN such as the cluster's
 // namespace ARN (arn:aws:redshift:eu-west-1:123456789012:namespace:…).
 func accountOf(arn string) string {

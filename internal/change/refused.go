@@ -28,7 +28,7 @@ func (s *Service) refusedSubmission(ctx context.Context, actor Actor, origin aud
 	}
 	_, err := s.o.Audit.Record(ctx, audit.Event{
 		Actor: actor.audit(), Origin: origin, Action: audit.ChangeRefused, Outcome: audit.Failure,
-		Target: audit.Target{Region: d.Region, Cluster: d.Cluster}, AWSRequestID: awsID,
+		Target: audit.Target{Account: d.Account, Region: d.Region, Cluster: d.Cluster}, AWSRequestID: awsID,
 		Params: audit.Params(p), Snapshot: inventory.SnapshotJSON(c),
 	})
 	if err != nil {

@@ -46,11 +46,26 @@ func refuse(kind error, format string, a ...any) *Refusal {
 
 // Redshift is what the change service needs from AWS. Both calls go to
 // AWS now, never to a cache; each returns the API request ID.
+// The account "" is the one Rolegate runs in.
 type Redshift interface {
-	DescribeCluster(ctx context.Context, region, id string) (*types.Cluster, string, error)
+	DescribeCluster(ctx context.Context, account, region, id string) (*types.Cluster, string, error)
 	// ModifyClusterIamRoles sends the change once, without SDK retries: the
-	// API has no idempotency token.
-	ModifyClusterIamRoles(ctx context.Context, region string, in *redshift.ModifyClusterIamRolesInput) (*types.Cluster, string, error)
+	// API has no idempotency token. In an account reached through a role it
+	// is made as the person named by as, whom the Session names.
+	ModifyClusterIamRoles(ctx context.Context, account, region, as string, in *redshift.ModifyClusterIamRolesInput) (*types.Cluster, inventory.Session, string, error)
+	// Configured reports whether the account is a configured one, so that
+	// a cluster read in it is known to be in it.
+	Configured(account string) bool
+}
+
+// liveAt is what the change knows of a cluster read in account: the
+// account counts as known when it is a configured one, else the cluster's
+// namespace ARN says.
+func (s *Service) liveAt(account, region string, c *types.Cluster) Live {
+	if !s.o.Redshift.Configured(account) {
+		account = ""
+	}
+	return LiveAt(account, region, c)
 }
 
 func (a Actor) audit() audit.Actor {
@@ -141,26 +156,28 @@ func (s *Service) ApprovalTags() []string { return s.o.Policy.ApprovalTags() }
 // Preview validates a draft against a cluster snapshot the caller already
 // has (the inventory's), storing and sending nothing.
 func (s *Service) Preview(d Draft, c *types.Cluster) (Plan, FieldErrors) {
-	return s.o.Policy.validate(d, LiveFrom(d.Region, c))
+	return s.o.Policy.validate(d, s.liveAt(d.Account, d.Region, c))
 }
 
 // Checks is the pre-flight checklist of a stored request against a cluster
 // snapshot the caller already has.
 func (s *Service) Checks(r *Request, c *types.Cluster) []Check {
-	plan, _ := s.o.Policy.validate(draftOf(r, r.Add, r.Remove), LiveFrom(r.Region, c))
+	plan, _ := s.o.Policy.validate(draftOf(r, r.Add, r.Remove), s.liveAt(r.Account, r.Region, c))
 	return plan.Checks
 }
 
 // draftOf is a stored request as a draft, with the given role lists.
 func draftOf(r *Request, add, remove []string) Draft {
-	return readDraft(r.Region, r.Cluster, add, remove, r.Default, r.Reason, r.Ticket)
+	d := readDraft(r.Region, r.Cluster, add, remove, r.Default, r.Reason, r.Ticket)
+	d.Account = r.Account
+	return d
 }
 
 // describe reads the cluster from AWS now.
-func (s *Service) describe(ctx context.Context, region, id string) (*types.Cluster, string, error) {
+func (s *Service) describe(ctx context.Context, account, region, id string) (*types.Cluster, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.o.CallTimeout)
 	defer cancel()
-	c, reqID, err := s.o.Redshift.DescribeCluster(ctx, region, id)
+	c, reqID, err := s.o.Redshift.DescribeCluster(ctx, account, region, id)
 	if err != nil {
 		if inventory.Classify(err).Kind == inventory.KindNotFound {
 			return nil, reqID, fmt.Errorf("cluster %s in %s: %w: %w", id, region, ErrClusterGone, ErrNotFound)
@@ -177,7 +194,7 @@ func (s *Service) describe(ctx context.Context, region, id string) (*types.Clust
 func (s *Service) denied(ctx context.Context, actor Actor, origin audit.Origin, r *Request, what, why string) error {
 	_, err := s.o.Audit.Record(ctx, audit.Event{
 		Actor: actor.audit(), Origin: origin, Action: audit.AccessDenied, Outcome: audit.Failure,
-		Target: audit.Target{Region: r.Region, Cluster: r.Cluster, ChangeID: r.ID},
+		Target: audit.Target{Account: r.Account, Region: r.Region, Cluster: r.Cluster, ChangeID: r.ID},
 		Params: audit.Params(map[string]string{"attempted": what, "reason": why}),
 	})
 	if err != nil {
@@ -221,11 +238,11 @@ func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, 
 	} else if len(errs) > 0 {
 		return nil, s.refusedSubmission(ctx, actor, origin, d, stageOpen, errs, 0, nil, "")
 	}
-	c, descID, err := s.describe(ctx, d.Region, d.Cluster)
+	c, descID, err := s.describe(ctx, d.Account, d.Region, d.Cluster)
 	if err != nil {
 		return nil, err
 	}
-	live := LiveFrom(d.Region, c)
+	live := s.liveAt(d.Account, d.Region, c)
 	plan, errs := s.o.Policy.validate(d, live)
 	if len(errs) > 0 {
 		return nil, s.refusedSubmission(ctx, actor, origin, d, stageLiveChecks, errs, 0, c, descID)
@@ -253,7 +270,7 @@ func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, 
 		}
 		_, err := s.o.Audit.Append(ctx, tx, audit.Event{
 			Actor: actor.audit(), Origin: origin, Action: audit.ChangeCreated, Outcome: audit.Success,
-			Target: audit.Target{Region: r.Region, Cluster: r.Cluster, ChangeID: r.ID},
+			Target: audit.Target{Account: r.Account, Region: r.Region, Cluster: r.Cluster, ChangeID: r.ID},
 			Params: requestParams(r, nil), Snapshot: inventory.SnapshotJSON(c),
 		})
 		return err
@@ -300,14 +317,14 @@ func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin,
 	if len(comment) > MaxReasonLen {
 		return nil, &ValidationError{Fields: FieldErrors{FieldApproveComment: fmt.Sprintf("keep the comment under %d characters", MaxReasonLen)}}
 	}
-	c, reqID, err := s.describe(ctx, r.Region, r.Cluster)
+	c, reqID, err := s.describe(ctx, r.Account, r.Region, r.Cluster)
 	if errors.Is(err, ErrClusterGone) {
 		return nil, s.goneRefusal(ctx, r, actor, origin, reqID, "approve")
 	}
 	if err != nil {
 		return nil, err
 	}
-	live := LiveFrom(r.Region, c)
+	live := s.liveAt(r.Account, r.Region, c)
 	if drift := live.DriftFrom(r); len(drift) > 0 {
 		if err := s.markStale(ctx, actor.audit(), origin, r, drift, c, reqID); err != nil {
 			return nil, err
@@ -341,7 +358,7 @@ func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin,
 		}
 		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
 			Actor: actor.audit(), Origin: origin, Action: audit.ChangeApproved, Outcome: audit.Success,
-			Target: audit.Target{Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}, AWSRequestID: reqID,
+			Target: audit.Target{Account: cur.Account, Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}, AWSRequestID: reqID,
 			Params: audit.Params(map[string]any{"change_hash": hash, "comment": strings.TrimSpace(comment), "approvals": got,
 				"approvals_required": cur.ApprovalsRequired, "state": cur.State}),
 			Snapshot: inventory.SnapshotJSON(c),
@@ -378,7 +395,7 @@ func (s *Service) markStale(ctx context.Context, actor audit.Actor, origin audit
 		}
 		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
 			Actor: actor, Origin: origin, Action: audit.ChangeStale, Outcome: audit.Success,
-			Target: audit.Target{Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}, AWSRequestID: reqID,
+			Target: audit.Target{Account: cur.Account, Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}, AWSRequestID: reqID,
 			Params: audit.Params(map[string]any{"drift": drift, "change_hash": cur.Hash}), Snapshot: inventory.SnapshotJSON(c),
 		})
 		return err
@@ -436,7 +453,7 @@ func (s *Service) close(ctx context.Context, actor Actor, origin audit.Origin, r
 		}
 		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
 			Actor: actor.audit(), Origin: origin, Action: action, Outcome: audit.Success,
-			Target: audit.Target{Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID},
+			Target: audit.Target{Account: cur.Account, Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID},
 			Params: audit.Params(map[string]any{"comment": comment, "change_hash": cur.Hash}),
 		})
 		r = cur
@@ -466,14 +483,14 @@ func (s *Service) Resubmit(ctx context.Context, actor Actor, origin audit.Origin
 	if err := s.enforce(ctx, actor, origin, old, "resubmit", s.Allowed(actor, old).Resubmit); err != nil {
 		return nil, err
 	}
-	c, descID, err := s.describe(ctx, old.Region, old.Cluster)
+	c, descID, err := s.describe(ctx, old.Account, old.Region, old.Cluster)
 	if errors.Is(err, ErrClusterGone) {
 		return nil, refuse(ErrConflict, "the cluster %s no longer exists in %s (AWS answered ClusterNotFound); there is nothing to resubmit against", old.Cluster, old.Region)
 	}
 	if err != nil {
 		return nil, err
 	}
-	live := LiveFrom(old.Region, c)
+	live := s.liveAt(old.Account, old.Region, c)
 	var add, remove []string
 	for _, a := range old.Add {
 		if !live.Has(a) {
@@ -536,7 +553,7 @@ func (s *Service) Resubmit(ctx context.Context, actor Actor, origin audit.Origin
 		if err := update(ctx, tx, cur); err != nil {
 			return err
 		}
-		target := audit.Target{Region: r.Region, Cluster: r.Cluster}
+		target := audit.Target{Account: r.Account, Region: r.Region, Cluster: r.Cluster}
 		target.ChangeID = cur.ID
 		if _, err := s.o.Audit.Append(ctx, tx, audit.Event{
 			Actor: actor.audit(), Origin: origin, Action: audit.ChangeResubmitted, Outcome: audit.Success, Target: target,

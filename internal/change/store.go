@@ -223,6 +223,7 @@ func update(ctx context.Context, tx *sql.Tx, r *Request) error {
 // ListFilter selects requests for the queue.
 type ListFilter struct {
 	States      []State
+	Account     string
 	Region      string
 	Cluster     string
 	RequesterID int64
@@ -245,6 +246,10 @@ func listRequests(ctx context.Context, q querier, f ListFilter) ([]*Request, err
 			args = append(args, string(s))
 		}
 		where = append(where, "state IN ("+strings.Join(ph, ",")+")")
+	}
+	if f.Account != "" {
+		where = append(where, "account = ?")
+		args = append(args, f.Account)
 	}
 	if f.Region != "" {
 		where = append(where, "region = ?")

@@ -118,13 +118,30 @@ type Policy struct {
 	// HighRiskTags (key=value each) mark more clusters whose changes need
 	// two approvers, as the production tag does.
 	HighRiskTags []string
+	// AccountTag, when set, gives an account's own production tag, which
+	// replaces ProductionTag for its clusters; "" keeps ProductionTag.
+	AccountTag func(account string) string
+}
+
+// productionTag is the tag that marks production clusters in account.
+func (p Policy) productionTag(account string) string {
+	if p.AccountTag != nil && account != "" {
+		if t := p.AccountTag(account); t != "" {
+			return t
+		}
+	}
+	return p.ProductionTag
 }
 
 // ApprovalTags are the tags (key=value) that make a cluster's changes need
 // two approvers: the production tag first, then the others, each once.
-func (p Policy) ApprovalTags() []string {
+func (p Policy) ApprovalTags() []string { return p.approvalTagsIn("") }
+
+// approvalTagsIn is ApprovalTags for a cluster of account, with the
+// account's own production tag when it has one.
+func (p Policy) approvalTagsIn(account string) []string {
 	var out []string
-	for _, t := range append([]string{p.ProductionTag}, p.HighRiskTags...) {
+	for _, t := range append([]string{p.productionTag(account)}, p.HighRiskTags...) {
 		if t != "" && !slices.Contains(out, t) {
 			out = append(out, t)
 		}
@@ -214,7 +231,7 @@ func (p Policy) risk(live Live, remove []string, def string) (Risk, []string) {
 	if live.Default != "" && def != "" && def != live.Default {
 		reasons = append(reasons, "replaces the default role; COPY and UNLOAD without IAM_ROLE will use the new one")
 	}
-	for _, t := range p.ApprovalTags() {
+	for _, t := range p.approvalTagsIn(live.Account) {
 		if live.HasTag(t) {
 			reasons = append(reasons, "the cluster is tagged "+t)
 		}

@@ -107,7 +107,7 @@ func (s *Service) transition(ctx context.Context, r *Request, change func(cur *R
 		if err := update(ctx, tx, cur); err != nil {
 			return err
 		}
-		ev.Target = audit.Target{Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}
+		ev.Target = audit.Target{Account: cur.Account, Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}
 		if ev.Actor.Username == "" {
 			ev.Actor = audit.System
 		}
@@ -125,7 +125,7 @@ func (s *Service) attempt(ctx context.Context, r *Request) error {
 	if r.ComputeHash() != r.Hash || r.ValidApprovals() < r.ApprovalsRequired {
 		return s.fail(ctx, r, r.Attempts, "approvals", "the approvals do not cover this exact change (hash or count mismatch); nothing was sent", nil, "")
 	}
-	c, reqID, err := s.describe(ctx, r.Region, r.Cluster)
+	c, reqID, err := s.describe(ctx, r.Account, r.Region, r.Cluster)
 	if errors.Is(err, ErrClusterGone) {
 		return s.gone(ctx, r, audit.System, audit.Origin{}, "DescribeClusters", reqID, "apply")
 	}
@@ -135,7 +135,7 @@ func (s *Service) attempt(ctx context.Context, r *Request) error {
 	if err != nil {
 		return s.wait(ctx, r, held("DescribeClusters", "could not read the cluster before applying ("+shortError(err)+")", reqID), nil)
 	}
-	live := LiveFrom(r.Region, c)
+	live := s.liveAt(r.Account, r.Region, c)
 	if drift := live.DriftFrom(r); len(drift) > 0 {
 		return s.markStale(ctx, audit.System, audit.Origin{}, r, drift, c, reqID)
 	}
@@ -166,10 +166,11 @@ func (s *Service) attempt(ctx context.Context, r *Request) error {
 		return err
 	}
 	callCtx, cancel := context.WithTimeout(ctx, s.o.CallTimeout)
-	out, awsID, err := s.o.Redshift.ModifyClusterIamRoles(callCtx, r.Region, in)
+	// Made as the approver whose approval completed the request.
+	out, sess, awsID, err := s.o.Redshift.ModifyClusterIamRoles(callCtx, r.Account, r.Region, r.DeciderUsername, in)
 	cancel()
 	if err == nil {
-		return s.applied(ctx, r, audit.ApplySucceeded, out, awsID, map[string]any{"attempt": attempt})
+		return s.applied(ctx, r, audit.ApplySucceeded, out, awsID, sessionParams(sess, map[string]any{"attempt": attempt}))
 	}
 	kind, o := classify(err, awsID)
 	switch kind {
@@ -187,7 +188,7 @@ func (s *Service) attempt(ctx context.Context, r *Request) error {
 		err := s.transition(ctx, r, func(cur *Request) { cur.NextAt = time.Time{} }, audit.Event{
 			Action: o.action, Outcome: audit.Unknown, AWSRequestID: awsID, ErrorCode: o.code,
 			ErrorMessage: o.cause + "; Rolegate reads the cluster to see whether the change was applied",
-			Params:       audit.Params(map[string]any{"attempt": attempt}),
+			Params:       audit.Params(sessionParams(sess, map[string]any{"attempt": attempt})),
 		})
 		if err != nil {
 			return err
@@ -251,7 +252,7 @@ func (s *Service) fail(ctx context.Context, r *Request, attempts int, code, msg 
 // (prior nil) is re-issued once, and a second miss fails the request for an
 // operator to look at.
 func (s *Service) reconcile(ctx context.Context, r *Request, prior *attemptOutcome) error {
-	c, reqID, err := s.describe(ctx, r.Region, r.Cluster)
+	c, reqID, err := s.describe(ctx, r.Account, r.Region, r.Cluster)
 	if errors.Is(err, ErrClusterGone) {
 		return s.gone(ctx, r, audit.System, audit.Origin{}, "DescribeClusters", reqID, "reconcile")
 	}
@@ -265,7 +266,7 @@ func (s *Service) reconcile(ctx context.Context, r *Request, prior *attemptOutco
 			Params: audit.Params(map[string]any{"result": "retry reading the cluster", "next_at": fmtTime(next)}),
 		})
 	}
-	live := LiveFrom(r.Region, c)
+	live := s.liveAt(r.Account, r.Region, c)
 	switch {
 	case live.Satisfies(r):
 		return s.applied(ctx, r, audit.ApplyReconciled, c, reqID, map[string]any{"result": "applied", "attempt": r.Attempts})
@@ -294,7 +295,7 @@ func (s *Service) reconcile(ctx context.Context, r *Request, prior *attemptOutco
 // follow polls an applied change until every role is in-sync, then records
 // the final Cluster.
 func (s *Service) follow(ctx context.Context, r *Request) error {
-	c, reqID, err := s.describe(ctx, r.Region, r.Cluster)
+	c, reqID, err := s.describe(ctx, r.Account, r.Region, r.Cluster)
 	if errors.Is(err, ErrClusterGone) {
 		return s.gone(ctx, r, audit.System, audit.Origin{}, "DescribeClusters", reqID, "follow")
 	}
@@ -302,7 +303,7 @@ func (s *Service) follow(ctx context.Context, r *Request) error {
 		next := s.now().Add(s.o.FollowEvery)
 		return s.quietly(ctx, r, func(cur *Request) { cur.NextAt = next })
 	}
-	live := LiveFrom(r.Region, c)
+	live := s.liveAt(r.Account, r.Region, c)
 	if !live.Settled(r) {
 		next := s.now().Add(s.o.FollowEvery)
 		return s.quietly(ctx, r, func(cur *Request) { cur.NextAt = next })
@@ -332,4 +333,16 @@ func (s *Service) quietly(ctx context.Context, r *Request, change func(cur *Requ
 		*r = *cur
 		return nil
 	})
+}
+
+// sessionParams adds to p who the change was made as in its account: the
+// assumed-role session's ARN and name, and its source identity. A change
+// made with Rolegate's own credentials adds nothing.
+func sessionParams(sess inventory.Session, p map[string]any) map[string]any {
+	if sess.AssumedRoleARN != "" {
+		p["assumed_role_arn"] = sess.AssumedRoleARN
+		p["role_session_name"] = sess.SessionName
+		p["source_identity"] = sess.SourceIdentity
+	}
+	return p
 }

@@ -38,6 +38,9 @@ type Config struct {
 	LogLevel  slog.Level
 	LogFormat string
 
+	MetricsListen string // a listener of its own for /metrics; "" is none
+	MetricsToken  string // bearer token of /metrics; never logged
+
 	TrustedProxies []netip.Prefix
 
 	// AnchorFile is the audit anchor file; "" means the default, which
@@ -51,8 +54,10 @@ type Config struct {
 	PublicKeyFile  string // Ed25519 public key checking the anchors
 
 	InventoryTTL time.Duration
-	AWSTimeout   time.Duration
-	AWSEndpoint  string // Redshift API endpoint override (the simulator); "" is AWS
+	// InventoryConcurrency bounds the account-regions swept at once.
+	InventoryConcurrency int
+	AWSTimeout           time.Duration
+	AWSEndpoint          string // Redshift API endpoint override (the simulator); "" is AWS
 
 	RequestTTL       time.Duration
 	ProductionTag    string
@@ -122,9 +127,12 @@ func newFlagSet(c *Config) (*flag.FlagSet, *rawValues) {
 	fs.StringVar(&c.AnchorKeyFile, "audit-anchor-key-file", "", "HMAC key of version 1 anchors (written before Ed25519 signing), only read to check them (default next to the anchor file)")
 	fs.DurationVar(&c.AnchorInterval, "audit-anchor-interval", 5*time.Minute, "how often the audit-chain head is anchored (also at once after every change-request state change)")
 	fs.StringVar(&c.SigningKeyFile, "audit-signing-key-file", "", "Ed25519 private key signing audit anchors, made by rolegate audit keygen; the service should be able to read it but not write it (demo mode: created next to the anchor file)")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", "", "serve Prometheus metrics at /metrics on this address of its own (e.g. 127.0.0.1:9090); empty: not served there")
+	fs.StringVar(&c.MetricsToken, "metrics-token", "", "bearer token that /metrics demands (at least 16 characters; prefer the environment variable); with it /metrics is also served on -listen, without it never there")
 	fs.StringVar(&c.SigningKey, "audit-signing-key", "", "the audit signing key itself (PEM, or base64 of PKCS #8), e.g. from a secret store; overrides the key file")
 	fs.StringVar(&c.PublicKeyFile, "audit-public-key-file", "", "Ed25519 public key checking audit anchors (default: derived from the signing key); verifying needs only this")
 	fs.DurationVar(&c.InventoryTTL, "inventory-ttl", 30*time.Second, "how long a region's cluster list is served from cache")
+	fs.IntVar(&c.InventoryConcurrency, "inventory-concurrency", 8, "how many account-regions are swept at once")
 	fs.StringVar(&c.AWSEndpoint, "aws-endpoint", "", "send Redshift API calls to this URL instead of AWS, e.g. a redshiftsim at http://127.0.0.1:5440 (dummy credentials are used)")
 	fs.DurationVar(&c.AWSTimeout, "aws-timeout", 20*time.Second, "timeout of one AWS API operation, retries included")
 	fs.DurationVar(&c.RequestTTL, "request-ttl", 7*24*time.Hour, "a pending change request expires after this long")
@@ -293,6 +301,18 @@ func (c *Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("log-format", "%q is not text or json", c.LogFormat)
 	}
+	if c.MetricsListen != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			bad("metrics-listen", "%q is not host:port", c.MetricsListen)
+		} else if p, perr := strconv.Atoi(port); perr != nil || p < 0 || p > 65535 {
+			bad("metrics-listen", "port %q is not a number from 0 to 65535", port)
+		} else if c.MetricsListen == c.Listen && p != 0 {
+			bad("metrics-listen", "must differ from -listen; to serve /metrics on -listen, set -metrics-token")
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		bad("metrics-token", "must be at least 16 characters")
+	}
 	if c.AnchorInterval < time.Second {
 		bad("audit-anchor-interval", "must be at least 1s")
 	}
@@ -303,6 +323,9 @@ func (c *Config) Validate() error {
 	}
 	if c.InventoryTTL < time.Second {
 		bad("inventory-ttl", "must be at least 1s")
+	}
+	if c.InventoryConcurrency < 1 || c.InventoryConcurrency > 256 {
+		bad("inventory-concurrency", "must be between 1 and 256")
 	}
 	if c.AWSEndpoint != "" {
 		if u, err := url.Parse(c.AWSEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -15,31 +15,31 @@ import (
 	"github.com/aws/smithy-go/middleware"
 )
 
-// Cluster returns one cluster. Unless live is true it comes from the cache
-// when the region's data is younger than the TTL and the cluster was not
-// invalidated; otherwise it is read now with DescribeClusters
-// (ClusterIdentifier) and the cache is updated. A cluster that does not
-// exist gives ErrNotFound.
-func (g *Gateway) Cluster(ctx context.Context, regionName, id string, live bool) (*Cluster, error) {
-	_, r, err := g.client(regionName)
+// Cluster returns one cluster of an account ("" for the one Rolegate runs
+// in). Unless live is true it comes from the cache when the region's data
+// is younger than the TTL and the cluster was not invalidated; otherwise
+// it is read now with DescribeClusters (ClusterIdentifier) and the cache
+// is updated. A cluster that does not exist gives ErrNotFound.
+func (g *Gateway) Cluster(ctx context.Context, accountID, regionName, id string, live bool) (*Cluster, error) {
+	r, err := g.place(accountID, regionName)
 	if err != nil {
 		return nil, err
 	}
 	if !live {
 		if s := r.fresh(g.o.Now(), g.o.TTL); s != nil {
-			if c := s.find(id); c != nil && !r.isDirty(id) {
+			if c := s.find(id); c != nil && !r.isDirty(id) && c.in(accountID) {
 				return c, nil
 			}
 		}
 	}
-	tc, _, err := g.DescribeCluster(ctx, regionName, id)
+	tc, _, err := g.DescribeCluster(ctx, accountID, regionName, id)
 	if err != nil {
 		return nil, err
 	}
 	if c := r.current().find(id); c != nil && c.API == tc {
 		return c, nil
 	}
-	return newCluster(regionName, tc, g.o.Now()), nil
+	return r.newCluster(tc, g.o.Now()), nil
 }
 
 func (s *snapshot) find(id string) *Cluster {
@@ -53,9 +53,15 @@ func (s *snapshot) find(id string) *Cluster {
 	return s.clusters[i]
 }
 
+// in reports whether the cluster can be the one asked for in accountID:
+// its account is the one asked, or one of them is not known.
+func (c *Cluster) in(accountID string) bool {
+	return accountID == "" || c.Account == "" || c.Account == accountID
+}
+
 // Invalidate makes the next Cluster read of that cluster go to the API.
-func (g *Gateway) Invalidate(regionName, id string) {
-	if r, ok := g.regions[regionName]; ok {
+func (g *Gateway) Invalidate(accountID, regionName, id string) {
+	if r, err := g.place(accountID, regionName); err == nil {
 		r.mu.Lock()
 		if r.dirty == nil {
 			r.dirty = map[string]bool{}
@@ -74,11 +80,12 @@ func (r *region) isDirty(id string) bool {
 // DescribeCluster reads one cluster from the API now (never the cache),
 // with the SDK's retries, and updates the cache with it. It returns the
 // API request ID, also on error where AWS sent one.
-func (g *Gateway) DescribeCluster(ctx context.Context, regionName, id string) (*types.Cluster, string, error) {
-	c, r, err := g.client(regionName)
+func (g *Gateway) DescribeCluster(ctx context.Context, accountID, regionName, id string) (*types.Cluster, string, error) {
+	r, err := g.place(accountID, regionName)
 	if err != nil {
 		return nil, "", err
 	}
+	c := r.client
 	if !ValidClusterID(id) {
 		return nil, "", fmt.Errorf("inventory: %s/%q is not a cluster identifier: %w", regionName, id, ErrNotFound)
 	}
@@ -100,6 +107,11 @@ func (g *Gateway) DescribeCluster(ctx context.Context, regionName, id string) (*
 	for i := range out.Clusters {
 		if aws.ToString(out.Clusters[i].ClusterIdentifier) == id {
 			cl := out.Clusters[i]
+			if !r.newCluster(&cl, time.Time{}).in(accountID) {
+				// Rolegate's own credentials reached a cluster of another
+				// account than the one asked for: not that cluster.
+				return nil, reqID, fmt.Errorf("inventory: %s/%s is not in account %s: %w", regionName, id, accountID, ErrNotFound)
+			}
 			r.put(id, &cl, g.o.Now())
 			return &cl, reqID, nil
 		}
@@ -113,36 +125,54 @@ func (g *Gateway) DescribeCluster(ctx context.Context, regionName, id string) (*
 // call could apply twice or fail on its own first success. It returns the
 // Cluster the API answered with and the request ID, also on error where
 // AWS sent one; the cache is updated with the answer.
-func (g *Gateway) ModifyClusterIamRoles(ctx context.Context, regionName string, in *redshift.ModifyClusterIamRolesInput) (*types.Cluster, string, error) {
-	c, r, err := g.client(regionName)
+//
+// In an account reached through a role the change is made as the person
+// named by as (the approver): the role is assumed for this call alone with
+// their name, sanitised to STS's characters, as RoleSessionName and
+// SourceIdentity, so that the account's CloudTrail names them. The Session
+// says who it was made as; in the account Rolegate runs in, or with as
+// empty, it is made with Rolegate's own credentials and Session is zero.
+func (g *Gateway) ModifyClusterIamRoles(ctx context.Context, accountID, regionName, as string, in *redshift.ModifyClusterIamRolesInput) (*types.Cluster, Session, string, error) {
+	r, err := g.place(accountID, regionName)
 	if err != nil {
-		return nil, "", err
+		return nil, Session{}, "", err
 	}
+	c := r.client
 	if in == nil || aws.ToString(in.ClusterIdentifier) == "" {
-		return nil, "", errors.New("inventory: ModifyClusterIamRoles needs a ClusterIdentifier")
+		return nil, Session{}, "", errors.New("inventory: ModifyClusterIamRoles needs a ClusterIdentifier")
 	}
 	id := aws.ToString(in.ClusterIdentifier)
 	if !ValidClusterID(id) {
-		return nil, "", fmt.Errorf("inventory: %s/%q is not a cluster identifier: %w", regionName, id, ErrNotFound)
+		return nil, Session{}, "", fmt.Errorf("inventory: %s/%q is not a cluster identifier: %w", regionName, id, ErrNotFound)
 	}
 	ctx, cancel := context.WithTimeout(ctx, g.o.Timeout)
 	defer cancel()
+	var sess Session
+	var creds aws.CredentialsProvider
+	if r.account.RoleARN != "" && as != "" {
+		if creds, sess, err = g.assumeAs(ctx, r.account, as); err != nil {
+			return nil, Session{}, RequestIDOf(err), fmt.Errorf("inventory: ModifyClusterIamRoles %s/%s: %w", regionName, id, err)
+		}
+	}
 	out, err := c.ModifyClusterIamRoles(ctx, in, func(o *redshift.Options) {
 		o.Retryer = aws.NopRetryer{}
 		o.RetryMaxAttempts = 1
+		if creds != nil {
+			o.Credentials = creds
+		}
 	})
 	if err != nil {
 		// Whatever happened, the cached state may be wrong now.
-		g.Invalidate(regionName, id)
-		return nil, RequestIDOf(err), fmt.Errorf("inventory: ModifyClusterIamRoles %s/%s: %w", regionName, id, err)
+		g.Invalidate(accountID, regionName, id)
+		return nil, sess, RequestIDOf(err), fmt.Errorf("inventory: ModifyClusterIamRoles %s/%s: %w", regionName, id, err)
 	}
 	reqID := requestIDOfResult(out.ResultMetadata)
 	if out.Cluster != nil {
 		r.put(id, out.Cluster, g.o.Now())
 	} else {
-		g.Invalidate(regionName, id)
+		g.Invalidate(accountID, regionName, id)
 	}
-	return out.Cluster, reqID, nil
+	return out.Cluster, sess, reqID, nil
 }
 
 // put replaces (or, with nil, removes) one cluster in the region's
@@ -165,9 +195,9 @@ func (r *region) put(id string, c *types.Cluster, at time.Time) {
 		list = slices.Delete(slices.Clone(old), i, i+1)
 	case found:
 		list = slices.Clone(old)
-		list[i] = newCluster(r.name, c, at)
+		list[i] = r.newCluster(c, at)
 	default:
-		list = slices.Insert(slices.Clone(old), i, newCluster(r.name, c, at))
+		list = slices.Insert(slices.Clone(old), i, r.newCluster(c, at))
 	}
 	r.snap = &snapshot{clusters: list, fetched: r.snap.fetched}
 }
@@ -178,10 +208,13 @@ func requestIDOfResult(md middleware.Metadata) string {
 }
 
 // Cached returns the cluster as last read, without calling AWS, or nil.
-func (g *Gateway) Cached(regionName, id string) *Cluster {
-	r, ok := g.regions[regionName]
-	if !ok {
+func (g *Gateway) Cached(accountID, regionName, id string) *Cluster {
+	r, err := g.place(accountID, regionName)
+	if err != nil {
 		return nil
 	}
-	return r.current().find(id)
+	if c := r.current().find(id); c != nil && c.in(accountID) {
+		return c
+	}
+	return nil
 }

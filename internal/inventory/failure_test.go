@@ -71,12 +71,12 @@ func addRole(cluster, arn string) *redshift.ModifyClusterIamRolesInput {
 }
 
 func describeErr(g *inventory.Gateway, id string) error {
-	_, _, err := g.DescribeCluster(context.Background(), failRegion, id)
+	_, _, err := g.DescribeCluster(context.Background(), "", failRegion, id)
 	return err
 }
 
 func modifyErr(g *inventory.Gateway, in *redshift.ModifyClusterIamRolesInput) error {
-	_, _, err := g.ModifyClusterIamRoles(context.Background(), failRegion, in)
+	_, _, _, err := g.ModifyClusterIamRoles(context.Background(), "", failRegion, "", in)
 	return err
 }
 
@@ -202,7 +202,7 @@ func TestClassifyErrorsFromTheSDK(t *testing.T) {
 		}, inventory.Failure{Kind: inventory.KindThrottled, Code: "SlowDown", HTTPStatus: 503, Definitive: true, Retryable: true}, true},
 		{"a region Rolegate does not manage", func(t *testing.T) error {
 			g, _, _ := failGateway(t, redshiftsim.Options{}, nil)
-			_, _, err := g.DescribeCluster(context.Background(), "mars-north-1", "analytics")
+			_, _, err := g.DescribeCluster(context.Background(), "", "mars-north-1", "analytics")
 			return err
 		}, inventory.Failure{Kind: inventory.KindOther}, false},
 	}

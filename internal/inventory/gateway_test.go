@@ -53,7 +53,7 @@ func TestModifyClusterIamRolesIsSentOnceAndKeepsTheRequestID(t *testing.T) {
 	in := &redshift.ModifyClusterIamRolesInput{ClusterIdentifier: aws.String("analytics"), AddIamRoles: []string{spectrumRole}}
 
 	sim.SetFaults(redshiftsim.Fault{Op: "ModifyClusterIamRoles", Region: "eu-west-1", Kind: "throttle", Next: 1})
-	c, reqID, err := g.ModifyClusterIamRoles(ctx, "eu-west-1", in)
+	c, _, reqID, err := g.ModifyClusterIamRoles(ctx, "", "eu-west-1", "", in)
 	if err == nil || c != nil {
 		t.Fatalf("throttled call: cluster %v, err %v", c, err)
 	}
@@ -64,7 +64,7 @@ func TestModifyClusterIamRolesIsSentOnceAndKeepsTheRequestID(t *testing.T) {
 		t.Errorf("%d ModifyClusterIamRoles calls, want 1 (no SDK retry)", n)
 	}
 
-	c, reqID, err = g.ModifyClusterIamRoles(ctx, "eu-west-1", in)
+	c, _, reqID, err = g.ModifyClusterIamRoles(ctx, "", "eu-west-1", "", in)
 	if err != nil || reqID == "" {
 		t.Fatalf("second call: %v (request %q)", err, reqID)
 	}
@@ -74,7 +74,7 @@ func TestModifyClusterIamRolesIsSentOnceAndKeepsTheRequestID(t *testing.T) {
 		t.Errorf("returned roles %+v lack %s adding", c.IamRoles, spectrumRole)
 	}
 	// The other region's cluster of the same name is untouched.
-	other, _, err := g.DescribeCluster(ctx, "us-east-1", "analytics")
+	other, _, err := g.DescribeCluster(ctx, "", "us-east-1", "analytics")
 	if err != nil || len(other.IamRoles) != 1 {
 		t.Errorf("us-east-1 analytics: %v roles, err %v", other, err)
 	}
@@ -90,32 +90,32 @@ func TestDescribeClusterIsLiveAndUpdatesTheCache(t *testing.T) {
 	if err := sim.AddCluster("us-east-1", redshiftsim.ClusterSpec{ID: "late"}); err != nil {
 		t.Fatal(err)
 	}
-	if c := g.Cached("us-east-1", "late"); c != nil {
+	if c := g.Cached("", "us-east-1", "late"); c != nil {
 		t.Fatal("a cluster added after the sweep is cached")
 	}
-	c, err := g.Cluster(ctx, "us-east-1", "late", false)
+	c, err := g.Cluster(ctx, "", "us-east-1", "late", false)
 	if err != nil || c.ID != "late" {
 		t.Fatalf("Cluster: %v %v", c, err)
 	}
-	if g.Cached("us-east-1", "late") == nil {
+	if g.Cached("", "us-east-1", "late") == nil {
 		t.Error("the live read did not update the cache")
 	}
 	before := sim.Stats().Calls("DescribeClusters", "us-east-1")
-	if _, err := g.Cluster(ctx, "us-east-1", "analytics", false); err != nil {
+	if _, err := g.Cluster(ctx, "", "us-east-1", "analytics", false); err != nil {
 		t.Fatal(err)
 	}
 	if after := sim.Stats().Calls("DescribeClusters", "us-east-1"); after != before {
 		t.Errorf("a cached read called AWS (%d → %d)", before, after)
 	}
-	g.Invalidate("us-east-1", "analytics")
-	if _, err := g.Cluster(ctx, "us-east-1", "analytics", false); err != nil {
+	g.Invalidate("", "us-east-1", "analytics")
+	if _, err := g.Cluster(ctx, "", "us-east-1", "analytics", false); err != nil {
 		t.Fatal(err)
 	}
 	if after := sim.Stats().Calls("DescribeClusters", "us-east-1"); after != before+1 {
 		t.Errorf("an invalidated read made %d calls, want 1", after-before)
 	}
 
-	_, reqID, err := g.DescribeCluster(ctx, "us-east-1", "missing")
+	_, reqID, err := g.DescribeCluster(ctx, "", "us-east-1", "missing")
 	if !errors.Is(err, inventory.ErrNotFound) || reqID == "" {
 		t.Errorf("missing cluster: %v (request %q)", err, reqID)
 	}
@@ -123,7 +123,7 @@ func TestDescribeClusterIsLiveAndUpdatesTheCache(t *testing.T) {
 	if !errors.As(err, &nf) {
 		t.Errorf("missing cluster error %T does not carry the API fault", err)
 	}
-	if _, err := g.Cluster(ctx, "mars-north-1", "x", true); !errors.Is(err, inventory.ErrUnknownRegion) {
+	if _, err := g.Cluster(ctx, "", "mars-north-1", "x", true); !errors.Is(err, inventory.ErrUnknownRegion) {
 		t.Errorf("unknown region: %v", err)
 	}
 }

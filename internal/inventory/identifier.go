@@ -1,5 +1,7 @@
 package inventory
 
+import "strings"
+
 // ValidClusterID reports whether id follows Redshift's rules for a cluster
 // identifier: 1 to 63 characters, lowercase letters, digits and hyphens,
 // starting with a letter, with no two consecutive hyphens and no hyphen
@@ -21,4 +23,15 @@ func ValidClusterID(id string) bool {
 		}
 	}
 	return true
+}
+
+// AccountOf takes the account ID from an ARN such as a cluster's namespace
+// ARN (arn:aws:redshift:eu-west-1:123456789012:namespace:…); "" when it
+// has none.
+func AccountOf(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) == 6 && len(parts[4]) == 12 && strings.Trim(parts[4], "0123456789") == "" {
+		return parts[4]
+	}
+	return ""
 }

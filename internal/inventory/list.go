@@ -18,9 +18,13 @@ import (
 // list shows read out once. Values handed out by the gateway are shared
 // and must not be modified.
 type Cluster struct {
-	Region string
-	ID     string
-	API    *types.Cluster
+	// Account is the 12-digit ID of the cluster's account: the configured
+	// one, else the one its namespace ARN names; "" when neither says.
+	Account     string
+	AccountName string
+	Region      string
+	ID          string
+	API         *types.Cluster
 	// Fetched is when the API reported this state.
 	Fetched time.Time
 
@@ -38,6 +42,17 @@ type Cluster struct {
 
 	// search is the lower-cased identifier and role ARNs, for filtering.
 	search string
+}
+
+// newCluster is c as seen in the region of its account.
+func (r *region) newCluster(c *types.Cluster, at time.Time) *Cluster {
+	cl := newCluster(r.name, c, at)
+	cl.Account, cl.AccountName = r.account.ID, r.account.Name
+	if cl.Account == "" {
+		// No account configured: the cluster's namespace ARN names it.
+		cl.Account = AccountOf(aws.ToString(c.ClusterNamespaceArn))
+	}
+	return cl
 }
 
 func newCluster(regionName string, c *types.Cluster, at time.Time) *Cluster {
@@ -73,9 +88,11 @@ func (c *Cluster) Matches(lowerNeedle string) bool {
 	return strings.Contains(c.search, lowerNeedle)
 }
 
-// RegionStatus is the state of one region's data.
+// RegionStatus is the state of one region's data in one account.
 type RegionStatus struct {
-	Region string
+	Account     string
+	AccountName string
+	Region      string
 	// Fetched is when the data shown was swept; zero when never.
 	Fetched time.Time
 	// Err is the last sweep's error, nil when it succeeded.
@@ -87,9 +104,13 @@ type RegionStatus struct {
 // Inventory is every cluster of every region as last swept. Its slices
 // are shared between callers and must not be modified.
 type Inventory struct {
-	// Regions in the configured order.
+	// Regions of every account, in the configured order.
 	Regions []RegionStatus
-	// Clusters sorted by region (configured order), then identifier.
+	// Accounts whose credentials could not be had (AssumeRole failed), in
+	// the configured order; every other account still lists.
+	Unreachable []*AssumeRoleError
+	// Clusters sorted by account and region (configured order), then
+	// identifier.
 	Clusters []*Cluster
 	// Statuses are the distinct ClusterStatus values, sorted.
 	Statuses []string
@@ -109,23 +130,31 @@ type combined struct {
 
 // RegionError is a region whose sweep failed.
 type RegionError struct {
-	Region string
-	Err    error
+	Account string // "" for Rolegate's own account when none is configured
+	Region  string
+	Err     error
 }
 
-func (e *RegionError) Error() string { return "region " + e.Region + ": " + e.Err.Error() }
+func (e *RegionError) Error() string {
+	if e.Account != "" {
+		return "account " + e.Account + " region " + e.Region + ": " + e.Err.Error()
+	}
+	return "region " + e.Region + ": " + e.Err.Error()
+}
 func (e *RegionError) Unwrap() error { return e.Err }
 
-// List returns every cluster of every region, from the cache when it is
-// younger than the TTL, else sweeping the regions concurrently (one sweep
-// per region however many callers ask at once). The Inventory is always
-// usable: a region that failed keeps its last good data, if any, and the
-// error joins a *RegionError per failed region.
+// List returns every cluster of every account and region, from the cache
+// when it is younger than the TTL, else sweeping the account-regions
+// concurrently, at most Options.Concurrency at once (one sweep per
+// account-region however many callers ask at once). The Inventory is
+// always usable: an account-region that failed keeps its last good data,
+// if any, the error joins a *RegionError per failed account-region, and
+// an account whose role could not be assumed is in Unreachable.
 func (g *Gateway) List(ctx context.Context) (Inventory, error) {
-	snaps := make([]*snapshot, len(g.o.Regions))
+	places := g.lay.Load().places
+	snaps := make([]*snapshot, len(places))
 	var wg sync.WaitGroup
-	for i, name := range g.o.Regions {
-		r := g.regions[name]
+	for i, r := range places {
 		if s := r.fresh(g.o.Now(), g.o.TTL); s != nil {
 			snaps[i] = s
 			continue
@@ -139,11 +168,16 @@ func (g *Gateway) List(ctx context.Context) (Inventory, error) {
 	wg.Wait()
 	var inv Inventory
 	var errs []error
-	for _, name := range g.o.Regions {
-		st := g.regions[name].status()
+	for _, r := range places {
+		st := r.status()
 		inv.Regions = append(inv.Regions, st)
-		if st.Err != nil {
-			errs = append(errs, &RegionError{Region: name, Err: st.Err})
+		if st.Err == nil {
+			continue
+		}
+		errs = append(errs, &RegionError{Account: r.account.ID, Region: r.name, Err: st.Err})
+		var ae *AssumeRoleError
+		if errors.As(st.Err, &ae) && !slices.ContainsFunc(inv.Unreachable, func(x *AssumeRoleError) bool { return x.Account == ae.Account }) {
+			inv.Unreachable = append(inv.Unreachable, ae)
 		}
 	}
 	cb := g.combine(snaps)
@@ -209,7 +243,7 @@ var noData = &snapshot{}
 func (r *region) status() RegionStatus {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	st := RegionStatus{Region: r.name, Err: r.err}
+	st := RegionStatus{Account: r.account.ID, AccountName: r.account.Name, Region: r.name, Err: r.err}
 	if r.snap != nil {
 		st.Fetched = r.snap.fetched
 		st.Clusters = len(r.snap.clusters)
@@ -221,12 +255,15 @@ func (r *region) status() RegionStatus {
 // sweep is detached from the caller's cancellation (others may wait on it);
 // a caller whose context ends stops waiting.
 func (g *Gateway) sweepShared(ctx context.Context, r *region) (*snapshot, error) {
-	ch := g.flight.DoChan("sweep/"+r.name, func() (any, error) {
+	ch := g.flight.DoChan("sweep/"+r.key(), func() (any, error) {
 		// A sweep that finished between the caller's check and now
 		// already made fresh data.
 		if s := r.fresh(g.o.Now(), g.o.TTL); s != nil {
 			return s, nil
 		}
+		// Sweeps beyond the bound wait for a free slot.
+		g.sem <- struct{}{}
+		defer func() { <-g.sem }()
 		return g.sweep(context.WithoutCancel(ctx), r)
 	})
 	select {
@@ -250,7 +287,7 @@ func (r *region) current() *snapshot {
 // sweep lists every cluster of the region, page by page, and replaces the
 // region's snapshot; on error it keeps the old one and records the error.
 func (g *Gateway) sweep(ctx context.Context, r *region) (*snapshot, error) {
-	c := g.clients[r.name]
+	c := r.client
 	started := g.o.Now()
 	p := redshift.NewDescribeClustersPaginator(c, &redshift.DescribeClustersInput{MaxRecords: aws.Int32(PageSize)})
 	decoder := withSweepDecoder(g.o.Logger)
@@ -262,18 +299,21 @@ func (g *Gateway) sweep(ctx context.Context, r *region) (*snapshot, error) {
 		cancel()
 		if err != nil {
 			err = fmt.Errorf("DescribeClusters page %d: %w", pages+1, err)
-			g.o.Logger.Warn("inventory sweep failed", "region", r.name, "pages", pages, "request_id", RequestIDOf(err), "err", err)
+			g.o.Logger.Warn("inventory sweep failed", "account", r.account.ID, "region", r.name, "pages", pages, "request_id", RequestIDOf(err), "err", err)
 			r.mu.Lock()
 			r.err, r.errAt, r.stale = err, g.o.Now(), false
 			s := r.snap
 			r.mu.Unlock()
+			if g.o.OnSweep != nil {
+				g.o.OnSweep(r.name, g.o.Now().Sub(started), 0, err)
+			}
 			return s, err
 		}
 		pages++
 		now := g.o.Now()
 		for i := range out.Clusters {
 			// Already cut down to the summary by the sweep's decoder.
-			c := newCluster(r.name, &out.Clusters[i], now)
+			c := r.newCluster(&out.Clusters[i], now)
 			c.Summary = true
 			list = append(list, c)
 		}
@@ -287,14 +327,17 @@ func (g *Gateway) sweep(ctx context.Context, r *region) (*snapshot, error) {
 	r.snap, r.err, r.errAt, r.stale = s, nil, time.Time{}, false
 	r.probed, r.probeErr = s.fetched, nil
 	r.mu.Unlock()
-	g.o.Logger.Debug("inventory swept", "region", r.name, "clusters", len(list), "pages", pages, "took", g.o.Now().Sub(started))
+	g.o.Logger.Debug("inventory swept", "account", r.account.ID, "region", r.name, "clusters", len(list), "pages", pages, "took", g.o.Now().Sub(started))
+	if g.o.OnSweep != nil {
+		g.o.OnSweep(r.name, g.o.Now().Sub(started), len(list), nil)
+	}
 	return s, nil
 }
 
-// Refresh marks a region's data (every region's when name is "") stale, so
-// that the next List sweeps it again.
+// Refresh marks a region's data in every account (every region's when
+// name is "") stale, so that the next List sweeps it again.
 func (g *Gateway) Refresh(name string) {
-	for _, r := range g.regions {
+	for _, r := range g.lay.Load().places {
 		if name == "" || r.name == name {
 			r.mu.Lock()
 			r.stale = true

@@ -14,12 +14,15 @@ import (
 // region with no recent answer is probed with one small DescribeClusters
 // call (single-flight), so readiness checks cost at most one call per
 // region per TTL.
+//
+// The map is keyed by region, "ACCOUNT/region" for a configured account.
 func (g *Gateway) Reachable(ctx context.Context) map[string]error {
-	out := make(map[string]error, len(g.o.Regions))
+	places := g.lay.Load().places
+	out := make(map[string]error, len(places))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for _, name := range g.o.Regions {
-		r := g.regions[name]
+	for _, r := range places {
+		name := r.key()
 		if err, ok := r.recentAnswer(g.o.Now(), g.o.TTL); ok {
 			out[name] = err
 			continue
@@ -61,7 +64,7 @@ func (r *region) recentAnswer(now time.Time, ttl time.Duration) (error, bool) {
 func (g *Gateway) probe(ctx context.Context, r *region) error {
 	ctx, cancel := context.WithTimeout(ctx, g.o.Timeout)
 	defer cancel()
-	_, err := g.clients[r.name].DescribeClusters(ctx, &redshift.DescribeClustersInput{MaxRecords: aws.Int32(20)})
+	_, err := r.client.DescribeClusters(ctx, &redshift.DescribeClustersInput{MaxRecords: aws.Int32(20)})
 	r.mu.Lock()
 	r.probed, r.probeErr = g.o.Now(), err
 	r.mu.Unlock()

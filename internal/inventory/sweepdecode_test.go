@@ -109,11 +109,11 @@ func sweepWorld(t testing.TB, seeds []redshiftsim.Seed) (*Gateway, *recorder, *b
 	if err != nil {
 		t.Fatal(err)
 	}
-	for r, c := range g.clients {
-		g.clients[r] = redshift.New(c.Options(), func(o *redshift.Options) { o.HTTPClient = &http.Client{Transport: rec} })
+	for _, r := range g.lay.Load().places {
+		r.client = redshift.New(r.client.Options(), func(o *redshift.Options) { o.HTTPClient = &http.Client{Transport: rec} })
 	}
 	for i, region := range sweepTestRegions[:2] {
-		_, err := g.clients[region].CreateCluster(context.Background(), &redshift.CreateClusterInput{
+		_, err := g.lay.Load().regions[region].client.CreateCluster(context.Background(), &redshift.CreateClusterInput{
 			ClusterIdentifier: aws.String(fmt.Sprintf("zz-creating-%d", i)), NodeType: aws.String("ra3.xlplus"),
 			MasterUsername: aws.String("awsuser"), MasterUserPassword: aws.String("Secret123!"),
 			NumberOfNodes: aws.Int32(2),
@@ -154,7 +154,7 @@ func TestSweepDecoderMatchesSDK(t *testing.T) {
 			seen := map[string]bool{}
 			clusters := 0
 			for _, region := range sweepTestRegions {
-				p := redshift.NewDescribeClustersPaginator(g.clients[region], &redshift.DescribeClustersInput{MaxRecords: aws.Int32(PageSize)})
+				p := redshift.NewDescribeClustersPaginator(g.lay.Load().regions[region].client, &redshift.DescribeClustersInput{MaxRecords: aws.Int32(PageSize)})
 				for p.HasMorePages() {
 					sdk, err := p.NextPage(ctx)
 					if err != nil {
@@ -434,7 +434,7 @@ func FuzzSweepDecoder(f *testing.F) {
 	seeds := redshiftsim.Generate(30, sweepTestRegions[:1], 1)
 	spice(seeds)
 	g, rec, _ := sweepWorld(f, seeds)
-	if _, err := g.clients[sweepTestRegions[0]].DescribeClusters(context.Background(), &redshift.DescribeClustersInput{MaxRecords: aws.Int32(20)}); err != nil {
+	if _, err := g.lay.Load().regions[sweepTestRegions[0]].client.DescribeClusters(context.Background(), &redshift.DescribeClustersInput{MaxRecords: aws.Int32(20)}); err != nil {
 		f.Fatal(err)
 	}
 	f.Add(rec.last())
@@ -467,7 +467,7 @@ func FuzzSweepDecoder(f *testing.F) {
 func BenchmarkSweepDecoder(b *testing.B) {
 	seeds := redshiftsim.Generate(400, sweepTestRegions, 1)
 	g, rec, _ := sweepWorld(b, seeds)
-	if _, err := g.clients["us-east-1"].DescribeClusters(context.Background(), &redshift.DescribeClustersInput{MaxRecords: aws.Int32(PageSize)}); err != nil {
+	if _, err := g.lay.Load().regions["us-east-1"].client.DescribeClusters(context.Background(), &redshift.DescribeClustersInput{MaxRecords: aws.Int32(PageSize)}); err != nil {
 		b.Fatal(err)
 	}
 	page := rec.last()

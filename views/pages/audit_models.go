@@ -5,7 +5,7 @@ import "rolegate/views/components"
 // AuditFilterForm is the audit filter as the user typed it, kept across a
 // refused search.
 type AuditFilterForm struct {
-	From, To, Actor, Action, Region, Cluster, Change, Outcome, RoleARN string
+	From, To, Actor, Action, Account, Region, Cluster, Change, Outcome, RoleARN string
 }
 
 // AuditOption is one choice of a select.
@@ -22,6 +22,7 @@ type AuditRow struct {
 	ActorRole  string
 	Action     string
 	ActionDesc string
+	Account    string
 	Region     string
 	Cluster    string
 	HistoryURL string // the cluster's own history

@@ -41,6 +41,9 @@ type ChangePreview struct {
 
 // ChangeFormPage is the new-change form for one cluster.
 type ChangeFormPage struct {
+	// Account is the cluster's account as people know it ("analytics
+	// (111122223333)"), or "account not known".
+	Account      string
 	Region       string
 	Cluster      string
 	ClusterURL   string
@@ -96,6 +99,7 @@ type ChangePage struct {
 	StateTone   string
 	Live        bool // the page follows the request until it settles
 	StatusURL   string
+	Account     string // as on ChangeFormPage
 	Region      string
 	Cluster     string
 	ClusterURL  string
@@ -149,6 +153,7 @@ type ChangePage struct {
 type ChangeRow struct {
 	ID         int64
 	URL        string
+	Account    string // as on ChangeFormPage
 	Region     string
 	Cluster    string
 	Requester  string

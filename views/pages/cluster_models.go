@@ -13,6 +13,7 @@ type ClusterListPage struct {
 
 	// The filter as typed.
 	Q         string
+	Account   string // an account ID
 	Region    string
 	Status    string
 	NotInSync bool
@@ -21,6 +22,8 @@ type ClusterListPage struct {
 	Sort      string
 	Desc      bool
 
+	// Accounts to filter by, when Rolegate manages more than one.
+	Accounts []AccountOption
 	Regions  []string
 	Statuses []string
 	// Tags are the tags (key=value) that make changes need two approvers.
@@ -28,7 +31,9 @@ type ClusterListPage struct {
 	// SortURLs maps a column key to the URL that sorts by it.
 	SortURLs map[string]string
 
-	Banners []RegionBanner
+	// AccountBanners name the accounts whose role could not be assumed.
+	AccountBanners []AccountBanner
+	Banners        []RegionBanner
 	// DataTime is when the oldest region shown was swept, and DataAge how
 	// long ago.
 	DataTime components.Moment
@@ -38,8 +43,18 @@ type ClusterListPage struct {
 	Back       string
 }
 
+// AccountOption is an account in the list's filter.
+type AccountOption struct{ ID, Name string }
+
+// AccountBanner tells that no cluster of an account could be read.
+type AccountBanner struct {
+	ID, Name string
+	Reason   string
+}
+
 // RegionBanner tells that one region could not be read.
 type RegionBanner struct {
+	Account string // its account's name, when there are several
 	Region  string
 	Message string
 	// LastGood is the age of the data still shown for the region, or "".
@@ -49,6 +64,8 @@ type RegionBanner struct {
 
 // ClusterRow is one cluster in the list.
 type ClusterRow struct {
+	Account      string // ID; "" when unknown
+	AccountName  string // what people call it; "" when not configured
 	Region       string
 	ID           string
 	URL          string
@@ -83,6 +100,9 @@ type ApprovalTag struct {
 
 // ClusterPage is one cluster in full.
 type ClusterPage struct {
+	// Account is the cluster's account as people know it ("analytics
+	// (111122223333)"), or "account not known".
+	Account      string
 	Region       string
 	ID           string
 	Status       string
