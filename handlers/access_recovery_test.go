@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
 	"rolegate/handlers"
 	"rolegate/internal/auth"
 )
@@ -81,12 +84,17 @@ func TestEnrolmentShowsTheKeyAsAQRCodeAndLetsYouSignOut(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the QR code is no PNG: %v", err)
 	}
-	if r := img.Bounds(); r.Dx() < 200 || r.Dx() != r.Dy() {
-		t.Fatalf("QR code image %v", r)
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoded, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("the QR code does not decode: %v", err)
 	}
 	secret := reSecret.FindStringSubmatch(body)[1]
-	if !strings.Contains(html.UnescapeString(body), auth.TOTPURI(secret, "ada")) {
-		t.Fatal("the otpauth URI is not on the page")
+	if uri := auth.TOTPURI(secret, "ada"); decoded.GetText() != uri || !strings.Contains(html.UnescapeString(body), uri) {
+		t.Fatalf("the QR code reads %q, the page's URI is %q", decoded.GetText(), uri)
 	}
 	if !strings.Contains(body, `data-testid="mfa-sign-out"`) {
 		t.Fatal("no way to sign out from the enrolment page")
