@@ -22,11 +22,32 @@ import (
 	"github.com/chromedp/chromedp/kb"
 )
 
-// The viewport of every tab, and of the screenshots.
+// The viewport of every tab, and of the screenshots, unless the tab is a
+// phone's.
 const (
 	viewportWidth  = 1280
 	viewportHeight = 800
 )
+
+// The viewport of a phone's tab: a common phone held upright.
+const (
+	phoneWidth  = 390
+	phoneHeight = 844
+)
+
+// viewport is a tab's screen: its size in CSS pixels and, for a phone, a
+// mobile touch screen with two device pixels per CSS pixel.
+type viewport struct {
+	width, height int64
+	phone         bool
+}
+
+func (v viewport) emulate() chromedp.Action[chromedp.Void] {
+	if v.phone {
+		return chromedp.EmulateViewport(v.width, v.height, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait, chromedp.EmulateScale(2))
+	}
+	return chromedp.EmulateViewport(v.width, v.height)
+}
 
 // stepTimeout bounds one browser step (a navigation, a click, a query).
 const stepTimeout = 30 * time.Second
@@ -42,6 +63,8 @@ type tab struct {
 	t    *testing.T
 	name string
 	ctx  context.Context
+	view viewport
+	noJS bool // script execution is off in the tab
 
 	mu      sync.Mutex
 	url     string // the page shown now
@@ -51,7 +74,10 @@ type tab struct {
 
 type tabOption func(*tabConfig)
 
-type tabConfig struct{ noJS bool }
+type tabConfig struct {
+	noJS  bool
+	phone bool
+}
 
 // withoutJS turns script execution off in the tab, as in a browser with
 // JavaScript disabled.
@@ -64,7 +90,10 @@ func newTab(t *testing.T, name string, opts ...tabOption) *tab {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	b := &tab{t: t, name: name}
+	b := &tab{t: t, name: name, view: viewport{width: viewportWidth, height: viewportHeight}, noJS: cfg.noJS}
+	if cfg.phone {
+		b.view = viewport{width: phoneWidth, height: phoneHeight, phone: true}
+	}
 	ctx, cancel := chromedp.NewContext(suite.browser,
 		chromedp.WithNewBrowserContext(),
 		chromedp.WithListener(b.onEvent),
@@ -79,14 +108,19 @@ func newTab(t *testing.T, name string, opts ...tabOption) *tab {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("%s: opening a tab: %v", name, err)
 	}
-	b.do(chromedp.EmulateViewport(viewportWidth, viewportHeight))
+	b.do(b.view.emulate(), colorScheme("light"))
 	if cfg.noJS {
-		b.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-			_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
-			return err
-		}))
+		b.do(scriptsDisabled(true))
 	}
 	return b
+}
+
+// scriptsDisabled turns script execution off or on in the tab.
+func scriptsDisabled(off bool) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: off})
+		return err
+	})
 }
 
 // onEvent runs in the tab's event loop, in order: it must be quick and run
@@ -219,7 +253,8 @@ func run[T any](b *tab, a chromedp.Action[T]) T {
 // tid selects elements by their data-testid.
 func tid(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
 
-// open loads path and checks the answer's status.
+// open loads path, checks the answer's status and checks the page (see
+// checkPage).
 func (b *tab) open(path string, wantStatus int) {
 	b.t.Helper()
 	resp := run(b, chromedp.NavigateResponse(suite.baseURL+path))
@@ -229,10 +264,12 @@ func (b *tab) open(path string, wantStatus int) {
 	if int(resp.Status) != wantStatus {
 		b.fail("GET %s answered %d, want %d", path, resp.Status, wantStatus)
 	}
+	b.checkPage("GET " + path)
 }
 
 // submit runs the trigger (a click or a key press that submits a form),
-// waits for the page it leads to and checks the final answer's status.
+// waits for the page it leads to, checks the final answer's status and
+// checks the page (see checkPage).
 func (b *tab) submit(trigger chromedp.Action[chromedp.Void], wantStatus int) *network.Response {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
@@ -247,6 +284,7 @@ func (b *tab) submit(trigger chromedp.Action[chromedp.Void], wantStatus int) *ne
 	if int(resp.Status) != wantStatus {
 		b.fail("the submit answered %d, want %d", resp.Status, wantStatus)
 	}
+	b.checkPage(fmt.Sprintf("a submit answered %d", resp.Status))
 	return resp
 }
 
@@ -297,7 +335,8 @@ func (b *tab) location() string {
 }
 
 // waitFor waits up to limit for sel to be visible, for things that take
-// longer than a step (roles turning in-sync).
+// longer than a step (roles turning in-sync), then checks the page in that
+// state (see checkPage).
 func (b *tab) waitFor(sel chromedp.CSS, limit time.Duration) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, limit)
@@ -308,6 +347,7 @@ func (b *tab) waitFor(sel chromedp.CSS, limit time.Duration) {
 		}
 		b.fail("waiting for %s: %v", sel, err)
 	}
+	b.checkPage("waiting for " + string(sel))
 }
 
 // signIn signs the tab's person in through the sign-in form.

@@ -64,7 +64,10 @@ func (b *tab) fillChange(d draft) {
 	if d.def != "" {
 		b.click(tid("preview-change"))
 		b.do(chromedp.SetValue(chromedp.CSS("#default"), d.def))
-		if got := b.value(chromedp.CSS("#default")); got != d.def {
+		// Picking a default makes the live preview swap the list for the
+		// server's, with the same pick; reading it in one script sees one
+		// list or the other, never a node swapped out between two steps.
+		if got := run(b, chromedp.Evaluate[string](`document.querySelector("#default").value`)); got != d.def {
 			b.fail("the default role list does not offer %s after the preview (got %q)", d.def, got)
 		}
 	}

@@ -11,4 +11,10 @@
 // command; ROLEGATE_REQUIRE_TOOLS=1 (as in CI) makes a missing browser a
 // failure. With ROLEGATE_SCREENSHOTS=1
 // they also save screenshots of the main screens under docs/screenshots.
+//
+// Every page and state a test visits is checked (checkPage, in
+// pagecheck_test.go): it must not scroll sideways at the tab's width nor
+// at 360 px, and axe-core (vendored in testdata/axe-core, injected into
+// the page) must find no serious or critical violation in the light and
+// the dark theme.
 package e2e

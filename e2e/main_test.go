@@ -24,6 +24,7 @@ var suite struct {
 	browser context.Context    // the chromedp context that owns the browser
 	srv     *server
 	shots   string // directory for screenshots; empty unless ROLEGATE_SCREENSHOTS=1
+	axe     string // the axe-core script that checkPage injects into every page
 }
 
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
@@ -40,6 +41,12 @@ func runMain(m *testing.M) int {
 		suite.missing.Report()
 		return code
 	}
+	axe, err := loadAxe()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: axe-core:", err)
+		return 1
+	}
+	suite.axe = axe
 	tmp, err := os.MkdirTemp("", "rolegate-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
