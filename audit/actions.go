@@ -28,6 +28,10 @@ const (
 	UserPasswordReset   Action = "user.password_reset"
 	UserPasswordChanged Action = "user.password_changed"
 	UserMFAReset        Action = "user.mfa_reset"
+	// UserRecoveryCodes is a new set of recovery codes (never the codes).
+	UserRecoveryCodes    Action = "user.recovery_codes_generated"
+	UserRecoveryCodeUsed Action = "user.recovery_code_used"
+	UserTimeZoneChanged  Action = "user.time_zone_changed"
 )
 
 // AWS accounts whose clusters Rolegate manages.
@@ -92,13 +96,16 @@ var descriptions = map[Action]string{
 	MFAEnrolled:     "Second factor (TOTP) enrolled",
 	Reauthenticated: "Password confirmed again before a sensitive action",
 
-	UserCreated:         "User created",
-	UserRoleChanged:     "User's role changed",
-	UserDisabled:        "User disabled (their sessions ended)",
-	UserEnabled:         "User enabled",
-	UserPasswordReset:   "User's password reset by an administrator",
-	UserPasswordChanged: "User changed their own password",
-	UserMFAReset:        "User's second factor reset by an administrator",
+	UserCreated:          "User created",
+	UserRoleChanged:      "User's role changed",
+	UserDisabled:         "User disabled (their sessions ended)",
+	UserEnabled:          "User enabled",
+	UserPasswordReset:    "User's password reset by an administrator",
+	UserPasswordChanged:  "User changed their own password",
+	UserMFAReset:         "User's second factor reset by an administrator",
+	UserRecoveryCodes:    "New recovery codes made for the second factor (the old ones no longer work)",
+	UserRecoveryCodeUsed: "A recovery code was used for the second factor (it no longer works)",
+	UserTimeZoneChanged:  "User chose the time zone their pages show times in",
 
 	AccountAdded:    "AWS account added",
 	AccountChanged:  "AWS account's settings changed",

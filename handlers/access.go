@@ -368,6 +368,8 @@ func (h *Handler) routesAccess(e *echo.Echo) {
 	e.POST("/reauth", h.reauthSubmit, h.requireSignIn)
 	e.GET("/account", h.accountPage, h.requireRole(auth.RoleViewer))
 	e.POST("/account/password", h.accountPassword, h.requireRole(auth.RoleViewer))
+	e.POST("/account/recovery-codes", h.accountRecoveryCodes, h.requireRole(auth.RoleViewer), h.requireRecentAuth)
+	e.POST("/account/time-zone", h.accountTimeZone, h.requireRole(auth.RoleViewer))
 
 	admin := h.requireRole(auth.RoleAdmin)
 	e.GET("/admin/users", h.adminUsers, admin)

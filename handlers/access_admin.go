@@ -177,10 +177,30 @@ func (h *Handler) adminUserResetMFA(c echo.Context) error {
 	return h.userChange(c, "Second factor reset; they enrol again at their next sign-in.", h.directory.ResetMFA)
 }
 
+// accountView is the account page of u.
+func (h *Handler) accountView(ctx context.Context, u *auth.User) (pages.AccountPage, error) {
+	p := pages.AccountPage{
+		User:         h.userRow(ctx, u),
+		SecondFactor: pages.SecondFactorSection{Enrolled: u.MFAEnrolled},
+		TimeZone:     pages.TimeZoneSection{Zone: u.TimeZone, Zones: auth.TimeZones()},
+		Notify:       h.notifyPrefsForm(ctx, u.ID),
+	}
+	if u.MFAEnrolled {
+		n, err := h.users.RecoveryCodesLeft(ctx, u.ID)
+		if err != nil {
+			return p, err
+		}
+		p.SecondFactor.RecoveryCodes = n
+	}
+	return p, nil
+}
+
 func (h *Handler) accountPage(c echo.Context) error {
-	u := authUserOf(c)
-	ctx := c.Request().Context()
-	return h.render(c, http.StatusOK, pages.Account(pages.AccountPage{User: h.userRow(ctx, u), Notify: h.notifyPrefsForm(ctx, u.ID)}))
+	p, err := h.accountView(c.Request().Context(), authUserOf(c))
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, pages.Account(p))
 }
 
 // accountPassword changes the user's own password after checking the
@@ -188,7 +208,10 @@ func (h *Handler) accountPage(c echo.Context) error {
 func (h *Handler) accountPassword(c echo.Context) error {
 	u := authUserOf(c)
 	ctx := c.Request().Context()
-	p := pages.AccountPage{User: h.userRow(ctx, u), Notify: h.notifyPrefsForm(ctx, u.ID)}
+	p, err := h.accountView(ctx, u)
+	if err != nil {
+		return err
+	}
 	try := h.signInAttempt(c, u.Username)
 	if !h.throttle.allowed(try) {
 		p.CurrentError = msgThrottled
@@ -199,7 +222,7 @@ func (h *Handler) accountPassword(c echo.Context) error {
 		p.CurrentError = "Wrong password."
 		return h.render(c, http.StatusUnprocessableEntity, pages.Account(p))
 	}
-	err := h.directory.ChangePassword(ctx, h.auditActor(c), h.auditOrigin(c), u.ID, c.FormValue("password"))
+	err = h.directory.ChangePassword(ctx, h.auditActor(c), h.auditOrigin(c), u.ID, c.FormValue("password"))
 	if errors.Is(err, auth.ErrWeakPassword) {
 		p.NewError = err.Error()
 		return h.render(c, http.StatusUnprocessableEntity, pages.Account(p))

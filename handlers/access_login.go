@@ -120,8 +120,18 @@ func (h *Handler) newSession(c echo.Context) *sessions.Session {
 	return s
 }
 
-// finishSignIn starts the user's session with a fresh ID and records it.
+// finishSignIn starts the user's session with a fresh ID, records it and
+// goes on to next.
 func (h *Handler) finishSignIn(c echo.Context, u *auth.User, next string) error {
+	if err := h.startSession(c, u); err != nil {
+		return err
+	}
+	return seeOther(c, next)
+}
+
+// startSession starts the user's session with a fresh ID and records the
+// sign-in; the caller answers.
+func (h *Handler) startSession(c echo.Context, u *auth.User) error {
 	s := h.newSession(c)
 	s.Values[auth.KeyUserID] = u.ID
 	s.Values[auth.KeyAuthTime] = h.sessions.Now().Unix()
@@ -136,7 +146,7 @@ func (h *Handler) finishSignIn(c echo.Context, u *auth.User, next string) error 
 	h.recordAs(c, audit.Actor{UserID: u.ID, Username: u.Username, Role: string(u.Role)}, audit.SignIn, audit.Success,
 		map[string]any{"username": u.Username})
 	h.rotateCSRF(c)
-	return seeOther(c, next)
+	return nil
 }
 
 // rotateCSRF gives the browser a new CSRF token, so that a token known

@@ -1,11 +1,14 @@
 package handlers
 
 import (
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/skip2/go-qrcode"
 
 	"rolegate/audit"
 	"rolegate/internal/auth"
@@ -49,13 +52,18 @@ func (h *Handler) pendingMFAUser(c echo.Context) (*auth.User, string, bool) {
 	return u, enrol, true
 }
 
-func (h *Handler) mfaView(u *auth.User, enrol, next string) pages.MFAPage {
+func (h *Handler) mfaView(u *auth.User, enrol, next string) (pages.MFAPage, error) {
 	p := pages.MFAPage{Next: next, Username: u.Username}
 	if enrol != "" {
 		p.EnrolSecret = enrol
 		p.EnrolURI = auth.TOTPURI(enrol, u.Username)
+		qr, err := enrolQR(p.EnrolURI)
+		if err != nil {
+			return p, err
+		}
+		p.EnrolQR = qr
 	}
-	return p
+	return p, nil
 }
 
 func (h *Handler) mfaPage(c echo.Context) error {
@@ -63,7 +71,11 @@ func (h *Handler) mfaPage(c echo.Context) error {
 	if !ok {
 		return seeOther(c, "/login")
 	}
-	return h.render(c, http.StatusOK, pages.MFA(h.mfaView(u, enrol, safeRedirect(c.QueryParam("next"), "/"))))
+	p, err := h.mfaView(u, enrol, safeRedirect(c.QueryParam("next"), "/"))
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, pages.MFA(p))
 }
 
 func (h *Handler) mfaSubmit(c echo.Context) error {
@@ -72,7 +84,10 @@ func (h *Handler) mfaSubmit(c echo.Context) error {
 		return seeOther(c, "/login")
 	}
 	next := safeRedirect(c.FormValue("next"), "/")
-	p := h.mfaView(u, enrol, next)
+	p, err := h.mfaView(u, enrol, next)
+	if err != nil {
+		return err
+	}
 	try := h.signInAttempt(c, u.Username)
 	actor := audit.Actor{UserID: u.ID, Username: u.Username, Role: string(u.Role)}
 	if !h.throttle.allowed(try) {
@@ -80,20 +95,56 @@ func (h *Handler) mfaSubmit(c echo.Context) error {
 		p.Error = msgThrottled
 		return h.render(c, http.StatusTooManyRequests, pages.MFA(p))
 	}
+	code := c.FormValue("code")
+	if enrol == "" && auth.LooksLikeRecoveryCode(code) {
+		used, err := h.directory.UseRecoveryCode(c.Request().Context(), actor, h.auditOrigin(c), u.ID, code)
+		if err != nil {
+			return err
+		}
+		if !used {
+			h.throttle.failed(try)
+			h.recordAs(c, actor, audit.SignInFailed, audit.Failure, map[string]any{"username": u.Username, "reason": "wrong or used recovery code", "known_device": try.device != ""})
+			p.Error = "That recovery code is not right or was already used. Each recovery code works once."
+			return h.render(c, http.StatusUnauthorized, pages.MFA(p))
+		}
+		return h.finishSignIn(c, u, next)
+	}
 	secret := u.MFASecret()
 	if enrol != "" {
 		secret = enrol
 	}
-	if !auth.CheckTOTP(secret, c.FormValue("code"), time.Now()) {
+	if !auth.CheckTOTP(secret, code, time.Now()) {
 		h.throttle.failed(try)
 		h.recordAs(c, actor, audit.SignInFailed, audit.Failure, map[string]any{"username": u.Username, "reason": "wrong second-factor code", "known_device": try.device != ""})
 		p.Error = "That code is not right. Use the current code from your authenticator app."
 		return h.render(c, http.StatusUnauthorized, pages.MFA(p))
 	}
-	if enrol != "" {
-		if err := h.directory.EnrollMFA(c.Request().Context(), actor, h.auditOrigin(c), u.ID, enrol); err != nil {
-			return err
-		}
+	if enrol == "" {
+		return h.finishSignIn(c, u, next)
 	}
-	return h.finishSignIn(c, u, next)
+	codes, err := h.directory.EnrollMFA(c.Request().Context(), actor, h.auditOrigin(c), u.ID, enrol)
+	if err != nil {
+		return err
+	}
+	if err := h.startSession(c, u); err != nil {
+		return err
+	}
+	return h.showRecoveryCodes(c, codes, next)
+}
+
+// showRecoveryCodes answers with the new recovery codes, the only time
+// they are shown; nothing may keep a copy of the page.
+func (h *Handler) showRecoveryCodes(c echo.Context, codes []string, next string) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return h.render(c, http.StatusOK, pages.RecoveryCodes(pages.RecoveryCodesPage{Codes: codes, Next: next}))
+}
+
+// enrolQR is the otpauth URI as a QR code, a PNG in a data: URI (the
+// CSP allows data: images), so that no script is needed to draw it.
+func enrolQR(uri string) (string, error) {
+	png, err := qrcode.Encode(uri, qrcode.Medium, 256)
+	if err != nil {
+		return "", fmt.Errorf("enrolment qr code: %w", err)
+	}
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -33,7 +34,7 @@ func (h *Handler) auditEvent(c echo.Context) error {
 		Action:     string(e.Action),
 		ActionDesc: e.Action.Description(),
 		Outcome:    string(e.Outcome),
-		Fields:     auditFields(e),
+		Fields:     auditFields(e, zoneOf(c)),
 		Params:     indentJSON(e.Params),
 	}
 	if head, _, err := h.audit.Head(ctx); err == nil && head > e.Seq {
@@ -67,7 +68,7 @@ func (h *Handler) auditEvent(c echo.Context) error {
 	return h.render(c, http.StatusOK, pages.AuditEvent(p))
 }
 
-func auditFields(e audit.Event) []pages.AuditField {
+func auditFields(e audit.Event, loc *time.Location) []pages.AuditField {
 	var fs []pages.AuditField
 	add := func(label, value string, mono bool) {
 		if value != "" {
@@ -75,7 +76,7 @@ func auditFields(e audit.Event) []pages.AuditField {
 		}
 	}
 	add("Sequence", strconv.FormatInt(e.Seq, 10), false)
-	add("Time", fmtWhen(e.Time), false)
+	add("Time", fmtWhen(e.Time, loc).Text, false)
 	// The exact value the chain hashes, for auditors comparing records.
 	add("Recorded time", e.Time.UTC().Format(audit.TimeFormat), true)
 	actor := e.Actor.Username

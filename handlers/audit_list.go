@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,7 +33,7 @@ func (h *Handler) auditList(c echo.Context) error {
 	}
 	p.Searched = true
 	for _, e := range page.Events {
-		p.Rows = append(p.Rows, auditRow(e))
+		p.Rows = append(p.Rows, auditRow(e, zoneOf(c)))
 	}
 	if page.Newer != "" {
 		p.NewerURL = "/audit" + auditQuery(form, "cursor", page.Newer)
@@ -68,11 +69,11 @@ func auditEventURL(seq int64) string { return "/audit/events/" + strconv.FormatI
 
 func changeURL(id int64) string { return "/changes/" + strconv.FormatInt(id, 10) }
 
-func auditRow(e audit.Event) pages.AuditRow {
+func auditRow(e audit.Event, loc *time.Location) pages.AuditRow {
 	r := pages.AuditRow{
 		Seq:        e.Seq,
 		URL:        auditEventURL(e.Seq),
-		Time:       fmtWhen(e.Time),
+		Time:       fmtWhen(e.Time, loc),
 		Actor:      e.Actor.Username,
 		ActorRole:  e.Actor.Role,
 		Action:     string(e.Action),

@@ -16,7 +16,7 @@ import (
 // this process or else from the newest audit.verified event.
 func (h *Handler) auditVerifyPage(c echo.Context) error {
 	if r, ok := h.audit.LastVerification(); ok {
-		return h.render(c, http.StatusOK, pages.AuditVerify(auditVerifyView(r)))
+		return h.render(c, http.StatusOK, pages.AuditVerify(auditVerifyView(r, zoneOf(c))))
 	}
 	p := pages.AuditVerifyPage{}
 	page, err := h.audit.Query(c.Request().Context(), audit.Filter{Action: audit.AuditVerified}, "", 1)
@@ -28,7 +28,7 @@ func (h *Handler) auditVerifyPage(c echo.Context) error {
 		var v audit.VerifiedParams
 		if err := json.Unmarshal(e.Params, &v); err == nil {
 			p = pages.AuditVerifyPage{
-				Has: true, OK: e.Outcome == audit.Success, At: fmtWhen(e.Time),
+				Has: true, OK: e.Outcome == audit.Success, At: fmtWhen(e.Time, zoneOf(c)),
 				By: e.Actor.Username, Checked: v.Checked, HeadSeq: v.HeadSeq, HeadHash: v.HeadHash,
 				FirstBad: v.FirstBad, Anchor: v.Anchor, AnchorsChecked: v.AnchorsChecked, Anchors: v.Anchors,
 				EventURL: auditEventURL(e.Seq),
@@ -53,16 +53,16 @@ func (h *Handler) auditVerify(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := auditVerifyView(r)
+	p := auditVerifyView(r, zoneOf(c))
 	p.JustRan = true
 	p.By = h.auditActor(c).Username
 	p.EventURL = auditEventURL(e.Seq)
 	return h.render(c, http.StatusOK, pages.AuditVerify(p))
 }
 
-func auditVerifyView(r audit.Report) pages.AuditVerifyPage {
+func auditVerifyView(r audit.Report, loc *time.Location) pages.AuditVerifyPage {
 	p := pages.AuditVerifyPage{
-		Has: true, OK: r.OK(), At: fmtWhen(r.At), Duration: r.Duration.Round(time.Millisecond).String(),
+		Has: true, OK: r.OK(), At: fmtWhen(r.At, loc), Duration: r.Duration.Round(time.Millisecond).String(),
 		Checked: r.Checked, HeadSeq: r.HeadSeq, HeadHash: r.HeadHash, FirstBad: r.FirstBad(),
 		AnchorsChecked: r.AnchorsChecked, MoreFaults: r.FaultsTruncated,
 		Instance: r.Instance, Anchors: r.Anchors, Recorded: r.AnchorsRecorded, Notes: r.Notes,

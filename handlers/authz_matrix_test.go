@@ -31,19 +31,21 @@ var accessRoles = map[access]auth.Role{viewer: auth.RoleViewer, requester: auth.
 // TestEveryRouteEnforcesItsRoleOnTheServer: add each new route with its rule.
 func routeExpectations() map[string]access {
 	return map[string]access{
-		"GET /healthz":           public,
-		"GET /readyz":            public,
-		"GET /static/:hash/*":    public,
-		"GET /":                  public,
-		"GET /login":             public,
-		"POST /login":            public,
-		"POST /logout":           public,
-		"GET /login/mfa":         public, // only useful with a pending second factor
-		"POST /login/mfa":        public,
-		"GET /reauth":            signedIn,
-		"POST /reauth":           signedIn,
-		"GET /account":           viewer,
-		"POST /account/password": viewer,
+		"GET /healthz":                 public,
+		"GET /readyz":                  public,
+		"GET /static/:hash/*":          public,
+		"GET /":                        public,
+		"GET /login":                   public,
+		"POST /login":                  public,
+		"POST /logout":                 public,
+		"GET /login/mfa":               public, // only useful with a pending second factor
+		"POST /login/mfa":              public,
+		"GET /reauth":                  signedIn,
+		"POST /reauth":                 signedIn,
+		"GET /account":                 viewer,
+		"POST /account/password":       viewer,
+		"POST /account/recovery-codes": viewer,
+		"POST /account/time-zone":      viewer,
 
 		"GET /admin/users":                   admin,
 		"POST /admin/users":                  admin,

@@ -342,7 +342,7 @@ func (h *Handler) changeList(c echo.Context) error {
 		return err
 	}
 	for _, r := range rows {
-		p.Rows = append(p.Rows, h.changeRow(r))
+		p.Rows = append(p.Rows, h.changeRow(r, zoneOf(c)))
 	}
 	if len(rows) == f.Limit {
 		next := maps.Clone(q)

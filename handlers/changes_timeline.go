@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,14 +22,14 @@ func (h *Handler) changeTimeline(c echo.Context, id int64) []pages.TimelineRow {
 	}
 	rows := make([]pages.TimelineRow, 0, len(page.Events))
 	for i := len(page.Events) - 1; i >= 0; i-- {
-		rows = append(rows, timelineRow(page.Events[i]))
+		rows = append(rows, timelineRow(page.Events[i], zoneOf(c)))
 	}
 	return rows
 }
 
-func timelineRow(e audit.Event) pages.TimelineRow {
+func timelineRow(e audit.Event, loc *time.Location) pages.TimelineRow {
 	row := pages.TimelineRow{
-		Seq: e.Seq, URL: "/audit/events/" + strconv.FormatInt(e.Seq, 10), At: fmtWhen(e.Time),
+		Seq: e.Seq, URL: "/audit/events/" + strconv.FormatInt(e.Seq, 10), At: fmtWhen(e.Time, loc),
 		Actor: e.Actor.Username, Action: e.Action.Description(), Outcome: string(e.Outcome),
 		AWSRequestID: e.AWSRequestID, Error: e.ErrorMessage,
 	}
@@ -56,7 +57,7 @@ func (h *Handler) clusterActivity(c echo.Context, account string, p *pages.Clust
 		h.log.Warn("listing a cluster's change requests", "request_id", requestIDOf(c), "err", err)
 	}
 	for _, r := range reqs {
-		p.Changes = append(p.Changes, h.changeRow(r))
+		p.Changes = append(p.Changes, h.changeRow(r, zoneOf(c)))
 	}
 	page, err := h.audit.Query(ctx, audit.Filter{Account: account, Region: p.Region, Cluster: p.ID}, "", 10)
 	if err != nil {
@@ -64,6 +65,6 @@ func (h *Handler) clusterActivity(c echo.Context, account string, p *pages.Clust
 		return
 	}
 	for _, e := range page.Events {
-		p.History = append(p.History, timelineRow(e))
+		p.History = append(p.History, timelineRow(e, zoneOf(c)))
 	}
 }

@@ -22,7 +22,16 @@ import (
 // fmtWhen writes a moment for people; every page's times go through it
 // (and components.FormatTime), so that they read alike and can follow a
 // per-user zone.
-func fmtWhen(t time.Time) string { return components.FormatTime(t, nil) }
+func fmtWhen(t time.Time, loc *time.Location) components.Moment { return components.At(t, loc) }
+
+// zoneOf is the zone the signed-in user reads times in; UTC when signed
+// out.
+func zoneOf(c echo.Context) *time.Location {
+	if u := userOf(c); u != nil && u.Zone != nil {
+		return u.Zone
+	}
+	return time.UTC
+}
 
 // stateTone is the badge colour of a request state.
 func stateTone(s change.State) string {
@@ -75,10 +84,10 @@ func (h *Handler) changeFormPage(in change.Input, live change.Live, plan change.
 }
 
 // openRequest is a request as the lists of open requests show it.
-func openRequest(r *change.Request) pages.OpenRequest {
+func openRequest(r *change.Request, loc *time.Location) pages.OpenRequest {
 	o := pages.OpenRequest{
 		ID: r.ID, URL: changeURL(r.ID), State: r.State.Label(), StateTone: stateTone(r.State),
-		Requester: r.RequesterUsername, Created: fmtWhen(r.CreatedAt),
+		Requester: r.RequesterUsername, Created: fmtWhen(r.CreatedAt, loc),
 	}
 	for _, a := range r.Add {
 		o.Changes = append(o.Changes, "+ "+a)
@@ -103,7 +112,7 @@ func (h *Handler) openRequests(c echo.Context, region, cluster string, skip int6
 	var out []pages.OpenRequest
 	for _, r := range reqs {
 		if r.ID != skip {
-			out = append(out, openRequest(r))
+			out = append(out, openRequest(r, zoneOf(c)))
 		}
 	}
 	return out
@@ -154,12 +163,12 @@ func checkRows(checks []change.Check) []pages.CheckRow {
 	return out
 }
 
-func (h *Handler) changeRow(r *change.Request) pages.ChangeRow {
+func (h *Handler) changeRow(r *change.Request, loc *time.Location) pages.ChangeRow {
 	row := pages.ChangeRow{
 		ID: r.ID, URL: changeURL(r.ID), Account: h.accountLabel(r.Account), Region: r.Region, Cluster: r.Cluster,
 		Requester: r.RequesterUsername, Summary: summary(r), Risk: string(r.Risk),
 		Approvals: fmt.Sprintf("%d/%d", r.ValidApprovals(), r.ApprovalsRequired),
-		State:     r.State.Label(), StateTone: stateTone(r.State), Created: fmtWhen(r.CreatedAt),
+		State:     r.State.Label(), StateTone: stateTone(r.State), Created: fmtWhen(r.CreatedAt, loc),
 		CreatedAgo: components.Relative(r.CreatedAt, time.Now()),
 	}
 	if r.State == change.Pending {
@@ -197,6 +206,7 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 	if err != nil {
 		return nil, changeError(err)
 	}
+	loc := zoneOf(c)
 	p := &pages.ChangePage{
 		ID: r.ID, State: r.State.Label(), StateTone: stateTone(r.State),
 		// The panel follows the request while it moves on its own (after
@@ -205,13 +215,13 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 		Live:      r.State == change.Approved || r.State == change.Applying || r.State == change.Applied,
 		StatusURL: changeURL(r.ID) + "/status",
 		Account:   h.accountLabel(r.Account), Region: r.Region, Cluster: r.Cluster, ClusterURL: clusterURL(r.Account, r.Region, r.Cluster),
-		Requester: r.RequesterUsername, Created: fmtWhen(r.CreatedAt), CreatedAgo: components.Relative(r.CreatedAt, time.Now()),
+		Requester: r.RequesterUsername, Created: fmtWhen(r.CreatedAt, loc), CreatedAgo: components.Relative(r.CreatedAt, time.Now()),
 		Reason: r.Reason, Ticket: r.Ticket, Hash: r.Hash, Risk: string(r.Risk), RiskReasons: r.RiskReasons,
 		Required: r.ApprovalsRequired, Valid: r.ValidApprovals(),
 		Diff:    diffRows(r.BaseRoles, r.Add, r.Remove, r.ResultDefault(), r.BaseDefault),
 		Default: r.ResultDefault(), OldDefault: r.BaseDefault,
 		StateReason: r.StateReason, AWSRequest: r.AWSRequestID,
-		Decider: r.DeciderUsername, Decided: fmtWhen(r.DecidedAt), Decision: r.DecisionComment,
+		Decider: r.DeciderUsername, Decided: fmtWhen(r.DecidedAt, loc), Decision: r.DecisionComment,
 		AuditURL:        "/audit?change=" + strconv.FormatInt(r.ID, 10),
 		ResubmittedFrom: r.ResubmittedFrom, SupersededBy: r.SupersededBy,
 		Siblings: h.openRequests(c, r.Region, r.Cluster, r.ID),
@@ -220,20 +230,20 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 		p.Requester = r.RequesterName + " (" + r.RequesterUsername + ")"
 	}
 	if r.State == change.Pending {
-		p.Expires, p.ExpiresIn = fmtWhen(r.ExpiresAt), until(r.ExpiresAt)
+		p.Expires, p.ExpiresIn = fmtWhen(r.ExpiresAt, loc), until(r.ExpiresAt)
 	}
 	if r.Attempts > 0 {
 		p.Attempts = strconv.Itoa(r.Attempts)
 	}
 	if r.Phase == change.PhaseWaiting && !r.NextAt.IsZero() {
-		p.NextAt = fmtWhen(r.NextAt)
+		p.NextAt = fmtWhen(r.NextAt, loc)
 	}
 	for _, a := range r.Approvals {
 		name := a.ApproverUsername
 		if a.ApproverName != "" && a.ApproverName != a.ApproverUsername {
 			name = a.ApproverName + " (" + a.ApproverUsername + ")"
 		}
-		p.Approvals = append(p.Approvals, pages.ApprovalRow{Approver: name, At: fmtWhen(a.At), Comment: a.Comment, Valid: a.Hash == r.Hash})
+		p.Approvals = append(p.Approvals, pages.ApprovalRow{Approver: name, At: fmtWhen(a.At, loc), Comment: a.Comment, Valid: a.Hash == r.Hash})
 	}
 	// The inventory's copy: the apply worker's own reads keep it current
 	// while the request moves, so the page polled every 2 s adds no AWS call.
@@ -255,7 +265,7 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 	// The page offers what the service would allow, and says who must act.
 	may := h.changes.Allowed(actorOf(c), r)
 	p.CanApprove, p.CanReject, p.CanCancel, p.CanResubmit = may.Approve.OK(), may.Reject.OK(), may.Cancel.OK(), may.Resubmit.OK()
-	p.Blockers = append(nextSteps(r, may, h.approversFor(c, r)), p.Blockers...)
+	p.Blockers = append(nextSteps(r, may, h.approversFor(c, r), loc), p.Blockers...)
 	p.Timeline = h.changeTimeline(c, r.ID)
 	p.Notifications = h.deliverySummaries(c, r.ID)
 	return p, nil
@@ -265,7 +275,7 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 // must act next, from the viewer's point of view: "you can approve" when
 // the viewer may, the names of those who can otherwise. approvers are the
 // people who may still approve a pending request (nil in other states).
-func nextSteps(r *change.Request, may change.Actions, approvers []string) []string {
+func nextSteps(r *change.Request, may change.Actions, approvers []string, loc *time.Location) []string {
 	requester := r.RequesterUsername
 	resubmit := func(why string) []string {
 		if may.Resubmit.OK() {
@@ -292,7 +302,7 @@ func nextSteps(r *change.Request, may change.Actions, approvers []string) []stri
 		default:
 			steps = append(steps, "Waiting for "+what+": "+orList(approvers)+".")
 		}
-		steps = append(steps, "It expires on "+fmtWhen(r.ExpiresAt)+" if nobody decides.")
+		steps = append(steps, "It expires on "+fmtWhen(r.ExpiresAt, loc).Text+" if nobody decides.")
 		if may.Cancel.OK() {
 			steps = append(steps, "You can cancel it meanwhile.")
 		}

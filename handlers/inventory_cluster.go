@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/labstack/echo/v4"
@@ -34,7 +35,7 @@ func (h *Handler) loadCluster(c echo.Context) (*inventory.Cluster, string, error
 	h.log.Warn("reading a cluster failed", "request_id", requestIDOf(c), "account", account, "region", region, "cluster", id,
 		"aws_request_id", inventory.RequestIDOf(err), "err", err)
 	if cached := h.inv.Cached(account, region, id); cached != nil {
-		msg := awsSafeMessage(err) + " Showing the state as of " + clock(cached.Fetched)
+		msg := awsSafeMessage(err) + " Showing the state as of " + clock(cached.Fetched, zoneOf(c)).Text
 		if cached.Summary {
 			msg += " (the summary kept for the list, not the full snapshot)"
 		}
@@ -71,7 +72,7 @@ func (h *Handler) clusterShow(c echo.Context) error {
 		MultiAZ:      aws.ToString(a.MultiAZ),
 		Namespace:    aws.ToString(a.ClusterNamespaceArn),
 		Pending:      a.PendingActions,
-		Roles:        rolesOf(cl, base),
+		Roles:        rolesOf(cl, base, zoneOf(c)),
 		Warning:      warning,
 		CanRequest:   userOf(c).CanRequest(),
 		NewChangeURL: base + "/changes/new",
@@ -82,7 +83,7 @@ func (h *Handler) clusterShow(c echo.Context) error {
 		p.Endpoint = aws.ToString(a.Endpoint.Address) + ":" + strconv.Itoa(int(aws.ToInt32(a.Endpoint.Port)))
 	}
 	if a.ClusterCreateTime != nil {
-		p.Created = clock(*a.ClusterCreateTime)
+		p.Created = clock(*a.ClusterCreateTime, zoneOf(c))
 	}
 	for _, t := range a.Tags {
 		p.Tags = append(p.Tags, pages.TagRow{Key: aws.ToString(t.Key), Value: aws.ToString(t.Value)})
@@ -98,7 +99,7 @@ func (h *Handler) clusterRoles(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, pages.ClusterRolesFragment(rolesOf(cl, clusterURL(cl.Account, cl.Region, cl.ID))))
+	return h.render(c, http.StatusOK, pages.ClusterRolesFragment(rolesOf(cl, clusterURL(cl.Account, cl.Region, cl.ID), zoneOf(c))))
 }
 
 // clusterSnapshot downloads the cluster's full snapshot as the API
@@ -113,9 +114,9 @@ func (h *Handler) clusterSnapshot(c echo.Context) error {
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, []byte(indentJSON(inventory.SnapshotJSON(cl.API))+"\n"))
 }
 
-func rolesOf(cl *inventory.Cluster, base string) pages.ClusterRoles {
+func rolesOf(cl *inventory.Cluster, base string, loc *time.Location) pages.ClusterRoles {
 	def := aws.ToString(cl.API.DefaultIamRoleArn)
-	r := pages.ClusterRoles{URL: base + "/roles", Default: def, Fetched: clock(cl.Fetched)}
+	r := pages.ClusterRoles{URL: base + "/roles", Default: def, Fetched: clock(cl.Fetched, loc)}
 	for _, role := range cl.API.IamRoles {
 		arn, st := aws.ToString(role.IamRoleArn), aws.ToString(role.ApplyStatus)
 		r.Roles = append(r.Roles, pages.RoleRow{ARN: arn, Status: st, IsDefault: arn == def})

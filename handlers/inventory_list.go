@@ -193,9 +193,9 @@ func (h *Handler) clusterList(c echo.Context) error {
 		}
 	}
 	if oldest.IsZero() {
-		p.DataTime, p.DataAge = "never", "no region could be read yet"
+		p.DataTime, p.DataAge = components.Moment{Text: "never"}, "no region could be read yet"
 	} else {
-		p.DataTime, p.DataAge = clock(oldest), ago(now, oldest)
+		p.DataTime, p.DataAge = clock(oldest, zoneOf(c)), ago(now, oldest)
 	}
 	open, err := h.changes.OpenByCluster(ctx)
 	if err != nil {
@@ -444,7 +444,7 @@ func (h *Handler) clusterRefresh(c echo.Context) error {
 }
 
 // clock formats a time of data for people, as every page does.
-func clock(t time.Time) string { return components.FormatTime(t, nil) }
+func clock(t time.Time, loc *time.Location) components.Moment { return components.At(t, loc) }
 
 // ago says how long before now t was, roughly.
 func ago(now, t time.Time) string { return components.Relative(t, now) }

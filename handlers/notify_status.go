@@ -39,12 +39,12 @@ func (h *Handler) deliverySummaries(c echo.Context, changeID int64) []pages.Deli
 			if d.UserID != 0 {
 				how = "mail"
 			}
-			s.Rows = append(s.Rows, pages.DeliveryRow{To: d.Label, How: how, State: string(d.State), When: fmtWhen(d.SentAt), Attempts: d.Attempts, Error: d.LastError})
+			s.Rows = append(s.Rows, pages.DeliveryRow{To: d.Label, How: how, State: string(d.State), When: fmtWhen(d.SentAt, zoneOf(c)).Text, Attempts: d.Attempts, Error: d.LastError})
 			switch {
 			case d.State == notify.Sent && how == "mail":
 				mailed = append(mailed, d.Label)
 			case d.State == notify.Sent:
-				parts = append(parts, "sent to "+d.Label+" "+d.SentAt.UTC().Format("15:04"))
+				parts = append(parts, "sent to "+d.Label+" "+d.SentAt.In(zoneOf(c)).Format("15:04"))
 			case d.State == notify.Pending && how == "mail":
 				parts = append(parts, "mail to "+d.Label+" on its way")
 			case d.State == notify.Pending:

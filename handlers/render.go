@@ -29,6 +29,7 @@ func viewUser(u *auth.User) *views.User {
 	return &views.User{
 		ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role),
 		Rights: views.Rights{Request: u.Role.CanRequest(), Approve: u.Role.CanApprove(), Administer: u.Role.CanAdminister()},
+		Zone:   u.Location(),
 	}
 }
 

@@ -1,6 +1,9 @@
 package views
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // User is the signed-in person as the views see them. What they may do is
 // decided by their role in the domain; the handler that builds the User
@@ -11,6 +14,8 @@ type User struct {
 	DisplayName string
 	Role        string // the role's name, as shown
 	Rights      Rights
+	// Zone is where the user reads times (UTC when nil).
+	Zone *time.Location
 }
 
 // Rights are what the user's role allows, as the pages need to know it.

@@ -12,6 +12,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// Users choose the zone they read times in; the container image has no
+	// /usr/share/zoneinfo, so the binary carries the zone database.
+	_ "time/tzdata"
 
 	"rolegate/internal/config"
 )

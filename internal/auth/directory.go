@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	"rolegate/audit"
@@ -218,24 +219,58 @@ func (d *Directory) newPassword(ctx context.Context, by audit.Actor, from audit.
 	})
 }
 
-// EnrollMFA stores the TOTP secret the user just proved they hold.
-func (d *Directory) EnrollMFA(ctx context.Context, by audit.Actor, from audit.Origin, id int64, secret string) error {
+// EnrollMFA stores the TOTP secret the user just proved they hold and
+// gives them RecoveryCodeCount new recovery codes, returned to be shown
+// once, in one transaction.
+func (d *Directory) EnrollMFA(ctx context.Context, by audit.Actor, from audit.Origin, id int64, secret string) ([]string, error) {
 	if secret == "" {
-		return errors.New("enrol a second factor: no secret")
+		return nil, errors.New("enrol a second factor: no secret")
 	}
-	return d.change(ctx, by, from, id, audit.MFAEnrolled, nil, func(tx *sql.Tx, u *User) error {
-		return d.users.touch(ctx, tx, u.ID, `mfa_secret = ?`, secret)
+	var codes []string
+	err := d.users.db.Tx(ctx, func(tx *sql.Tx) error {
+		u, err := d.users.byIDTx(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := d.users.touch(ctx, tx, u.ID, `mfa_secret = ?`, secret); err != nil {
+			return err
+		}
+		if err := d.record(ctx, tx, by, from, audit.MFAEnrolled, u, nil); err != nil {
+			return err
+		}
+		if codes, err = replaceRecoveryCodes(ctx, tx, u.ID, d.users.now()); err != nil {
+			return err
+		}
+		return d.record(ctx, tx, by, from, audit.UserRecoveryCodes, u, map[string]any{"count": RecoveryCodeCount})
 	})
+	if err != nil {
+		return nil, err
+	}
+	return codes, nil
 }
 
-// ResetMFA removes the user's second factor and ends their sessions; they
-// enrol again at their next sign-in.
+// ResetMFA removes the user's second factor and recovery codes and ends
+// their sessions; they enrol again at their next sign-in.
 func (d *Directory) ResetMFA(ctx context.Context, by audit.Actor, from audit.Origin, id int64) error {
 	return d.change(ctx, by, from, id, audit.UserMFAReset, nil, func(tx *sql.Tx, u *User) error {
 		if err := d.users.touch(ctx, tx, u.ID, `mfa_secret = ''`); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, u.ID); err != nil {
+			return fmt.Errorf("delete recovery codes: %w", err)
+		}
 		return endSessions(ctx, tx, u.ID)
+	})
+}
+
+// SetTimeZone sets the zone the user reads times in: one of TimeZones
+// (ErrUnknownTimeZone otherwise).
+func (d *Directory) SetTimeZone(ctx context.Context, by audit.Actor, from audit.Origin, id int64, zone string) error {
+	if _, err := LoadTimeZone(zone); err != nil {
+		return err
+	}
+	return d.change(ctx, by, from, id, audit.UserTimeZoneChanged, map[string]any{"time_zone": zone}, func(tx *sql.Tx, u *User) error {
+		return d.users.touch(ctx, tx, u.ID, `time_zone = ?`, zone)
 	})
 }
 

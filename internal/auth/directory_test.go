@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -106,18 +107,34 @@ func TestDirectoryCommitsEachChangeWithItsEvent(t *testing.T) {
 		t.Fatalf("created %+v", nina)
 	}
 	d.signIn(t, nina)
+	var codes []string
 	steps := []struct {
 		action audit.Action
 		do     func() error
+		more   []audit.Action // further events of the same change
 	}{
-		{audit.UserRoleChanged, func() error { return d.dir.SetRole(ctx, by, from, nina.ID, auth.RoleRequester) }},
-		{audit.UserDisabled, func() error { return d.dir.Disable(ctx, by, from, nina.ID) }},
-		{audit.UserEnabled, func() error { return d.dir.Enable(ctx, by, from, nina.ID) }},
-		{audit.UserPasswordReset, func() error { return d.dir.SetPassword(ctx, by, from, nina.ID, "nina's second password") }},
-		{audit.UserPasswordChanged, func() error { return d.dir.ChangePassword(ctx, by, from, nina.ID, "nina's third password") }},
-		{audit.MFAEnrolled, func() error { return d.dir.EnrollMFA(ctx, by, from, nina.ID, "JBSWY3DPEHPK3PXP") }},
-		{audit.UserMFAReset, func() error { return d.dir.ResetMFA(ctx, by, from, nina.ID) }},
-		{audit.SessionsEnded, func() error { return d.dir.EndSessions(ctx, by, from, nina.ID) }},
+		{audit.UserRoleChanged, func() error { return d.dir.SetRole(ctx, by, from, nina.ID, auth.RoleRequester) }, nil},
+		{audit.UserDisabled, func() error { return d.dir.Disable(ctx, by, from, nina.ID) }, nil},
+		{audit.UserEnabled, func() error { return d.dir.Enable(ctx, by, from, nina.ID) }, nil},
+		{audit.UserPasswordReset, func() error { return d.dir.SetPassword(ctx, by, from, nina.ID, "nina's second password") }, nil},
+		{audit.UserPasswordChanged, func() error { return d.dir.ChangePassword(ctx, by, from, nina.ID, "nina's third password") }, nil},
+		{audit.MFAEnrolled, func() (err error) {
+			codes, err = d.dir.EnrollMFA(ctx, by, from, nina.ID, "JBSWY3DPEHPK3PXP")
+			return err
+		}, []audit.Action{audit.UserRecoveryCodes}},
+		{audit.UserRecoveryCodeUsed, func() error {
+			if ok, err := d.dir.UseRecoveryCode(ctx, by, from, nina.ID, codes[0]); err != nil || !ok {
+				return fmt.Errorf("recovery code refused: %v", err)
+			}
+			return nil
+		}, nil},
+		{audit.UserRecoveryCodes, func() (err error) {
+			codes, err = d.dir.RegenerateRecoveryCodes(ctx, by, from, nina.ID)
+			return err
+		}, nil},
+		{audit.UserTimeZoneChanged, func() error { return d.dir.SetTimeZone(ctx, by, from, nina.ID, "Europe/Berlin") }, nil},
+		{audit.UserMFAReset, func() error { return d.dir.ResetMFA(ctx, by, from, nina.ID) }, nil},
+		{audit.SessionsEnded, func() error { return d.dir.EndSessions(ctx, by, from, nina.ID) }, nil},
 	}
 	for _, s := range steps {
 		if err := s.do(); err != nil {
@@ -129,6 +146,7 @@ func TestDirectoryCommitsEachChangeWithItsEvent(t *testing.T) {
 	want := []audit.Action{audit.UserCreated, audit.UserCreated}
 	for _, s := range steps {
 		want = append(want, s.action)
+		want = append(want, s.more...)
 	}
 	if len(events) != len(want) {
 		t.Fatalf("%d events, want %d", len(events), len(want))
@@ -149,7 +167,7 @@ func TestDirectoryCommitsEachChangeWithItsEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Role != auth.RoleRequester || got.Disabled || got.MFAEnrolled || !got.CheckPassword("nina's third password") {
+	if got.Role != auth.RoleRequester || got.Disabled || got.MFAEnrolled || !got.CheckPassword("nina's third password") || got.TimeZone != "Europe/Berlin" {
 		t.Fatalf("after the steps: %+v", got)
 	}
 }
@@ -166,7 +184,15 @@ func TestDirectoryEndsSessionsWhereItSays(t *testing.T) {
 	}{
 		{"set role", func() error { return d.dir.SetRole(ctx, audit.System, audit.Origin{}, vera.ID, auth.RoleRequester) }, false},
 		{"enable", func() error { return d.dir.Enable(ctx, audit.System, audit.Origin{}, vera.ID) }, false},
-		{"enrol", func() error { return d.dir.EnrollMFA(ctx, audit.System, audit.Origin{}, vera.ID, "JBSWY3DPEHPK3PXP") }, false},
+		{"enrol", func() error {
+			_, err := d.dir.EnrollMFA(ctx, audit.System, audit.Origin{}, vera.ID, "JBSWY3DPEHPK3PXP")
+			return err
+		}, false},
+		{"new recovery codes", func() error {
+			_, err := d.dir.RegenerateRecoveryCodes(ctx, audit.System, audit.Origin{}, vera.ID)
+			return err
+		}, false},
+		{"time zone", func() error { return d.dir.SetTimeZone(ctx, audit.System, audit.Origin{}, vera.ID, "Asia/Tokyo") }, false},
 		{"disable", func() error { return d.dir.Disable(ctx, audit.System, audit.Origin{}, vera.ID) }, true},
 		{"reset password", func() error {
 			return d.dir.SetPassword(ctx, audit.System, audit.Origin{}, vera.ID, "vera's next password")
@@ -209,6 +235,12 @@ func TestDirectoryRefusesAndRecordsNothing(t *testing.T) {
 		{"a short reset password", func() error { return d.dir.SetPassword(ctx, by, audit.Origin{}, ada.ID, "short") }, auth.ErrWeakPassword},
 		{"a common own password", func() error { return d.dir.ChangePassword(ctx, by, audit.Origin{}, ada.ID, "password1234") }, auth.ErrWeakPassword},
 		{"an unknown user", func() error { return d.dir.EndSessions(ctx, by, audit.Origin{}, ada.ID+100) }, auth.ErrNotFound},
+		{"an unknown time zone", func() error { return d.dir.SetTimeZone(ctx, by, audit.Origin{}, ada.ID, "Mars/Olympus") }, auth.ErrUnknownTimeZone},
+		{"a zone alias that is no choice", func() error { return d.dir.SetTimeZone(ctx, by, audit.Origin{}, ada.ID, "Local") }, auth.ErrUnknownTimeZone},
+		{"recovery codes without a second factor", func() error {
+			_, err := d.dir.RegenerateRecoveryCodes(ctx, by, audit.Origin{}, ada.ID)
+			return err
+		}, auth.ErrNoSecondFactor},
 		{"a taken username", func() error {
 			_, err := d.dir.Create(ctx, by, audit.Origin{}, auth.NewUser{Username: "ADA", Role: auth.RoleViewer, Password: "a long enough password"})
 			return err

@@ -15,12 +15,14 @@ import (
 
 // User is one account of the dashboard.
 type User struct {
-	ID           int64
-	Username     string
-	DisplayName  string
-	Role         Role
-	Disabled     bool
-	MFAEnrolled  bool
+	ID          int64
+	Username    string
+	DisplayName string
+	Role        Role
+	Disabled    bool
+	MFAEnrolled bool
+	// TimeZone is the IANA zone the user reads times in ("UTC" by default).
+	TimeZone     string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	passwordHash string
@@ -34,6 +36,8 @@ var (
 	ErrInvalidUsername = errors.New("username must be 2 to 64 characters: letters, digits, dot, dash or underscore, starting with a letter or digit")
 	ErrInvalidName     = errors.New("display name must be 1 to 100 characters, without control characters")
 	ErrLastAdmin       = errors.New("this is the last enabled admin; make another admin first")
+	ErrNoSecondFactor  = errors.New("no second factor is enrolled")
+	ErrUnknownTimeZone = errors.New("choose one of the listed time zones")
 )
 
 var usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]{1,63}$`)
@@ -63,7 +67,7 @@ type Users struct {
 // NewUsers returns the user store of db.
 func NewUsers(db *store.DB) *Users { return &Users{db: db, now: time.Now} }
 
-const userColumns = `id, username, display_name, role, password_hash, disabled, mfa_secret, created_at, updated_at`
+const userColumns = `id, username, display_name, role, password_hash, disabled, mfa_secret, time_zone, created_at, updated_at`
 
 type scanner interface{ Scan(...any) error }
 
@@ -71,7 +75,7 @@ func scanUser(s scanner) (*User, error) {
 	var us User
 	var role, created, updated string
 	var disabled int
-	if err := s.Scan(&us.ID, &us.Username, &us.DisplayName, &role, &us.passwordHash, &disabled, &us.mfaSecret, &created, &updated); err != nil {
+	if err := s.Scan(&us.ID, &us.Username, &us.DisplayName, &role, &us.passwordHash, &disabled, &us.mfaSecret, &us.TimeZone, &created, &updated); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
@@ -168,6 +172,15 @@ func endSessions(ctx context.Context, tx *sql.Tx, userID int64) error {
 		return fmt.Errorf("end sessions: %w", err)
 	}
 	return nil
+}
+
+// Location is the user's time zone; UTC when it is unknown to this build.
+func (us *User) Location() *time.Location {
+	loc, err := LoadTimeZone(us.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // MFASecret is the user's TOTP secret, "" when not enrolled.

@@ -22,6 +22,24 @@ func FormatTime(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format(TimeLayout)
 }
 
+// Moment is a time as a page shows it: Text in the reader's zone
+// (FormatTime), UTC the same moment in UTC (shown on hover), ISO the
+// RFC 3339 UTC value for <time datetime>. The zero Moment shows nothing.
+type Moment struct {
+	Text, UTC, ISO string
+}
+
+// At is t as a Moment for a reader in loc (UTC when nil).
+func At(t time.Time, loc *time.Location) Moment {
+	if t.IsZero() {
+		return Moment{}
+	}
+	return Moment{Text: FormatTime(t, loc), UTC: FormatTime(t, time.UTC), ISO: t.UTC().Format(time.RFC3339)}
+}
+
+// String is the moment's text in the reader's zone.
+func (m Moment) String() string { return m.Text }
+
 // Relative says how far t is from now, in words: "just now", "5 min ago",
 // "in 3 h". It is the hint shown beside an absolute time where the
 // distance matters (when a request expires, how old the data is).

@@ -25,6 +25,30 @@ type MFAPage struct {
 	Error       string
 	EnrolSecret string
 	EnrolURI    string
+	// EnrolQR is EnrolURI as a QR code image, a data: URI.
+	EnrolQR string
+}
+
+// RecoveryCodesPage shows new recovery codes, once; Next is where to go
+// on from there.
+type RecoveryCodesPage struct {
+	Codes []string
+	Next  string
+}
+
+// SecondFactorSection is the account page's second-factor card: how many
+// recovery codes are left, and the form that makes new ones.
+type SecondFactorSection struct {
+	Enrolled      bool
+	RecoveryCodes int
+}
+
+// TimeZoneSection is the account page's time-zone form: the zone chosen
+// and the zones to choose from.
+type TimeZoneSection struct {
+	Zone  string
+	Zones []string
+	Error string
 }
 
 // ReauthPage asks for the password again before a sensitive action.
@@ -79,4 +103,6 @@ type AccountPage struct {
 	CurrentError string
 	NewError     string
 	Notify       NotifyPrefsForm
+	SecondFactor SecondFactorSection
+	TimeZone     TimeZoneSection
 }

@@ -1,5 +1,7 @@
 package pages
 
+import "rolegate/views/components"
+
 // AuditFilterForm is the audit filter as the user typed it, kept across a
 // refused search.
 type AuditFilterForm struct {
@@ -15,7 +17,7 @@ type AuditOption struct {
 type AuditRow struct {
 	Seq        int64
 	URL        string
-	Time       string
+	Time       components.Moment
 	Actor      string
 	ActorRole  string
 	Action     string
@@ -91,7 +93,7 @@ type AuditVerifyPage struct {
 	Has            bool // a verification is known
 	OK             bool
 	JustRan        bool
-	At             string
+	At             components.Moment
 	By             string
 	Duration       string
 	Checked        int64

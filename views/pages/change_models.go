@@ -1,5 +1,7 @@
 package pages
 
+import "rolegate/views/components"
+
 // RoleRow is one IAM role of a cluster as a page shows it.
 type RoleRow struct {
 	ARN       string
@@ -73,7 +75,7 @@ type ChangeFormPage struct {
 // ApprovalRow is one approval on a request page.
 type ApprovalRow struct {
 	Approver string
-	At       string
+	At       components.Moment
 	Comment  string
 	Valid    bool // bound to the request's current hash
 }
@@ -82,7 +84,7 @@ type ApprovalRow struct {
 type TimelineRow struct {
 	Seq          int64
 	URL          string
-	At           string
+	At           components.Moment
 	Actor        string
 	Action       string
 	Outcome      string
@@ -102,9 +104,9 @@ type ChangePage struct {
 	Cluster     string
 	ClusterURL  string
 	Requester   string
-	Created     string
+	Created     components.Moment
 	CreatedAgo  string // relative hint: "5 min ago"
-	Expires     string
+	Expires     components.Moment
 	ExpiresIn   string
 	Reason      string
 	Ticket      string
@@ -121,10 +123,10 @@ type ChangePage struct {
 	Blockers    []string
 	StateReason string
 	Attempts    string
-	NextAt      string
+	NextAt      components.Moment
 	AWSRequest  string
 	Decider     string
-	Decided     string
+	Decided     components.Moment
 	Decision    string
 	LiveRoles   []RoleRow
 	LiveDefault string
@@ -162,7 +164,7 @@ type ChangeRow struct {
 	Approvals  string
 	State      string
 	StateTone  string
-	Created    string
+	Created    components.Moment
 	CreatedAgo string // relative hint: "5 min ago"
 	ExpiresIn  string
 }
@@ -191,7 +193,7 @@ type OpenRequest struct {
 	State     string
 	StateTone string
 	Requester string
-	Created   string
+	Created   components.Moment
 	// Changes are the request's lines: "+ ARN", "− ARN", "default → ARN".
 	Changes []string
 }

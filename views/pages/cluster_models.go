@@ -1,5 +1,7 @@
 package pages
 
+import "rolegate/views/components"
+
 // ClusterListPage is the list of every cluster of every region.
 type ClusterListPage struct {
 	Rows []ClusterRow
@@ -34,7 +36,7 @@ type ClusterListPage struct {
 	Banners        []RegionBanner
 	// DataTime is when the oldest region shown was swept, and DataAge how
 	// long ago.
-	DataTime string
+	DataTime components.Moment
 	DataAge  string
 	// RefreshURL takes a POST with CSRF; Back is where it returns.
 	RefreshURL string
@@ -115,7 +117,7 @@ type ClusterPage struct {
 	VPC          string
 	Zone         string
 	Maintenance  string
-	Created      string
+	Created      components.Moment
 	Database     string
 	Public       string
 	MultiAZ      string
@@ -155,5 +157,5 @@ type ClusterRoles struct {
 	Roles   []RoleRow
 	Default string
 	// Fetched is when the API reported these roles.
-	Fetched string
+	Fetched components.Moment
 }
