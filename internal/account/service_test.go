@@ -17,6 +17,7 @@ import (
 type fixture struct {
 	svc   *account.Service
 	audit *audit.Log
+	db    *store.DB
 }
 
 func newFixture(t *testing.T) fixture {
@@ -28,7 +29,7 @@ func newFixture(t *testing.T) fixture {
 	}
 	t.Cleanup(func() { db.Close() })
 	l := audit.New(db)
-	return fixture{svc: account.New(account.Options{DB: db, Audit: l, Logger: log}), audit: l}
+	return fixture{svc: account.New(account.Options{DB: db, Audit: l, Logger: log}), audit: l, db: db}
 }
 
 var (
@@ -256,5 +257,21 @@ func TestNoAccountStoredIsAnEmptyList(t *testing.T) {
 	}
 	if _, err := f.svc.Get(context.Background(), "12345"); !errors.Is(err, account.ErrNotFound) {
 		t.Errorf("bad ID: %v", err)
+	}
+}
+
+// A stored time that cannot be read is an error naming the column, never
+// a zero time shown as if it were true.
+func TestCorruptAccountTimeIsAnError(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.Add(ctx, admin, origin, analytics()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.Writer().ExecContext(ctx, `UPDATE accounts SET updated_at = 'last tuesday'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Get(ctx, "111122223333"); err == nil || !strings.Contains(err.Error(), "updated_at") {
+		t.Fatalf("reading an account with a corrupt time: %v, want an error naming updated_at", err)
 	}
 }

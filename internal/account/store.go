@@ -6,17 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
+
+	"rolegate/internal/store"
 )
 
-// timeFormat is how times are stored: UTC, sortable.
-const timeFormat = "2006-01-02T15:04:05.000000Z"
-
-// querier is what reads need: the reader pool or a transaction.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+// querier is what the store functions run on.
+type querier = store.Querier
 
 const columns = `id, name, role_arn, external_id, regions, production_tag, disabled, created_at, updated_at, version`
 
@@ -33,8 +28,13 @@ func scanAccount(s scanner) (*Account, error) {
 		return nil, fmt.Errorf("account %s: regions: %w", a.ID, err)
 	}
 	a.Disabled = disabled == 1
-	a.CreatedAt, _ = time.Parse(timeFormat, created)
-	a.UpdatedAt, _ = time.Parse(timeFormat, updated)
+	var err error
+	if a.CreatedAt, err = store.ParseTime(created); err != nil {
+		return nil, fmt.Errorf("account %s: created_at: %w", a.ID, err)
+	}
+	if a.UpdatedAt, err = store.ParseTime(updated); err != nil {
+		return nil, fmt.Errorf("account %s: updated_at: %w", a.ID, err)
+	}
 	return &a, nil
 }
 
@@ -77,7 +77,7 @@ func regionsJSON(r []string) string {
 func insertAccount(ctx context.Context, tx *sql.Tx, a *Account) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO accounts (`+columns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.Name, a.RoleARN, a.ExternalID, regionsJSON(a.Regions), a.ProductionTag, boolInt(a.Disabled),
-		a.CreatedAt.UTC().Format(timeFormat), a.UpdatedAt.UTC().Format(timeFormat), a.Version)
+		store.FormatTime(a.CreatedAt), store.FormatTime(a.UpdatedAt), a.Version)
 	return err
 }
 
@@ -86,7 +86,7 @@ func updateAccount(ctx context.Context, tx *sql.Tx, a *Account) error {
 	res, err := tx.ExecContext(ctx, `UPDATE accounts SET name = ?, role_arn = ?, external_id = ?, regions = ?, production_tag = ?,
 		disabled = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?`,
 		a.Name, a.RoleARN, a.ExternalID, regionsJSON(a.Regions), a.ProductionTag, boolInt(a.Disabled),
-		a.UpdatedAt.UTC().Format(timeFormat), a.Version, a.ID, a.Version-1)
+		store.FormatTime(a.UpdatedAt), a.Version, a.ID, a.Version-1)
 	if err != nil {
 		return err
 	}

@@ -84,8 +84,13 @@ func scanUser(s scanner) (*User, error) {
 	us.Role = Role(role)
 	us.Disabled = disabled == 1
 	us.MFAEnrolled = us.mfaSecret != ""
-	us.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
-	us.UpdatedAt, _ = time.Parse(time.RFC3339Nano, updated)
+	var err error
+	if us.CreatedAt, err = time.Parse(time.RFC3339Nano, created); err != nil {
+		return nil, fmt.Errorf("user %d: created_at: %w", us.ID, err)
+	}
+	if us.UpdatedAt, err = time.Parse(time.RFC3339Nano, updated); err != nil {
+		return nil, fmt.Errorf("user %d: updated_at: %w", us.ID, err)
+	}
 	return &us, nil
 }
 

@@ -308,7 +308,7 @@ func requestParams(r *Request, extra map[string]any) []byte {
 	p := map[string]any{
 		"add": r.Add, "remove": r.Remove, "default": r.Default, "reason": r.Reason, "ticket": r.Ticket,
 		"change_hash": r.Hash, "risk": r.Risk, "risk_reasons": r.RiskReasons, "approvals_required": r.ApprovalsRequired,
-		"base_roles": r.BaseRoles, "base_default": r.BaseDefault, "state": r.State, "expires_at": fmtTime(r.ExpiresAt),
+		"base_roles": r.BaseRoles, "base_default": r.BaseDefault, "state": r.State, "expires_at": store.FormatTime(r.ExpiresAt),
 	}
 	for k, v := range extra {
 		p[k] = v

@@ -8,24 +8,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"rolegate/internal/store"
 )
-
-const timeFormat = "2006-01-02T15:04:05.000000000Z"
-
-func fmtTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(timeFormat)
-}
-
-// parseTime reads a stored time; "" is the zero time (never set).
-func parseTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	return time.Parse(timeFormat, s)
-}
 
 func toJSON(v []string) string {
 	if v == nil {
@@ -84,7 +69,7 @@ func scanRequest(s rowScanner) (*Request, error) {
 		text   string
 		to     *time.Time
 	}{{"next_at", nextAt, &r.NextAt}, {"created_at", created, &r.CreatedAt}, {"updated_at", updated, &r.UpdatedAt}, {"expires_at", expires, &r.ExpiresAt}, {"decided_at", decided, &r.DecidedAt}} {
-		t, err := parseTime(c.text)
+		t, err := store.ParseTime(c.text)
 		if err != nil {
 			return nil, fmt.Errorf("change request %d: column %s: %w", r.ID, c.column, err)
 		}
@@ -96,11 +81,8 @@ func scanRequest(s rowScanner) (*Request, error) {
 	return &r, nil
 }
 
-// querier is satisfied by *sql.DB and *sql.Tx.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
+// querier is what the store functions read through.
+type querier = store.Querier
 
 func loadRequest(ctx context.Context, q querier, id int64) (*Request, error) {
 	r, err := scanRequest(q.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM change_requests WHERE id = ?`, id))
@@ -144,7 +126,7 @@ func loadApprovals(ctx context.Context, q querier, reqs ...*Request) error {
 		if err := rows.Scan(&id, &a.ApproverID, &a.ApproverUsername, &a.ApproverName, &a.Hash, &a.Comment, &at); err != nil {
 			return fmt.Errorf("load approvals: %w", err)
 		}
-		if a.At, err = parseTime(at); err != nil {
+		if a.At, err = store.ParseTime(at); err != nil {
 			return fmt.Errorf("change request %d: approval by %s: column created_at: %w", id, a.ApproverUsername, err)
 		}
 		r := byID[id]
@@ -159,7 +141,7 @@ func putApproval(ctx context.Context, tx *sql.Tx, changeID int64, a Approval) er
 	_, err := tx.ExecContext(ctx, `INSERT INTO change_approvals (change_id, approver_id, approver_username, approver_name, change_hash, comment, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (change_id, approver_id) DO UPDATE SET change_hash = excluded.change_hash, comment = excluded.comment, created_at = excluded.created_at`,
-		changeID, a.ApproverID, a.ApproverUsername, a.ApproverName, a.Hash, a.Comment, fmtTime(a.At))
+		changeID, a.ApproverID, a.ApproverUsername, a.ApproverName, a.Hash, a.Comment, store.FormatTime(a.At))
 	if err != nil {
 		return fmt.Errorf("store approval of change request %d: %w", changeID, err)
 	}
@@ -178,7 +160,7 @@ func insertRequest(ctx context.Context, tx *sql.Tx, r *Request) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Account, r.Region, r.Cluster, toJSON(r.Add), toJSON(r.Remove), r.Default, r.Reason, r.Ticket,
 		r.RequesterID, r.RequesterUsername, r.RequesterName, toJSON(r.BaseRoles), r.BaseDefault, r.Hash, string(r.Risk), toJSON(r.RiskReasons),
-		r.ApprovalsRequired, string(r.State), fmtTime(r.CreatedAt), fmtTime(r.UpdatedAt), fmtTime(r.ExpiresAt), from)
+		r.ApprovalsRequired, string(r.State), store.FormatTime(r.CreatedAt), store.FormatTime(r.UpdatedAt), store.FormatTime(r.ExpiresAt), from)
 	if err != nil {
 		return fmt.Errorf("insert change request: %w", err)
 	}
@@ -203,8 +185,8 @@ func update(ctx context.Context, tx *sql.Tx, r *Request) error {
 		updated_at = ?, decided_at = ?, decider_username = ?, decision_comment = ?, superseded_by = ?,
 		version = version + 1
 		WHERE id = ? AND version = ?`,
-		string(r.State), r.StateReason, string(r.Phase), r.Attempts, fmtTime(r.NextAt), reissued, r.AWSRequestID,
-		fmtTime(r.UpdatedAt), fmtTime(r.DecidedAt), r.DeciderUsername, r.DecisionComment, by,
+		string(r.State), r.StateReason, string(r.Phase), r.Attempts, store.FormatTime(r.NextAt), reissued, r.AWSRequestID,
+		store.FormatTime(r.UpdatedAt), store.FormatTime(r.DecidedAt), r.DeciderUsername, r.DecisionComment, by,
 		r.ID, r.Version)
 	if err != nil {
 		return fmt.Errorf("update change request %d: %w", r.ID, err)
@@ -338,14 +320,14 @@ func inFlightByCluster(ctx context.Context, q querier) (map[ClusterKey][]int64, 
 
 // expiredIDs lists the pending requests whose time to live has passed.
 func expiredIDs(ctx context.Context, q querier, now time.Time) ([]int64, error) {
-	return ids(ctx, q, `SELECT id FROM change_requests WHERE state = 'pending' AND expires_at <= ? ORDER BY id`, fmtTime(now))
+	return ids(ctx, q, `SELECT id FROM change_requests WHERE state = 'pending' AND expires_at <= ? ORDER BY id`, store.FormatTime(now))
 }
 
 // dueIDs lists the requests the worker has to look at now: approved ones,
 // and those applying or applied whose next look is due.
 func dueIDs(ctx context.Context, q querier, now time.Time) ([]int64, error) {
 	return ids(ctx, q, `SELECT id FROM change_requests
-		WHERE state = 'approved' OR (state IN ('applying', 'applied') AND next_at <= ?) ORDER BY id`, fmtTime(now))
+		WHERE state = 'approved' OR (state IN ('applying', 'applied') AND next_at <= ?) ORDER BY id`, store.FormatTime(now))
 }
 
 func ids(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {

@@ -13,6 +13,7 @@ import (
 
 	"rolegate/audit"
 	"rolegate/internal/inventory"
+	"rolegate/internal/store"
 )
 
 // Run is the apply worker. It settles what a previous process left
@@ -229,7 +230,7 @@ func (s *Service) wait(ctx context.Context, r *Request, o attemptOutcome, c *typ
 		cur.State, cur.Phase, cur.Attempts, cur.NextAt, cur.StateReason = Applying, PhaseWaiting, attempts, next, msg
 	}, audit.Event{
 		Action: o.action, Outcome: audit.Failure, AWSRequestID: o.awsID, ErrorCode: o.code, ErrorMessage: msg, Snapshot: inventory.SnapshotJSON(c),
-		Params: audit.Params(map[string]any{"attempt": attempts, "max_attempts": s.o.MaxAttempts, "sent": o.sent, "next_attempt_at": fmtTime(next)}),
+		Params: audit.Params(map[string]any{"attempt": attempts, "max_attempts": s.o.MaxAttempts, "sent": o.sent, "next_attempt_at": store.FormatTime(next)}),
 	})
 }
 
@@ -263,7 +264,7 @@ func (s *Service) reconcile(ctx context.Context, r *Request, prior *attemptOutco
 		next := s.now().Add(s.backoff(1))
 		return s.transition(ctx, r, func(cur *Request) { cur.NextAt = next }, audit.Event{
 			Action: audit.ApplyReconciled, Outcome: audit.Unknown, ErrorMessage: "could not read the cluster: " + shortError(err),
-			Params: audit.Params(map[string]any{"result": "retry reading the cluster", "next_at": fmtTime(next)}),
+			Params: audit.Params(map[string]any{"result": "retry reading the cluster", "next_at": store.FormatTime(next)}),
 		})
 	}
 	live := s.liveAt(r.Account, r.Region, c)
@@ -276,7 +277,7 @@ func (s *Service) reconcile(ctx context.Context, r *Request, prior *attemptOutco
 		next := s.now().Add(s.backoff(1))
 		return s.transition(ctx, r, func(cur *Request) { cur.NextAt = next }, audit.Event{
 			Action: audit.ApplyReconciled, Outcome: audit.Unknown, AWSRequestID: reqID, Snapshot: inventory.SnapshotJSON(c),
-			Params: audit.Params(map[string]any{"result": "cluster busy; reading it again later", "next_at": fmtTime(next)}),
+			Params: audit.Params(map[string]any{"result": "cluster busy; reading it again later", "next_at": store.FormatTime(next)}),
 		})
 	case prior != nil:
 		return s.wait(ctx, r, prior.notApplied(reqID), c)

@@ -9,30 +9,11 @@ import (
 	"time"
 
 	"rolegate/internal/auth"
+	"rolegate/internal/store"
 )
 
-const timeFormat = "2006-01-02T15:04:05.000000000Z"
-
-func fmtTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(timeFormat)
-}
-
-func parseTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	return time.Parse(timeFormat, s)
-}
-
-// querier is satisfied by *sql.DB and *sql.Tx.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
+// querier is what the store functions run on.
+type querier = store.Querier
 
 // ErrNotFound: no such channel.
 var ErrNotFound = errors.New("not found")
@@ -115,7 +96,7 @@ func topicsJSON(t []Topic) string {
 
 func insertChannel(ctx context.Context, tx *sql.Tx, c *Channel, now time.Time) error {
 	res, err := tx.ExecContext(ctx, `INSERT INTO notify_channels (name, kind, target, secret, username, sender, topics, enabled, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.Name, string(c.Kind), c.Target, c.Secret, c.Username, c.Sender, topicsJSON(c.Topics), c.Enabled, fmtTime(now), fmtTime(now))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.Name, string(c.Kind), c.Target, c.Secret, c.Username, c.Sender, topicsJSON(c.Topics), c.Enabled, store.FormatTime(now), store.FormatTime(now))
 	if err != nil {
 		return fmt.Errorf("insert channel: %w", err)
 	}
@@ -125,7 +106,7 @@ func insertChannel(ctx context.Context, tx *sql.Tx, c *Channel, now time.Time) e
 
 func updateChannel(ctx context.Context, tx *sql.Tx, c Channel, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `UPDATE notify_channels SET name = ?, target = ?, secret = ?, username = ?, sender = ?, topics = ?, enabled = ?, updated_at = ?
-		WHERE id = ?`, c.Name, c.Target, c.Secret, c.Username, c.Sender, topicsJSON(c.Topics), c.Enabled, fmtTime(now), c.ID)
+		WHERE id = ?`, c.Name, c.Target, c.Secret, c.Username, c.Sender, topicsJSON(c.Topics), c.Enabled, store.FormatTime(now), c.ID)
 	if err != nil {
 		return fmt.Errorf("update channel %d: %w", c.ID, err)
 	}
@@ -154,7 +135,7 @@ func loadPrefs(ctx context.Context, q querier, userID int64) (Prefs, error) {
 func putPrefs(ctx context.Context, tx *sql.Tx, userID int64, p Prefs, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO notify_prefs (user_id, email, email_on, alerts, updated_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, email_on = excluded.email_on, alerts = excluded.alerts, updated_at = excluded.updated_at`,
-		userID, p.Email, p.EmailOn, p.Alerts, fmtTime(now))
+		userID, p.Email, p.EmailOn, p.Alerts, store.FormatTime(now))
 	if err != nil {
 		return fmt.Errorf("save notification settings of user %d: %w", userID, err)
 	}
@@ -211,7 +192,7 @@ func scanDelivery(s interface{ Scan(...any) error }) (Delivery, error) {
 		text string
 		to   *time.Time
 	}{{next, &d.NextAt}, {created, &d.CreatedAt}, {sent, &d.SentAt}} {
-		if *t.to, err = parseTime(t.text); err != nil {
+		if *t.to, err = store.ParseTime(t.text); err != nil {
 			return d, fmt.Errorf("outbox row %d: %w", d.ID, err)
 		}
 	}
@@ -225,7 +206,7 @@ func insertDelivery(ctx context.Context, tx *sql.Tx, d *Delivery) error {
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO notify_outbox (idem_key, audit_seq, change_id, kind, dest, channel_id, user_id, address, label, payload, state, next_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-		d.Key, d.AuditSeq, d.ChangeID, string(d.Kind), d.Dest, d.ChannelID, d.UserID, d.Address, d.Label, string(payload), fmtTime(d.NextAt), fmtTime(d.CreatedAt))
+		d.Key, d.AuditSeq, d.ChangeID, string(d.Kind), d.Dest, d.ChannelID, d.UserID, d.Address, d.Label, string(payload), store.FormatTime(d.NextAt), store.FormatTime(d.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("queue notification: %w", err)
 	}
@@ -256,12 +237,12 @@ func queryDeliveries(ctx context.Context, q querier, where string, args ...any) 
 func dueDeliveries(ctx context.Context, q querier, now time.Time, limit int) ([]Delivery, error) {
 	return queryDeliveries(ctx, q, `o.state = 'pending' AND o.next_at <= ?
 		AND NOT EXISTS (SELECT 1 FROM notify_outbox p WHERE p.state = 'pending' AND p.dest = o.dest AND p.change_id = o.change_id AND p.id < o.id)
-		ORDER BY o.id LIMIT ?`, fmtTime(now), limit)
+		ORDER BY o.id LIMIT ?`, store.FormatTime(now), limit)
 }
 
 func markDelivery(ctx context.Context, q querier, d Delivery) error {
 	_, err := q.ExecContext(ctx, `UPDATE notify_outbox SET state = ?, attempts = ?, next_at = ?, last_error = ?, sent_at = ? WHERE id = ? AND state = 'pending'`,
-		string(d.State), d.Attempts, fmtTime(d.NextAt), d.LastError, fmtTime(d.SentAt), d.ID)
+		string(d.State), d.Attempts, store.FormatTime(d.NextAt), d.LastError, store.FormatTime(d.SentAt), d.ID)
 	if err != nil {
 		return fmt.Errorf("record delivery %d: %w", d.ID, err)
 	}
@@ -272,7 +253,7 @@ func markDelivery(ctx context.Context, q querier, d Delivery) error {
 // requester has not been reminded.
 func expiringIDs(ctx context.Context, q querier, now, until time.Time) ([]int64, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id FROM change_requests WHERE state = 'pending' AND expires_at > ? AND expires_at <= ?
-		AND id NOT IN (SELECT change_id FROM notify_expiry_warnings) ORDER BY id`, fmtTime(now), fmtTime(until))
+		AND id NOT IN (SELECT change_id FROM notify_expiry_warnings) ORDER BY id`, store.FormatTime(now), store.FormatTime(until))
 	if err != nil {
 		return nil, fmt.Errorf("find expiring requests: %w", err)
 	}
@@ -290,7 +271,7 @@ func expiringIDs(ctx context.Context, q querier, now, until time.Time) ([]int64,
 
 // markWarned records the reminder; false when one was already recorded.
 func markWarned(ctx context.Context, tx *sql.Tx, id int64, now time.Time) (bool, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO notify_expiry_warnings (change_id, warned_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, fmtTime(now))
+	res, err := tx.ExecContext(ctx, `INSERT INTO notify_expiry_warnings (change_id, warned_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, store.FormatTime(now))
 	if err != nil {
 		return false, fmt.Errorf("record expiry reminder of request %d: %w", id, err)
 	}
