@@ -6,14 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 	"text/tabwriter"
 
 	"rolegate/audit"
 	"rolegate/internal/account"
 	"rolegate/internal/config"
-	"rolegate/internal/store"
 )
 
 // accountVerbs is the table behind `rolegate account`.
@@ -129,11 +127,7 @@ func runAccount(ctx context.Context, args []string, getenv func(string) string, 
 	if len(cargs) != want {
 		return v.usageErr(stderr)
 	}
-	cfg, err := v.settings.Load()
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cfg.DBPath, slog.New(slog.DiscardHandler))
+	_, db, _, err := v.openDB(ctx, stderr)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strconv"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"rolegate/audit"
 	"rolegate/internal/app"
 	"rolegate/internal/config"
-	"rolegate/internal/store"
 )
 
 const auditUsage = `usage: rolegate audit [settings] <command> [flags] [settings]
@@ -120,12 +118,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	} else if len(extra) > 0 {
 		return v.usageErr(stderr)
 	}
-	cfg, err := v.settings.Load()
-	if err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	db, err := store.Open(ctx, cfg.DBPath, log)
+	cfg, db, log, err := v.openDB(ctx, stderr)
 	if err != nil {
 		return err
 	}

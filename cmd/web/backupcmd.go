@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"rolegate/audit"
+	"rolegate/internal/app"
 	"rolegate/internal/config"
 	"rolegate/internal/store"
 )
@@ -31,18 +32,13 @@ func runBackup(ctx context.Context, before, after []string, getenv func(string) 
 	} else if len(extra) > 0 || *out == "" {
 		return v.usageErr(stderr)
 	}
-	cfg, err := v.settings.Load()
-	if err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	db, err := store.Open(ctx, cfg.DBPath, log)
+	cfg, db, _, err := v.openDB(ctx, stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	l := audit.New(db)
-	file, err := anchorFileOf(ctx, cfg, l)
+	file, err := app.AnchorFile(ctx, cfg, l)
 	if err != nil {
 		return err
 	}
@@ -194,27 +190,6 @@ func runRestore(ctx context.Context, before, after []string, getenv func(string)
 	fmt.Fprintf(stdout, "restored %s (head seq %d) to %s in %s; check it with: rolegate audit verify -db %s -audit-public-key-file FILE\n",
 		*from, st.HeadSeq, dest, time.Since(start).Round(time.Millisecond), dest)
 	return nil
-}
-
-// anchorFileOf is the anchor file of l under cfg: the default named after
-// the database and its instance, or an older release's default that holds
-// this log's anchors.
-func anchorFileOf(ctx context.Context, cfg config.Config, l *audit.Log) (string, error) {
-	inst, err := l.Instance(ctx)
-	if err != nil {
-		return "", err
-	}
-	file := cfg.AnchorFileFor(inst)
-	if legacy := cfg.LegacyAnchorFile(); legacy != "" && !fileExists(file) && fileExists(legacy) {
-		mine, err := l.OwnsAnchorFile(ctx, legacy)
-		if err != nil {
-			return "", err
-		}
-		if mine {
-			return legacy, nil
-		}
-	}
-	return file, nil
 }
 
 func fileExists(path string) bool {

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 
 	"rolegate/internal/config"
+	"rolegate/internal/store"
 )
 
 // The subcommands share one grammar:
@@ -124,4 +127,19 @@ func (v *verbLine) help(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nsettings, before or after the command (a flag wins over its environment variable):")
 	v.settings.PrintDefaults(w)
+}
+
+// openDB loads the verb's settings and opens their database, logging
+// warnings (never the migrations' progress) to stderr. The caller closes it.
+func (v *verbLine) openDB(ctx context.Context, stderr io.Writer) (config.Config, *store.DB, *slog.Logger, error) {
+	cfg, err := v.settings.Load()
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	db, err := store.Open(ctx, cfg.DBPath, log)
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	return cfg, db, log, nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -16,7 +15,6 @@ import (
 	"rolegate/audit"
 	"rolegate/internal/auth"
 	"rolegate/internal/config"
-	"rolegate/internal/store"
 )
 
 // userVerbs is the table behind `rolegate user`: each verb, its arguments
@@ -87,12 +85,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	if len(cargs) != want {
 		return v.usageErr(stderr)
 	}
-	cfg, err := v.settings.Load()
-	if err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := store.Open(ctx, cfg.DBPath, log)
+	_, db, _, err := v.openDB(ctx, stderr)
 	if err != nil {
 		return err
 	}

@@ -77,24 +77,39 @@ func (a *App) anchorNow(ctx context.Context, msg string) bool {
 	return true
 }
 
+// AnchorFile is the anchor file of l under cfg: by default named after the
+// database and its instance ID, or an older release's default file when it
+// is this log's and the new one does not exist yet.
+func AnchorFile(ctx context.Context, cfg config.Config, l *audit.Log) (string, error) {
+	inst, err := l.Instance(ctx)
+	if err != nil {
+		return "", err
+	}
+	file := cfg.AnchorFileFor(inst)
+	if legacy := cfg.LegacyAnchorFile(); legacy != "" && !exists(file) && exists(legacy) {
+		mine, err := l.OwnsAnchorFile(ctx, legacy)
+		if err != nil {
+			return "", err
+		}
+		if mine {
+			return legacy, nil
+		}
+	}
+	return file, nil
+}
+
 // Anchors builds the anchors of l from the settings: the anchor file
 // (by default named after the database and its instance ID; an older
 // default file of this log is kept), the Ed25519 signing key (needed when
 // sign is set; demo mode creates its own), the public key, the version 1
 // HMAC key, and the witness. The dashboard and `rolegate audit` share it.
 func Anchors(ctx context.Context, cfg config.Config, l *audit.Log, log *slog.Logger, sign bool) (*audit.Anchors, error) {
-	inst, err := l.Instance(ctx)
+	file, err := AnchorFile(ctx, cfg, l)
 	if err != nil {
 		return nil, err
 	}
-	file := cfg.AnchorFileFor(inst)
-	if legacy := cfg.LegacyAnchorFile(); legacy != "" && !exists(file) && exists(legacy) {
-		if mine, err := l.OwnsAnchorFile(ctx, legacy); err != nil {
-			return nil, err
-		} else if mine {
-			log.Info("audit anchors: keeping this database's anchor file of an older release", "file", legacy)
-			file = legacy
-		}
+	if file == cfg.LegacyAnchorFile() {
+		log.Info("audit anchors: keeping this database's anchor file of an older release", "file", file)
 	}
 	signer, err := signingKey(cfg, log, sign)
 	if err != nil {
