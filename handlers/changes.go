@@ -170,6 +170,7 @@ func (h *Handler) changePreview(c echo.Context) error {
 	live := h.liveAt(in.Account, in.Region, cl)
 	p := h.changeFormPage(in, live, plan, nil, previewOf(plan, errs, live))
 	if isHTMX(c) {
+		p.DefaultStale = c.FormValue("default_offered") != p.DefaultOffered
 		return h.render(c, http.StatusOK, pages.PreviewFragment(p))
 	}
 	p.Open, p.ConfirmOpen = h.openRequests(c, in.Region, in.Cluster, 0), in.ConfirmOpen

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -80,6 +82,8 @@ func (h *Handler) changeFormPage(in change.Input, live change.Live, plan change.
 			p.DefaultChoices = append(p.DefaultChoices, s)
 		}
 	}
+	sum := sha256.Sum256([]byte(strings.Join(p.DefaultChoices, "\n")))
+	p.DefaultOffered = hex.EncodeToString(sum[:8])
 	return p
 }
 

@@ -67,6 +67,12 @@ type ChangeFormPage struct {
 	// DefaultChoices are the roles that can become the default: the current
 	// roles and the well-formed ARNs being added.
 	DefaultChoices []string
+	// DefaultOffered names DefaultChoices in a few characters; the form
+	// sends it back, so that the live preview replaces the list (and takes
+	// the focus from it) only when the choices changed.
+	DefaultOffered string
+	// DefaultStale says the page's list is not DefaultChoices any more.
+	DefaultStale bool
 	// Open are the cluster's open requests; a new one needs ConfirmOpen.
 	Open        []OpenRequest
 	ConfirmOpen bool
