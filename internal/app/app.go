@@ -94,10 +94,12 @@ type App struct {
 	Users     *auth.Users
 	Directory *auth.Directory
 	Sessions  *auth.SessionStore
-	Accounts  *account.Service
-	Gateway   *inventory.Gateway
-	Changes   *change.Service
-	Notify    *notify.Service
+	// SSO signs users in through the -oidc-config providers.
+	SSO      *auth.SSO
+	Accounts *account.Service
+	Gateway  *inventory.Gateway
+	Changes  *change.Service
+	Notify   *notify.Service
 	// Metrics are served on -metrics-listen, and on the router at
 	// /metrics when -metrics-token is set.
 	Metrics *metrics.Metrics
@@ -146,6 +148,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 	if a.Sessions, err = sessionStore(cfg, db, o.Now); err != nil {
 		return nil, err
 	}
+	a.SSO = auth.NewSSO(ctx, ssoProviders(cfg), nil, log, o.Now)
 	var demo []pages.DemoUser
 	if cfg.Demo {
 		if demo, err = createDemoUsers(ctx, a.Users, a.Directory, stdout); err != nil {
@@ -193,6 +196,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 			AdminMFA:    !cfg.Demo && !o.PasswordOnlyAdmins,
 			DemoUsers:   demo,
 			Throttle:    o.LoginLimits,
+			SSO:         a.SSO,
+			LocalSignIn: cfg.LocalSignIn,
 		},
 		InventoryOptions: handlers.InventoryOptions{Gateway: a.Gateway},
 		ChangeOptions:    handlers.ChangeOptions{Changes: a.Changes},
