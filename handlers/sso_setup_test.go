@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"rolegate/audit"
 	"rolegate/internal/auth/oidctest"
 	"rolegate/internal/config"
 )
@@ -125,3 +126,7 @@ func (a *ssoApp) ssoSignIn(t *testing.T, username string) *browser {
 	}
 	return b
 }
+
+func auditSystem() audit.Actor    { return audit.System }
+func originNone() audit.Origin    { return audit.Origin{} }
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

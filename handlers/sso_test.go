@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/labstack/echo/v4"
+
 	"rolegate/internal/auth"
 )
 
@@ -198,5 +200,20 @@ func TestSSORefusals(t *testing.T) {
 		if len(disabled) != 1 || !strings.Contains(disabled[0], `"subject":"s-vic"`) {
 			t.Errorf("user.disabled events %v", disabled)
 		}
+	})
+}
+
+// Covered by the zitadel provider: the authorisation matrix holds for
+// users whose role comes from their provider's groups.
+func TestEveryRouteEnforcesItsRoleOnTheServerForSSOUsers(t *testing.T) {
+	var routes []*echo.Route
+	app := newSSOApp(t, func(o *testOptions, _ string) { o.extra = func(e *echo.Echo) { routes = e.Routes() } })
+	users := map[auth.Role]string{auth.RoleViewer: "vic", auth.RoleRequester: "dana", auth.RoleApprover: "lee", auth.RoleAdmin: "ada"}
+	checkRouteMatrix(t, app.testApp, routes, func(t *testing.T, role auth.Role) *browser {
+		b := app.ssoSignIn(t, users[role])
+		if u, err := app.users.ByUsername(context.Background(), users[role]); err != nil || u.Role != role {
+			t.Fatalf("%s: %+v, %v; want role %s from the groups", users[role], u, err, role)
+		}
+		return b
 	})
 }
