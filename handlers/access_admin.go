@@ -26,7 +26,7 @@ func (h *Handler) userRow(ctx context.Context, u *auth.User) pages.UserRow {
 	n, _ := h.sessions.CountUserSessions(ctx, u.ID)
 	return pages.UserRow{
 		ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role),
-		Disabled: u.Disabled, MFA: u.MFAEnrolled, Sessions: n, Created: u.CreatedAt.UTC().Format(time.DateTime) + " UTC",
+		Disabled: u.Disabled, MFA: u.MFAEnrolled, BreakGlass: u.BreakGlass, Sessions: n, Created: u.CreatedAt.UTC().Format(time.DateTime) + " UTC",
 	}
 }
 

@@ -77,6 +77,7 @@ type UserRow struct {
 	Role        string
 	Disabled    bool
 	MFA         bool
+	BreakGlass  bool
 	Sessions    int
 	Created     string
 }
