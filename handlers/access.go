@@ -59,6 +59,9 @@ type accessDeps struct {
 	devices     *auth.Devices
 	sso         *auth.SSO
 	breakGlass  bool
+	// formTargets are the providers' origins, where the sign-in buttons'
+	// forms are redirected to, for the CSP's form-action (" origin" each).
+	formTargets string
 }
 
 const (
@@ -89,6 +92,11 @@ func (h *Handler) setupAccess(o Options) error {
 	h.devices = o.Sessions.Devices()
 	h.sso = o.SSO
 	h.breakGlass = o.LocalSignIn == "break-glass"
+	for _, p := range o.SSO.Providers() {
+		if u, err := url.Parse(p.Issuer); err == nil && u.Host != "" {
+			h.formTargets += " " + u.Scheme + "://" + u.Host
+		}
+	}
 	return nil
 }
 

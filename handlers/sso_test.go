@@ -57,6 +57,11 @@ func TestSSOSignInCreatesTheUserWithTheRoleOfTheirGroups(t *testing.T) {
 	if !strings.Contains(string(body), `data-testid="sso-corp"`) || !strings.Contains(string(body), "Sign in with Corp ID") {
 		t.Fatal("the sign-in page has no button for the provider")
 	}
+	// The button's form is redirected to the provider: the CSP must let it.
+	issuer, _ := url.Parse(app.corp.Issuer)
+	if csp := login.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' http://"+issuer.Host+";") {
+		t.Errorf("CSP %q does not let the sign-in form go to the provider", csp)
+	}
 
 	dana := app.ssoSignIn(t, "dana")
 	u, err := app.users.ByUsername(context.Background(), "dana")
