@@ -15,6 +15,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"rolegate/internal/auth"
+	"rolegate/internal/auth/oidctest"
 	"rolegate/internal/config"
 )
 
@@ -206,4 +207,24 @@ func TestSSOProviderDownLeavesBreakGlassSignIn(t *testing.T) {
 	if res.StatusCode != http.StatusForbidden {
 		t.Errorf("root without the mark: status %d, want 403", res.StatusCode)
 	}
+}
+
+// A provider that was down when the dashboard started is discovered at the
+// first sign-in after it came up, without a restart.
+func TestSSODiscoveryIsRetriedWhenTheProviderComesUp(t *testing.T) {
+	spot, _ := listenLocal(t)
+	addr := spot.Addr().String()
+	spot.Close()
+	ln, base := listenLocal(t)
+	app := newTestAppWith(t, func(o *testOptions) {
+		o.listener = ln
+		o.sso = []config.OIDCProvider{corpProvider("http://"+addr+"/", base)}
+	})
+	b := app.newBrowser()
+	wantRefused(t, app, b, b.postForm(t, "/login/sso/corp", url.Values{}), http.StatusServiceUnavailable, auth.SSOUnavailable)
+
+	corp := oidctest.Start(t, oidctest.Options{Users: corpUsers(), ClientID: "rolegate", ClientSecret: "corp-secret",
+		RedirectURIs: []string{base + "/login/sso/corp/callback"}, Listen: addr})
+	s := &ssoApp{testApp: app, corp: corp}
+	s.ssoSignIn(t, "dana")
 }

@@ -37,6 +37,8 @@ type Options struct {
 	ClientID     string
 	ClientSecret string
 	RedirectURIs []string
+	// Listen is the provider's address; "" is a free loopback port.
+	Listen string
 }
 
 // Provider is the running provider.
@@ -64,7 +66,11 @@ func Start(t testing.TB, o Options) *Provider {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "-users", usersFile, "-client-id", o.ClientID, "-client-secret", o.ClientSecret,
+	listen := o.Listen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	cmd := exec.CommandContext(ctx, bin, "-listen", listen, "-users", usersFile, "-client-id", o.ClientID, "-client-secret", o.ClientSecret,
 		"-redirect", strings.Join(o.RedirectURIs, ","))
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
