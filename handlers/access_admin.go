@@ -135,6 +135,8 @@ func (h *Handler) userChange(c echo.Context, done string,
 		return h.render(c, http.StatusConflict, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), Error: auth.ErrLastAdmin.Error()}))
 	case errors.Is(err, auth.ErrWeakPassword):
 		return h.render(c, http.StatusUnprocessableEntity, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), PasswordError: err.Error()}))
+	case errors.Is(err, auth.ErrSSOUser):
+		return h.render(c, http.StatusConflict, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), PasswordError: err.Error()}))
 	case err != nil:
 		return err
 	}

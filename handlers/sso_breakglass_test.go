@@ -42,3 +42,21 @@ func TestBreakGlassFlagFromTheAdminPage(t *testing.T) {
 		t.Errorf("%d break-glass events, want 1", n)
 	}
 }
+
+// An SSO user gets no password: it would let them sign in around their
+// provider.
+func TestSSOUsersGetNoPassword(t *testing.T) {
+	app := newSSOApp(t, nil)
+	app.ssoSignIn(t, "dana")
+	dana, err := app.users.ByUsername(context.Background(), "dana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := app.signIn(t, "root", auth.RoleAdmin)
+	wantStatus(t, admin.postForm(t, "/admin/users/"+itoa(dana.ID)+"/password", url.Values{"password": {"a-long-enough-passphrase-here"}}), http.StatusConflict, "a password for an SSO user")
+	res := app.newBrowser().postForm(t, "/login", url.Values{"username": {"dana"}, "password": {"a-long-enough-passphrase-here"}})
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("password sign-in of an SSO user: %d, want 401", res.StatusCode)
+	}
+}

@@ -15,6 +15,22 @@ import (
 // ErrDisabled is a sign-in of a disabled account.
 var ErrDisabled = errors.New("account disabled")
 
+// ErrSSOUser refuses a password to a user who signs in through their
+// provider: a password would let them sign in around it.
+var ErrSSOUser = errors.New("this user signs in through their identity provider and has no password here")
+
+// refuseSSOUser is ErrSSOUser when the user is linked to a provider.
+func refuseSSOUser(ctx context.Context, tx *sql.Tx, userID int64) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sso_identities WHERE user_id = ?`, userID).Scan(&n); err != nil {
+		return fmt.Errorf("read sso identity: %w", err)
+	}
+	if n > 0 {
+		return ErrSSOUser
+	}
+	return nil
+}
+
 // SSOLink is the provider identity a user signs in with.
 type SSOLink struct {
 	Provider, Subject string
