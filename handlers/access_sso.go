@@ -19,6 +19,9 @@ import (
 // ssoPending as JSON, used once when the provider sends the browser back.
 const keySSOPending = "sso_pending"
 
+// maxAuditGroups bounds the groups a refusal records.
+const maxAuditGroups = 50
+
 type ssoPending struct {
 	Provider string `json:"p"`
 	State    string `json:"s"`
@@ -236,7 +239,8 @@ func (h *Handler) ssoRefuse(c echo.Context, provider string, err error, groups [
 		params["subject"] = se.Subject
 	}
 	if groups != nil {
-		params["groups"] = groups
+		// What the provider sent, within bounds for the audit log.
+		params["groups"] = groups[:min(len(groups), maxAuditGroups)]
 	}
 	h.record(c, audit.SSORefused, audit.Failure, params)
 	h.log.Warn("single sign-on refused", "request_id", requestIDOf(c), "provider", provider, "reason", se.Reason, "err", err)
@@ -245,7 +249,7 @@ func (h *Handler) ssoRefuse(c echo.Context, provider string, err error, groups [
 		status = http.StatusServiceUnavailable
 	}
 	pc, _ := h.sso.Provider(provider)
-	p := pages.SSORefusedPage{Status: status, Provider: pc.Name, Message: ssoMessages[se.Reason], Groups: groups, LocalSignIn: true}
+	p := pages.SSORefusedPage{Status: status, Provider: pc.Name, Message: ssoMessages[se.Reason], Groups: groups}
 	if se.Reason == auth.SSONoGroup {
 		for _, r := range auth.Roles() {
 			if g := pc.Groups[r]; len(g) > 0 {

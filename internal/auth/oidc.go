@@ -336,7 +336,8 @@ func claimStrings(raw json.RawMessage) ([]string, error) {
 // stillExists asks the userinfo endpoint about the token's user: a 4xx
 // answer (the provider no longer knows them, or refuses their token) is
 // SSOGone, which disables the linked user; an unreachable provider is
-// SSOUnavailable. A provider without a userinfo endpoint is believed.
+// SSOUnavailable, an answer about someone else SSOTokenInvalid. A
+// provider without a userinfo endpoint is believed.
 func (s *SSO) stillExists(ctx context.Context, sp *ssoProvider, tok *oauth2.Token, subject string) error {
 	endpoint := sp.provider.UserInfoEndpoint()
 	if endpoint == "" {
@@ -364,8 +365,11 @@ func (s *SSO) stillExists(ctx context.Context, sp *ssoProvider, tok *oauth2.Toke
 	var info struct {
 		Subject string `json:"sub"`
 	}
-	if err := json.Unmarshal(body, &info); err != nil || info.Subject != subject {
-		return ssoErr(SSOGone, subject, fmt.Errorf("userinfo names subject %q", info.Subject))
+	if err := json.Unmarshal(body, &info); err != nil {
+		return ssoErr(SSOProviderErr, subject, fmt.Errorf("userinfo: %w", err))
+	}
+	if info.Subject != subject {
+		return ssoErr(SSOTokenInvalid, subject, fmt.Errorf("userinfo names subject %q", info.Subject))
 	}
 	return nil
 }

@@ -8,9 +8,6 @@ type SSORefusedPage struct {
 	Message  string
 	Groups   []string
 	Grants   []SSOGrant
-	// LocalSignIn says that the password form still works (for
-	// break-glass accounts).
-	LocalSignIn bool
 }
 
 // SSOGrant is a role and the provider groups that grant it.
