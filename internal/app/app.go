@@ -94,12 +94,10 @@ type App struct {
 	Users     *auth.Users
 	Directory *auth.Directory
 	Sessions  *auth.SessionStore
-	// SSO signs users in through the -oidc-config providers.
-	SSO      *auth.SSO
-	Accounts *account.Service
-	Gateway  *inventory.Gateway
-	Changes  *change.Service
-	Notify   *notify.Service
+	Accounts  *account.Service
+	Gateway   *inventory.Gateway
+	Changes   *change.Service
+	Notify    *notify.Service
 	// Metrics are served on -metrics-listen, and on the router at
 	// /metrics when -metrics-token is set.
 	Metrics *metrics.Metrics
@@ -107,6 +105,9 @@ type App struct {
 	Assets *static.Assets
 	// Router is the HTTP handler: every route and middleware.
 	Router *echo.Echo
+
+	// SSO signs users in through the -oidc-config providers.
+	SSO *auth.SSO
 
 	// demoSim is the demo mode's simulator, nil otherwise.
 	demoSim *http.Server
