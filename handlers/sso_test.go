@@ -222,3 +222,23 @@ func TestEveryRouteEnforcesItsRoleOnTheServerForSSOUsers(t *testing.T) {
 		return b
 	})
 }
+
+// Covered by the zitadel provider (whose password login reports amr
+// "pwd"): a provider that must report multi-factor authentication is
+// refused a password-only sign-in; one that accepts "pwd" signs in.
+func TestSSORequiredAMR(t *testing.T) {
+	for _, tc := range []struct {
+		amr    string
+		signIn bool
+	}{{"mfa", false}, {"pwd", true}} {
+		t.Run(tc.amr, func(t *testing.T) {
+			app := newSSOApp(t, func(o *testOptions, _ string) { o.sso[0].RequireAMR = []string{tc.amr} })
+			if tc.signIn {
+				app.ssoSignIn(t, "dana")
+				return
+			}
+			b := app.newBrowser()
+			wantRefused(t, app.testApp, b, b.callback(t, app.corp.Login(t, b.ssoBegin(t, "corp"), "dana", "pw-dana")), http.StatusForbidden, auth.SSOWeakAuth)
+		})
+	}
+}
