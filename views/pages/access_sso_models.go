@@ -15,3 +15,12 @@ type SSOGrant struct {
 	Role   string
 	Groups []string
 }
+
+// reauthTitle is the re-authentication page's title: a provider's users
+// confirm who they are there, not with a password.
+func reauthTitle(p ReauthPage) string {
+	if p.Provider != nil {
+		return "Confirm it is you"
+	}
+	return "Confirm your password"
+}
