@@ -17,6 +17,8 @@ const (
 	SessionsEnded   Action = "auth.sessions_ended"
 	MFAEnrolled     Action = "auth.mfa_enrolled"
 	Reauthenticated Action = "auth.reauthenticated"
+	// SSORefused is a single sign-on that ended without a session.
+	SSORefused Action = "auth.sso_refused"
 )
 
 // User administration.
@@ -32,6 +34,7 @@ const (
 	UserRecoveryCodes    Action = "user.recovery_codes_generated"
 	UserRecoveryCodeUsed Action = "user.recovery_code_used"
 	UserTimeZoneChanged  Action = "user.time_zone_changed"
+	UserBreakGlass       Action = "user.break_glass_changed"
 )
 
 // AWS accounts whose clusters Rolegate manages.
@@ -95,6 +98,7 @@ var descriptions = map[Action]string{
 	SessionsEnded:   "All sessions of a user were ended",
 	MFAEnrolled:     "Second factor (TOTP) enrolled",
 	Reauthenticated: "Password confirmed again before a sensitive action",
+	SSORefused:      "Single sign-on refused: no session was started",
 
 	UserCreated:          "User created",
 	UserRoleChanged:      "User's role changed",
@@ -106,6 +110,7 @@ var descriptions = map[Action]string{
 	UserRecoveryCodes:    "New recovery codes made for the second factor (the old ones no longer work)",
 	UserRecoveryCodeUsed: "A recovery code was used for the second factor (it no longer works)",
 	UserTimeZoneChanged:  "User chose the time zone their pages show times in",
+	UserBreakGlass:       "User's break-glass flag changed (password sign-in when local passwords are switched off)",
 
 	AccountAdded:    "AWS account added",
 	AccountChanged:  "AWS account's settings changed",

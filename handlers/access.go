@@ -38,6 +38,12 @@ type AccessOptions struct {
 	// Throttle limits failed sign-ins; DefaultLoginLimits for the limits
 	// left zero.
 	Throttle LoginLimits
+	// SSO signs users in through OpenID Connect providers; nil or without
+	// providers is password sign-in only.
+	SSO *auth.SSO
+	// LocalSignIn is config.LocalSignInBreakGlass to refuse password
+	// sign-in to everyone but break-glass admins.
+	LocalSignIn string
 }
 
 type accessDeps struct {
@@ -51,6 +57,11 @@ type accessDeps struct {
 	demoUsers   []pages.DemoUser
 	throttle    *loginThrottle
 	devices     *auth.Devices
+	sso         *auth.SSO
+	breakGlass  bool
+	// formTargets are the providers' origins, where the sign-in buttons'
+	// forms are redirected to, for the CSP's form-action (" origin" each).
+	formTargets string
 }
 
 const (
@@ -79,6 +90,13 @@ func (h *Handler) setupAccess(o Options) error {
 	h.demoUsers = o.DemoUsers
 	h.throttle = newLoginThrottle(o.Throttle, o.Sessions.Now)
 	h.devices = o.Sessions.Devices()
+	h.sso = o.SSO
+	h.breakGlass = o.LocalSignIn == "break-glass"
+	for _, p := range o.SSO.Providers() {
+		if u, err := url.Parse(p.Issuer); err == nil && u.Host != "" {
+			h.formTargets += " " + u.Scheme + "://" + u.Host
+		}
+	}
 	return nil
 }
 
@@ -364,6 +382,7 @@ func (h *Handler) routesAccess(e *echo.Echo) {
 	e.POST("/logout", h.logout)
 	e.GET("/login/mfa", h.mfaPage)
 	e.POST("/login/mfa", h.mfaSubmit)
+	h.routesSSO(e)
 	e.GET("/reauth", h.reauthPage, h.requireSignIn)
 	e.POST("/reauth", h.reauthSubmit, h.requireSignIn)
 	e.GET("/account", h.accountPage, h.requireRole(auth.RoleViewer))
@@ -381,4 +400,5 @@ func (h *Handler) routesAccess(e *echo.Echo) {
 	e.POST("/admin/users/:id/password", h.adminUserPassword, admin)
 	e.POST("/admin/users/:id/sessions/end", h.adminUserEndSessions, admin)
 	e.POST("/admin/users/:id/mfa/reset", h.adminUserResetMFA, admin)
+	e.POST("/admin/users/:id/break-glass", h.adminUserBreakGlass, admin)
 }

@@ -26,7 +26,7 @@ func (h *Handler) userRow(ctx context.Context, u *auth.User) pages.UserRow {
 	n, _ := h.sessions.CountUserSessions(ctx, u.ID)
 	return pages.UserRow{
 		ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role),
-		Disabled: u.Disabled, MFA: u.MFAEnrolled, Sessions: n, Created: u.CreatedAt.UTC().Format(time.DateTime) + " UTC",
+		Disabled: u.Disabled, MFA: u.MFAEnrolled, BreakGlass: u.BreakGlass, Sessions: n, Created: u.CreatedAt.UTC().Format(time.DateTime) + " UTC",
 	}
 }
 
@@ -135,6 +135,8 @@ func (h *Handler) userChange(c echo.Context, done string,
 		return h.render(c, http.StatusConflict, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), Error: auth.ErrLastAdmin.Error()}))
 	case errors.Is(err, auth.ErrWeakPassword):
 		return h.render(c, http.StatusUnprocessableEntity, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), PasswordError: err.Error()}))
+	case errors.Is(err, auth.ErrSSOUser):
+		return h.render(c, http.StatusConflict, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), PasswordError: err.Error()}))
 	case err != nil:
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 const (
 	msgBadLogin  = "Wrong username or password."
 	msgThrottled = "Too many failed sign-ins. Wait a minute and try again."
+	msgLocalOff  = "Password sign-in is switched off: sign in with your company account above."
 )
 
 func (h *Handler) loginPage(c echo.Context) error {
@@ -29,7 +30,7 @@ func (h *Handler) loginPage(c echo.Context) error {
 	if userOf(c) != nil {
 		return seeOther(c, next)
 	}
-	p := pages.LoginPage{Next: next, DemoUsers: h.demoUsers}
+	p := h.loginView(pages.LoginPage{Next: next})
 	switch {
 	case c.QueryParam("expired") != "":
 		p.Notice = "Your session has ended. Sign in again."
@@ -58,7 +59,7 @@ func (h *Handler) loginSubmit(c echo.Context) error {
 	username := typedUsername(c.FormValue("username"))
 	password := c.FormValue("password")
 	next := safeRedirect(c.FormValue("next"), "/")
-	p := pages.LoginPage{Username: username, Next: next, DemoUsers: h.demoUsers}
+	p := h.loginView(pages.LoginPage{Username: username, Next: next})
 	try := h.signInAttempt(c, username)
 	anon := audit.Actor{Username: username}
 	if !h.throttle.allowed(try) {
@@ -90,6 +91,12 @@ func (h *Handler) loginSubmit(c echo.Context) error {
 		h.recordAs(c, anon, audit.SignInFailed, audit.Failure, map[string]any{"username": username, "reason": reason, "known_device": try.device != ""})
 		p.Error = msgBadLogin
 		return h.render(c, http.StatusUnauthorized, pages.Login(p))
+	}
+	if h.breakGlass && (!u.BreakGlass || u.Role != auth.RoleAdmin) {
+		h.recordAs(c, audit.Actor{UserID: u.ID, Username: u.Username, Role: string(u.Role)}, audit.SignInFailed, audit.Failure,
+			map[string]any{"username": username, "reason": "local sign-in off", "known_device": try.device != ""})
+		p.Error = msgLocalOff
+		return h.render(c, http.StatusForbidden, pages.Login(p))
 	}
 	if u.Role == auth.RoleAdmin && h.adminMFA {
 		return h.beginMFA(c, u, next)
@@ -132,9 +139,15 @@ func (h *Handler) finishSignIn(c echo.Context, u *auth.User, next string) error 
 // startSession starts the user's session with a fresh ID and records the
 // sign-in; the caller answers.
 func (h *Handler) startSession(c echo.Context, u *auth.User) error {
+	return h.startSessionAt(c, u, h.sessions.Now(), nil)
+}
+
+// startSessionAt is startSession for a user who authenticated at authTime
+// (a provider's sign-in), with more to record.
+func (h *Handler) startSessionAt(c echo.Context, u *auth.User, authTime time.Time, extra map[string]any) error {
 	s := h.newSession(c)
 	s.Values[auth.KeyUserID] = u.ID
-	s.Values[auth.KeyAuthTime] = h.sessions.Now().Unix()
+	s.Values[auth.KeyAuthTime] = authTime.Unix()
 	if err := s.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}
@@ -143,8 +156,11 @@ func (h *Handler) startSession(c echo.Context, u *auth.User) error {
 	if err := h.devices.Issue(c.Response(), u.Username); err != nil {
 		return err
 	}
-	h.recordAs(c, audit.Actor{UserID: u.ID, Username: u.Username, Role: string(u.Role)}, audit.SignIn, audit.Success,
-		map[string]any{"username": u.Username})
+	params := map[string]any{"username": u.Username}
+	for k, v := range extra {
+		params[k] = v
+	}
+	h.recordAs(c, audit.Actor{UserID: u.ID, Username: u.Username, Role: string(u.Role)}, audit.SignIn, audit.Success, params)
 	h.rotateCSRF(c)
 	return nil
 }
@@ -190,13 +206,13 @@ func (h *Handler) logout(c echo.Context) error {
 }
 
 func (h *Handler) reauthPage(c echo.Context) error {
-	return h.render(c, http.StatusOK, pages.Reauth(pages.ReauthPage{Next: safeRedirect(c.QueryParam("next"), "/")}))
+	return h.render(c, http.StatusOK, pages.Reauth(h.reauthView(c, pages.ReauthPage{Next: safeRedirect(c.QueryParam("next"), "/")})))
 }
 
 func (h *Handler) reauthSubmit(c echo.Context) error {
 	u := authUserOf(c)
 	next := safeRedirect(c.FormValue("next"), "/")
-	p := pages.ReauthPage{Next: next}
+	p := h.reauthView(c, pages.ReauthPage{Next: next})
 	try := h.signInAttempt(c, u.Username)
 	if !h.throttle.allowed(try) {
 		h.record(c, audit.SignInThrottled, audit.Failure, map[string]any{"username": u.Username, "step": "reauth", "known_device": try.device != ""})

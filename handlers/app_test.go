@@ -49,6 +49,7 @@ type testOptions struct {
 	inventoryTestOptions
 	changeTestOptions
 	accountTestOptions
+	ssoTestOptions
 }
 
 func newTestApp(t *testing.T) *testApp { return newTestAppWith(t, nil) }
@@ -78,6 +79,7 @@ func newTestAppWith(t *testing.T, mod func(*testOptions)) *testApp {
 	ta.setupChangeTest(t, &o, &cfg, &ao)
 	ta.setupNotifyTest(t, &o, &cfg, &ao)
 	ta.setupAccountTest(t, &o, &cfg)
+	ta.setupSSOTest(t, &o, &cfg)
 
 	a, err := app.New(context.Background(), cfg, ao)
 	if err != nil {
@@ -97,7 +99,12 @@ func newTestAppWith(t *testing.T, mod func(*testOptions)) *testApp {
 	if o.extra != nil {
 		o.extra(a.Router)
 	}
-	srv := httptest.NewServer(a.Router)
+	srv := httptest.NewUnstartedServer(a.Router)
+	if o.listener != nil {
+		srv.Listener.Close()
+		srv.Listener = o.listener
+	}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	ta.url = srv.URL
 	ta.client = newClient()

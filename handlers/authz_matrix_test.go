@@ -31,21 +31,24 @@ var accessRoles = map[access]auth.Role{viewer: auth.RoleViewer, requester: auth.
 // TestEveryRouteEnforcesItsRoleOnTheServer: add each new route with its rule.
 func routeExpectations() map[string]access {
 	return map[string]access{
-		"GET /healthz":                 public,
-		"GET /readyz":                  public,
-		"GET /static/:hash/*":          public,
-		"GET /":                        public,
-		"GET /login":                   public,
-		"POST /login":                  public,
-		"POST /logout":                 public,
-		"GET /login/mfa":               public, // only useful with a pending second factor
-		"POST /login/mfa":              public,
-		"GET /reauth":                  signedIn,
-		"POST /reauth":                 signedIn,
-		"GET /account":                 viewer,
-		"POST /account/password":       viewer,
-		"POST /account/recovery-codes": viewer,
-		"POST /account/time-zone":      viewer,
+		"GET /healthz":                      public,
+		"GET /readyz":                       public,
+		"GET /static/:hash/*":               public,
+		"GET /":                             public,
+		"GET /login":                        public,
+		"POST /login":                       public,
+		"POST /logout":                      public,
+		"GET /login/mfa":                    public, // only useful with a pending second factor
+		"POST /login/mfa":                   public,
+		"POST /login/sso/:provider":         public,
+		"GET /login/sso/:provider/callback": public,
+		"POST /reauth/sso":                  signedIn,
+		"GET /reauth":                       signedIn,
+		"POST /reauth":                      signedIn,
+		"GET /account":                      viewer,
+		"POST /account/password":            viewer,
+		"POST /account/recovery-codes":      viewer,
+		"POST /account/time-zone":           viewer,
 
 		"GET /admin/users":                   admin,
 		"POST /admin/users":                  admin,
@@ -56,6 +59,7 @@ func routeExpectations() map[string]access {
 		"POST /admin/users/:id/password":     admin,
 		"POST /admin/users/:id/sessions/end": admin,
 		"POST /admin/users/:id/mfa/reset":    admin,
+		"POST /admin/users/:id/break-glass":  admin,
 
 		"GET /admin/notifications":      admin,
 		"POST /admin/notifications":     admin,
@@ -102,6 +106,14 @@ func routeExpectations() map[string]access {
 func TestEveryRouteEnforcesItsRoleOnTheServer(t *testing.T) {
 	var routes []*echo.Route
 	app := newTestAppWith(t, func(o *testOptions) { o.extra = func(e *echo.Echo) { routes = e.Routes() } })
+	users := map[auth.Role]string{auth.RoleViewer: "mvera", auth.RoleRequester: "mrita", auth.RoleApprover: "marno", auth.RoleAdmin: "mada"}
+	checkRouteMatrix(t, app, routes, func(t *testing.T, role auth.Role) *browser { return app.signIn(t, users[role], role) })
+}
+
+// checkRouteMatrix walks the routes as each role, signed in by signIn, and
+// signed out.
+func checkRouteMatrix(t *testing.T, app *testApp, routes []*echo.Route, signIn func(t *testing.T, role auth.Role) *browser) {
+	t.Helper()
 	target := app.ensureUser(t, "target", auth.RoleViewer)
 	expect := routeExpectations()
 
@@ -112,7 +124,6 @@ func TestEveryRouteEnforcesItsRoleOnTheServer(t *testing.T) {
 		role auth.Role // "" when signed out
 	}
 	principals := []principal{{"signed out", ""}, {"viewer", auth.RoleViewer}, {"requester", auth.RoleRequester}, {"approver", auth.RoleApprover}, {"admin", auth.RoleAdmin}}
-	users := map[auth.Role]string{auth.RoleViewer: "mvera", auth.RoleRequester: "mrita", auth.RoleApprover: "marno", auth.RoleAdmin: "mada"}
 	browsers := map[auth.Role]*browser{}
 	denied := 0
 	for _, r := range routes {
@@ -134,7 +145,7 @@ func TestEveryRouteEnforcesItsRoleOnTheServer(t *testing.T) {
 				b = app.newBrowser()
 			case r.Method != http.MethodGet || browsers[p.role] == nil:
 				// A POST may end the session (sign-out); use a fresh one.
-				b = app.signIn(t, users[p.role], p.role)
+				b = signIn(t, p.role)
 				if r.Method == http.MethodGet {
 					browsers[p.role] = b
 				}

@@ -27,6 +27,7 @@ var userVerbs = []struct{ name, args, doc string }{
 	{"passwd", "USERNAME", "set a new password from standard input; ends sessions"},
 	{"reset-mfa", "USERNAME", "remove an admin's second factor; they enrol at next sign-in"},
 	{"end-sessions", "USERNAME", "sign the user out everywhere"},
+	{"break-glass", "USERNAME on|off", "let an admin sign in with a password when -local-sign-in is break-glass"},
 	{"list", "", "list the users"},
 }
 
@@ -77,7 +78,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	want := 1
 	switch verb {
-	case "set-role":
+	case "set-role", "break-glass":
 		want = 2
 	case "list":
 		want = 0
@@ -121,6 +122,15 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return c.change(ctx, cargs[0], "second factor removed; sessions ended", c.directory.ResetMFA)
 	case "end-sessions":
 		return c.change(ctx, cargs[0], "sessions ended", c.directory.EndSessions)
+	case "break-glass":
+		if cargs[1] != "on" && cargs[1] != "off" {
+			return v.usageErr(stderr)
+		}
+		on := cargs[1] == "on"
+		return c.change(ctx, cargs[0], "break-glass "+cargs[1],
+			func(ctx context.Context, by audit.Actor, from audit.Origin, id int64) error {
+				return c.directory.SetBreakGlass(ctx, by, from, id, on)
+			})
 	default: // list
 		return c.list(ctx)
 	}

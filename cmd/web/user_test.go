@@ -53,3 +53,25 @@ func TestUserCommandsManageUsers(t *testing.T) {
 		t.Fatalf("unknown command: exit %d", exitCode(err))
 	}
 }
+
+func TestUserBreakGlassMarksAdminsOnly(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "r.db")
+	if out, err := runUserCmd(t, db, "a-long-enough-passphrase\n", "add", "-role", "admin", "root"); err != nil {
+		t.Fatalf("add: %v\n%s", err, out)
+	}
+	if _, err := runUserCmd(t, db, "another-long-passphrase\n", "add", "-role", "approver", "arno"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runUserCmd(t, db, "", "break-glass", "root", "on"); err != nil || !strings.Contains(out, "break-glass on") {
+		t.Fatalf("break-glass root on: %v\n%s", err, out)
+	}
+	if out, err := runUserCmd(t, db, "", "break-glass", "arno", "on"); err == nil || !strings.Contains(err.Error(), "only admins") {
+		t.Fatalf("break-glass for an approver: %v\n%s", err, out)
+	}
+	if _, err := runUserCmd(t, db, "", "break-glass", "root", "maybe"); exitCode(err) != 2 {
+		t.Fatalf("break-glass maybe: exit %d", exitCode(err))
+	}
+	if out, err := runUserCmd(t, db, "", "break-glass", "root", "off"); err != nil {
+		t.Fatalf("break-glass root off: %v\n%s", err, out)
+	}
+}

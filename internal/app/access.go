@@ -88,3 +88,21 @@ func (a *App) sweepSessions(ctx context.Context) error {
 		}
 	}
 }
+
+// ssoProviders are the settings' OpenID Connect providers as the sign-in
+// uses them.
+func ssoProviders(cfg config.Config) []auth.ProviderConfig {
+	var out []auth.ProviderConfig
+	for _, p := range cfg.OIDC {
+		groups := map[auth.Role][]string{}
+		for r, g := range p.Roles {
+			groups[auth.Role(r)] = g
+		}
+		out = append(out, auth.ProviderConfig{
+			ID: p.ID, Name: p.Name, Issuer: p.Issuer, ClientID: p.ClientID, ClientSecret: p.ClientSecret,
+			RedirectURL: p.RedirectURL, Scopes: p.Scopes, GroupsClaim: p.GroupsClaim, Groups: groups,
+			RequireACR: p.RequireACR, RequireAMR: p.RequireAMR,
+		})
+	}
+	return out
+}

@@ -106,6 +106,9 @@ type App struct {
 	// Router is the HTTP handler: every route and middleware.
 	Router *echo.Echo
 
+	// SSO signs users in through the -oidc-config providers.
+	SSO *auth.SSO
+
 	// demoSim is the demo mode's simulator, nil otherwise.
 	demoSim *http.Server
 }
@@ -146,6 +149,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 	if a.Sessions, err = sessionStore(cfg, db, o.Now); err != nil {
 		return nil, err
 	}
+	a.SSO = auth.NewSSO(ctx, ssoProviders(cfg), nil, log, o.Now)
 	var demo []pages.DemoUser
 	if cfg.Demo {
 		if demo, err = createDemoUsers(ctx, a.Users, a.Directory, stdout); err != nil {
@@ -193,6 +197,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 			AdminMFA:    !cfg.Demo && !o.PasswordOnlyAdmins,
 			DemoUsers:   demo,
 			Throttle:    o.LoginLimits,
+			SSO:         a.SSO,
+			LocalSignIn: cfg.LocalSignIn,
 		},
 		InventoryOptions: handlers.InventoryOptions{Gateway: a.Gateway},
 		ChangeOptions:    handlers.ChangeOptions{Changes: a.Changes},

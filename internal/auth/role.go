@@ -1,4 +1,5 @@
-// Package auth holds Rolegate's users, roles, passwords and sessions. The
+// Package auth holds Rolegate's users, roles, passwords, sessions and
+// single sign-on through OpenID Connect providers (oidc*.go). The
 // Directory is the one place that changes a user, each change committed
 // with its audit event.
 package auth

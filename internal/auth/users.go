@@ -22,7 +22,10 @@ type User struct {
 	Disabled    bool
 	MFAEnrolled bool
 	// TimeZone is the IANA zone the user reads times in ("UTC" by default).
-	TimeZone     string
+	TimeZone string
+	// BreakGlass admins may sign in with their password when local
+	// password sign-in is switched off.
+	BreakGlass   bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	passwordHash string
@@ -67,15 +70,15 @@ type Users struct {
 // NewUsers returns the user store of db.
 func NewUsers(db *store.DB) *Users { return &Users{db: db, now: time.Now} }
 
-const userColumns = `id, username, display_name, role, password_hash, disabled, mfa_secret, time_zone, created_at, updated_at`
+const userColumns = `id, username, display_name, role, password_hash, disabled, mfa_secret, time_zone, break_glass, created_at, updated_at`
 
 type scanner interface{ Scan(...any) error }
 
 func scanUser(s scanner) (*User, error) {
 	var us User
 	var role, created, updated string
-	var disabled int
-	if err := s.Scan(&us.ID, &us.Username, &us.DisplayName, &role, &us.passwordHash, &disabled, &us.mfaSecret, &us.TimeZone, &created, &updated); err != nil {
+	var disabled, breakGlass int
+	if err := s.Scan(&us.ID, &us.Username, &us.DisplayName, &role, &us.passwordHash, &disabled, &us.mfaSecret, &us.TimeZone, &breakGlass, &created, &updated); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
@@ -83,6 +86,7 @@ func scanUser(s scanner) (*User, error) {
 	}
 	us.Role = Role(role)
 	us.Disabled = disabled == 1
+	us.BreakGlass = breakGlass == 1
 	us.MFAEnrolled = us.mfaSecret != ""
 	var err error
 	if us.CreatedAt, err = time.Parse(time.RFC3339Nano, created); err != nil {

@@ -74,6 +74,11 @@ type Config struct {
 	WitnessEndpoint  string
 	WitnessRegion    string
 
+	// Single sign-on (oidc.go).
+	OIDCConfig  string
+	OIDC        []OIDCProvider // from the OIDCConfig file, secrets read
+	LocalSignIn string
+
 	Version bool
 }
 
@@ -143,6 +148,7 @@ func newFlagSet(c *Config) (*flag.FlagSet, *rawValues) {
 	fs.DurationVar(&c.WorkerEvery, "worker-every", time.Second, "how often the apply worker looks for due work: retries, roles to follow until in-sync, applies a crash left unfinished")
 	fs.BoolVar(&c.Version, "version", false, "print the version and exit")
 	witnessFlags(fs, c)
+	oidcFlags(fs, c)
 
 	return fs, raw
 }
@@ -172,6 +178,9 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 		return c, fmt.Errorf("unexpected argument %q (subcommands are user and audit)", fs.Arg(0))
 	}
 	if err := c.fill(raw); err != nil {
+		return c, err
+	}
+	if err := c.loadOIDC(getenv); err != nil {
 		return c, err
 	}
 	return c, c.Validate()
@@ -357,7 +366,7 @@ func (c *Config) Validate() error {
 	if c.WorkerEvery < 10*time.Millisecond || c.WorkerEvery > time.Minute {
 		bad("worker-every", "must be from 10ms to 1m")
 	}
-	errs = append(errs, c.validateWitness())
+	errs = append(errs, c.validateWitness(), c.validateOIDC())
 	return errors.Join(errs...)
 }
 

@@ -15,6 +15,16 @@ type LoginPage struct {
 	Error     string
 	Notice    string
 	DemoUsers []DemoUser
+	// Providers get a sign-in button each.
+	Providers []SSOProvider
+	// BreakGlassOnly says that only break-glass admins sign in with a
+	// password.
+	BreakGlassOnly bool
+}
+
+// SSOProvider is a provider's sign-in button.
+type SSOProvider struct {
+	ID, Name string
 }
 
 // MFAPage asks for the TOTP code; with EnrolSecret set it first shows the
@@ -55,6 +65,8 @@ type TimeZoneSection struct {
 type ReauthPage struct {
 	Next  string
 	Error string
+	// Provider, when set, is where an SSO user confirms who they are.
+	Provider *SSOProvider
 }
 
 // UserRow is one user in the admin list and on their page.
@@ -65,6 +77,7 @@ type UserRow struct {
 	Role        string
 	Disabled    bool
 	MFA         bool
+	BreakGlass  bool
 	Sessions    int
 	Created     string
 }
