@@ -34,6 +34,15 @@ const (
 	UserTimeZoneChanged  Action = "user.time_zone_changed"
 )
 
+// Personal access tokens of the API (never their secrets).
+const (
+	TokenCreated Action = "token.created"
+	TokenRevoked Action = "token.revoked"
+	// TokenRefused is a request with a known token that is expired or
+	// revoked.
+	TokenRefused Action = "token.refused"
+)
+
 // AWS accounts whose clusters Rolegate manages.
 const (
 	AccountAdded    Action = "account.added"
@@ -106,6 +115,10 @@ var descriptions = map[Action]string{
 	UserRecoveryCodes:    "New recovery codes made for the second factor (the old ones no longer work)",
 	UserRecoveryCodeUsed: "A recovery code was used for the second factor (it no longer works)",
 	UserTimeZoneChanged:  "User chose the time zone their pages show times in",
+
+	TokenCreated: "API token made (shown once; only its hash is kept)",
+	TokenRevoked: "API token revoked: it no longer works",
+	TokenRefused: "API request refused: its token is expired or revoked",
 
 	AccountAdded:    "AWS account added",
 	AccountChanged:  "AWS account's settings changed",

@@ -36,7 +36,7 @@ func (h *Handler) adminUsersView(c echo.Context, form pages.NewUserForm) (pages.
 	if err != nil {
 		return pages.UsersPage{}, err
 	}
-	p := pages.UsersPage{Roles: roleNames(), Form: form}
+	p := pages.UsersPage{Roles: roleNames(), Form: form, Service: pages.ServiceAccountForm{Role: string(auth.RoleViewer)}}
 	for _, u := range list {
 		p.Users = append(p.Users, h.userRow(ctx, u))
 	}
@@ -115,7 +115,7 @@ func (h *Handler) adminUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, pages.UserDetail(pages.UserPage{User: h.userRow(c.Request().Context(), u), Roles: roleNames()}))
+	return h.adminUserPage(c, u, http.StatusOK, pages.NewTokenForm{})
 }
 
 // userChange asks the directory for one change to the user named by :id,
@@ -184,6 +184,12 @@ func (h *Handler) accountView(ctx context.Context, u *auth.User) (pages.AccountP
 		SecondFactor: pages.SecondFactorSection{Enrolled: u.MFAEnrolled},
 		TimeZone:     pages.TimeZoneSection{Zone: u.TimeZone, Zones: auth.TimeZones()},
 		Notify:       h.notifyPrefsForm(ctx, u.ID),
+	}
+	if h.tokens != nil {
+		var err error
+		if p.Tokens, err = h.tokenSection(ctx, u, "/account/tokens", pages.NewTokenForm{}, u.Location()); err != nil {
+			return p, err
+		}
 	}
 	if u.MFAEnrolled {
 		n, err := h.users.RecoveryCodesLeft(ctx, u.ID)

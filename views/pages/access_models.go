@@ -84,9 +84,10 @@ type NewUserForm struct {
 
 // UsersPage is the admin list of users with the add-user form.
 type UsersPage struct {
-	Users []UserRow
-	Roles []string
-	Form  NewUserForm
+	Users   []UserRow
+	Roles   []string
+	Form    NewUserForm
+	Service ServiceAccountForm
 }
 
 // UserPage is one user's admin page.
@@ -95,6 +96,8 @@ type UserPage struct {
 	Roles         []string
 	Error         string
 	PasswordError string
+	// Tokens are a service account's API tokens; nil for a person.
+	Tokens *TokenSection
 }
 
 // AccountPage is the signed-in user's own page.
@@ -105,4 +108,5 @@ type AccountPage struct {
 	Notify       NotifyPrefsForm
 	SecondFactor SecondFactorSection
 	TimeZone     TimeZoneSection
+	Tokens       TokenSection
 }
