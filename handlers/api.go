@@ -77,21 +77,10 @@ func (h *Handler) routesAPI(e *echo.Echo) {
 // isAPI reports whether the request is one of the API's.
 func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, apiPrefix) }
 
-// apiJSON checks what a request sends: a body only as JSON, and no larger
-// than apiMaxBody (readBody has already refused bodies over maxBody).
+// apiJSON marks every API answer as not to be cached.
 func (h *Handler) apiJSON(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		r := c.Request()
 		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-		if r.Method == http.MethodPost && r.ContentLength != 0 {
-			if r.ContentLength > apiMaxBody {
-				return apiError(http.StatusRequestEntityTooLarge, "The request body is larger than 64 KiB.", nil)
-			}
-			mt, _, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
-			if err != nil || mt != echo.MIMEApplicationJSON {
-				return apiError(http.StatusUnsupportedMediaType, "Send the request body as application/json.", err)
-			}
-		}
 		return next(c)
 	}
 }
@@ -227,10 +216,18 @@ func (h *Handler) refuseTokenOnPages(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// apiBind decodes a JSON body into v, refusing unknown members and
-// trailing data.
+// apiBind decodes a JSON body into v, refusing another media type,
+// unknown members and trailing data.
 func apiBind(c echo.Context, v any) error {
-	dec := json.NewDecoder(c.Request().Body)
+	r := c.Request()
+	if r.ContentLength > apiMaxBody {
+		return apiError(http.StatusRequestEntityTooLarge, "The request body is larger than 64 KiB.", nil)
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+	if err != nil || mt != echo.MIMEApplicationJSON {
+		return apiError(http.StatusUnsupportedMediaType, "Send the request body as application/json.", err)
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, apiMaxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return apiError(http.StatusBadRequest, "The request body is not the JSON object this endpoint takes: "+jsonProblem(err)+".", err)

@@ -49,6 +49,7 @@ type testOptions struct {
 	inventoryTestOptions
 	changeTestOptions
 	accountTestOptions
+	apiTestOptions
 }
 
 func newTestApp(t *testing.T) *testApp { return newTestAppWith(t, nil) }
@@ -78,6 +79,7 @@ func newTestAppWith(t *testing.T, mod func(*testOptions)) *testApp {
 	ta.setupChangeTest(t, &o, &cfg, &ao)
 	ta.setupNotifyTest(t, &o, &cfg, &ao)
 	ta.setupAccountTest(t, &o, &cfg)
+	setupAPITest(&o, &cfg)
 
 	a, err := app.New(context.Background(), cfg, ao)
 	if err != nil {
