@@ -30,6 +30,9 @@ type APIOptions struct {
 type apiDeps struct {
 	tokens  *auth.Tokens
 	apiRate *apiLimiter
+	// apiListings keeps the cluster list's answers, as listings does the
+	// page's.
+	apiListings *listingCache
 }
 
 const (
@@ -43,6 +46,7 @@ const (
 func (h *Handler) setupAPI(o Options) error {
 	h.tokens = o.Tokens
 	h.apiRate = newAPILimiter(o.Rate, time.Now)
+	h.apiListings = &listingCache{}
 	return nil
 }
 

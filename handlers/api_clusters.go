@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -92,10 +94,26 @@ func (h *Handler) apiClusterList(c echo.Context) error {
 		h.log.Warn("listing open change requests for the API cluster list", "request_id", requestIDOf(c), "err", err)
 		open = map[change.ClusterKey][]int64{}
 	}
+	var unreadable []apiUnreadable
+	for _, u := range inv.Unreachable {
+		unreadable = append(unreadable, apiUnreadable{Account: u.Account, Reason: u.Reason()})
+	}
+	for _, st := range inv.Regions {
+		if ae := (*inventory.AssumeRoleError)(nil); st.Err != nil && !errors.As(st.Err, &ae) {
+			unreadable = append(unreadable, apiUnreadable{Account: st.Account, Region: st.Region, Reason: awsSafeMessage(st.Err)})
+		}
+	}
+	// The answer depends only on the data, the query, the open requests
+	// and the unreadable regions: it is kept per data version, as the
+	// page's listing is.
+	key := f.query(f.sort, f.desc, f.page) + "\x00" + openByCluster(open).fingerprint() + "\x00" + fmt.Sprint(unreadable)
+	if b, ok := h.apiListings.get(inv.Version, key); ok {
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, []byte(b))
+	}
 	cp := h.pickClusters(inv, f, open)
 	out := apiClusterList{
 		Clusters: make([]apiCluster, 0, cp.to-cp.from), Matching: len(cp.matched), Total: len(inv.Clusters),
-		Page: cp.page, Pages: cp.pages,
+		Page: cp.page, Pages: cp.pages, Unreadable: unreadable,
 	}
 	for _, cl := range cp.matched[cp.from:cp.to] {
 		out.Clusters = append(out.Clusters, apiClusterOf(cl, open[change.ClusterKey{Region: cl.Region, Cluster: cl.ID}]))
@@ -106,15 +124,12 @@ func (h *Handler) apiClusterList(c echo.Context) error {
 	if cp.page < cp.pages {
 		out.Next = "/api/v1" + f.query(f.sort, f.desc, cp.page+1)
 	}
-	for _, u := range inv.Unreachable {
-		out.Unreadable = append(out.Unreadable, apiUnreadable{Account: u.Account, Reason: u.Reason()})
+	var buf bytes.Buffer
+	if err := jsonEncode(&buf, out); err != nil {
+		return err
 	}
-	for _, st := range inv.Regions {
-		if ae := (*inventory.AssumeRoleError)(nil); st.Err != nil && !errors.As(st.Err, &ae) {
-			out.Unreadable = append(out.Unreadable, apiUnreadable{Account: st.Account, Region: st.Region, Reason: awsSafeMessage(st.Err)})
-		}
-	}
-	return apiJSONResponse(c, http.StatusOK, out)
+	h.apiListings.put(inv.Version, key, buf.String())
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, buf.Bytes())
 }
 
 // apiClusterDetail is one cluster, read from AWS now; Warning says when

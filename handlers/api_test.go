@@ -60,6 +60,19 @@ func TestAPIProposeApproveInBrowserPollToInSync(t *testing.T) {
 		t.Fatalf("Location %q", loc)
 	}
 
+	// The list is kept per data version, query and open requests: the new
+	// request shows at once, with the page's filters.
+	res, body = api.do(t, http.MethodGet, "/api/v1/clusters?open=1&region="+testRegion, nil)
+	var open struct {
+		Clusters []struct {
+			ID          string  `json:"id"`
+			OpenChanges []int64 `json:"open_changes"`
+		} `json:"clusters"`
+	}
+	if err := json.Unmarshal(body, &open); err != nil || len(open.Clusters) != 1 || open.Clusters[0].ID != "etl" || len(open.Clusters[0].OpenChanges) != 1 || open.Clusters[0].OpenChanges[0] != ch.ID {
+		t.Fatalf("open=1: %d %s", res.StatusCode, body)
+	}
+
 	arno := app.signIn(t, "arno", auth.RoleApprover)
 	if res := arno.approve(t, ch.ID); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("approve in the browser: %d", res.StatusCode)
