@@ -37,8 +37,14 @@ func (h *Handler) adminUsersView(c echo.Context, form pages.NewUserForm) (pages.
 		return pages.UsersPage{}, err
 	}
 	p := pages.UsersPage{Roles: roleNames(), Form: form, Service: pages.ServiceAccountForm{Role: string(auth.RoleViewer)}}
+	service, err := h.users.ServiceAccounts(ctx)
+	if err != nil {
+		return p, err
+	}
 	for _, u := range list {
-		p.Users = append(p.Users, h.userRow(ctx, u))
+		row := h.userRow(ctx, u)
+		row.Service = service[u.ID]
+		p.Users = append(p.Users, row)
 	}
 	return p, nil
 }
@@ -133,6 +139,8 @@ func (h *Handler) userChange(c echo.Context, done string,
 	switch {
 	case errors.Is(err, auth.ErrLastAdmin):
 		return h.render(c, http.StatusConflict, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), Error: auth.ErrLastAdmin.Error()}))
+	case errors.Is(err, auth.ErrServiceAccount):
+		return h.render(c, http.StatusConflict, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), Error: auth.ErrServiceAccount.Error()}))
 	case errors.Is(err, auth.ErrWeakPassword):
 		return h.render(c, http.StatusUnprocessableEntity, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), PasswordError: err.Error()}))
 	case err != nil:

@@ -173,6 +173,7 @@ func (h *Handler) adminUserPage(c echo.Context, u *auth.User, status int, form p
 			return err
 		}
 		if svc {
+			p.User.Service = true
 			s, err := h.tokenSection(ctx, u, userPath(u.ID)+"/tokens", form, zoneOf(c))
 			if err != nil {
 				return err

@@ -63,9 +63,9 @@ func (h *Handler) routesAPI(e *echo.Echo) {
 	// echo add catch-all routes, and unknown paths already answer with a
 	// problem document (errorHandler).
 	const v1 = "/api/v1"
-	e.GET(v1+"/openapi.json", h.apiOpenAPI, h.apiJSON)
-	read := []echo.MiddlewareFunc{h.apiAuth, h.apiLimit, h.apiRole(auth.RoleViewer), h.apiJSON}
-	request := []echo.MiddlewareFunc{h.apiAuth, h.apiLimit, h.apiRole(auth.RoleRequester), h.apiJSON}
+	e.GET(v1+"/openapi.json", h.apiOpenAPI, h.apiNoStore)
+	read := []echo.MiddlewareFunc{h.apiAuth, h.apiLimit, h.apiRole(auth.RoleViewer), h.apiNoStore}
+	request := []echo.MiddlewareFunc{h.apiAuth, h.apiLimit, h.apiRole(auth.RoleRequester), h.apiNoStore}
 	if h.inv != nil {
 		e.GET(v1+"/clusters", h.apiClusterList, read...)
 		e.GET(v1+"/clusters/:account/:region/:cluster", h.apiClusterShow, read...)
@@ -81,8 +81,8 @@ func (h *Handler) routesAPI(e *echo.Echo) {
 // isAPI reports whether the request is one of the API's.
 func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, apiPrefix) }
 
-// apiJSON marks every API answer as not to be cached.
-func (h *Handler) apiJSON(next echo.HandlerFunc) echo.HandlerFunc {
+// apiNoStore marks every API answer as not to be cached.
+func (h *Handler) apiNoStore(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 		return next(c)

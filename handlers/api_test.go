@@ -410,6 +410,18 @@ func TestServiceAccountTokensMadeByAdmins(t *testing.T) {
 	if res.Body.Close(); res.StatusCode == http.StatusSeeOther {
 		t.Fatal("a service account signed in")
 	}
+	// Nor can an admin give it one.
+	res = ada.postForm(t, loc+"/password", url.Values{"password": {"a-long-enough-passphrase"}})
+	if res.Body.Close(); res.StatusCode != http.StatusConflict {
+		t.Fatalf("password for a service account: %d", res.StatusCode)
+	}
+	res = app.newBrowser().postForm(t, "/login", url.Values{"username": {"etl-bot"}, "password": {"a-long-enough-passphrase"}})
+	if res.Body.Close(); res.StatusCode == http.StatusSeeOther {
+		t.Fatal("a service account signed in with the refused password")
+	}
+	if page := readBody(t, ada.get(t, "/admin/users")); !strings.Contains(page, `data-testid="service-account"`) {
+		t.Fatal("the users page does not mark the service account")
+	}
 	// A person's tokens are theirs: an admin cannot make one for them.
 	rita := app.ensureUser(t, "rita", auth.RoleRequester)
 	res = ada.postForm(t, fmt.Sprintf("/admin/users/%d/tokens", rita.ID), url.Values{"name": {"x"}, "scope": {"read"}, "days": {"1"}})

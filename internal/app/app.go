@@ -94,12 +94,12 @@ type App struct {
 	Users     *auth.Users
 	Directory *auth.Directory
 	Sessions  *auth.SessionStore
+	Accounts  *account.Service
+	Gateway   *inventory.Gateway
+	Changes   *change.Service
+	Notify    *notify.Service
 	// Tokens are the API's personal access tokens.
-	Tokens   *auth.Tokens
-	Accounts *account.Service
-	Gateway  *inventory.Gateway
-	Changes  *change.Service
-	Notify   *notify.Service
+	Tokens *auth.Tokens
 	// Metrics are served on -metrics-listen, and on the router at
 	// /metrics when -metrics-token is set.
 	Metrics *metrics.Metrics

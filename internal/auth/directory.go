@@ -205,6 +205,9 @@ func (d *Directory) ChangePassword(ctx context.Context, by audit.Actor, from aud
 
 func (d *Directory) newPassword(ctx context.Context, by audit.Actor, from audit.Origin, id int64, password string, action audit.Action) error {
 	return d.change(ctx, by, from, id, action, nil, func(tx *sql.Tx, u *User) error {
+		if err := refuseServiceAccount(ctx, tx, u.ID); err != nil {
+			return err
+		}
 		if err := CheckPassword(password, u.Username); err != nil {
 			return err
 		}

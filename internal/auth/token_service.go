@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"rolegate/audit"
@@ -50,6 +51,22 @@ func (d *Directory) CreateServiceAccount(ctx context.Context, by audit.Actor, fr
 		return nil, err
 	}
 	return u, nil
+}
+
+// ErrServiceAccount refuses a password for a service account, which acts
+// only through API tokens.
+var ErrServiceAccount = errors.New("a service account has no password: it acts only through API tokens")
+
+// refuseServiceAccount returns ErrServiceAccount when the user is one.
+func refuseServiceAccount(ctx context.Context, tx *sql.Tx, id int64) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM service_accounts WHERE user_id = ?`, id).Scan(&n); err != nil {
+		return fmt.Errorf("service account: %w", err)
+	}
+	if n > 0 {
+		return ErrServiceAccount
+	}
+	return nil
 }
 
 // IsService reports whether the user is a service account.

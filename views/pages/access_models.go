@@ -67,6 +67,8 @@ type UserRow struct {
 	MFA         bool
 	Sessions    int
 	Created     string
+	// Service marks a service account: no password, API tokens only.
+	Service bool
 }
 
 // NewUserErrors are the field messages of the add-user form.
