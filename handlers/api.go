@@ -112,6 +112,9 @@ func (h *Handler) apiAuth(next echo.HandlerFunc) echo.HandlerFunc {
 		if secret == "" {
 			return apiUnauthorized(c, "Send an API token as Authorization: Bearer.", nil)
 		}
+		if busy, wait := h.apiRate.guessing(c.RealIP()); busy {
+			return tooMany(c, wait, "Too many requests with tokens that are not valid came from your address; wait for the time in Retry-After.")
+		}
 		tk, u, err := h.tokens.Authenticate(r.Context(), secret)
 		switch {
 		case errors.Is(err, auth.ErrTokenExpired), errors.Is(err, auth.ErrTokenRevoked):
@@ -120,6 +123,7 @@ func (h *Handler) apiAuth(next echo.HandlerFunc) echo.HandlerFunc {
 			})
 			return apiUnauthorized(c, "This API token "+strings.TrimPrefix(err.Error(), "the token ")+".", err)
 		case errors.Is(err, auth.ErrTokenInvalid):
+			h.apiRate.failed(c.RealIP())
 			h.log.Warn("api token refused", "request_id", requestIDOf(c), "path", r.URL.Path, "client_ip", c.RealIP())
 			return apiUnauthorized(c, "This API token is not valid.", err)
 		case err != nil:

@@ -23,17 +23,40 @@ type APIRate struct {
 func DefaultAPIRate() APIRate { return APIRate{Burst: 60, Every: 100 * time.Millisecond} }
 
 type apiLimiter struct {
-	now     func() time.Time
-	mu      sync.Mutex
-	tokens  *bucketSet
-	lastSwp time.Time
+	now    func() time.Time
+	mu     sync.Mutex
+	tokens *bucketSet
+	// failures bounds, per client address, requests with a token that is
+	// not one (as the sign-in throttle's address bucket does for
+	// passwords): 30, then one every 10 s.
+	failures *bucketSet
+	lastSwp  time.Time
 }
 
 func newAPILimiter(r APIRate, now func() time.Time) *apiLimiter {
 	if r.Burst <= 0 || r.Every <= 0 {
 		r = DefaultAPIRate()
 	}
-	return &apiLimiter{now: now, tokens: newBucketSet(r.Burst, r.Every)}
+	return &apiLimiter{now: now, tokens: newBucketSet(r.Burst, r.Every), failures: newBucketSet(30, 10*time.Second)}
+}
+
+// guessing reports whether the address has used up its failures, and how
+// long until it may try again.
+func (l *apiLimiter) guessing(ip string) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if !l.failures.empty(ip, now) {
+		return false, 0
+	}
+	return true, time.Duration((1 - l.failures.m[ip].TokensAt(now)) * float64(l.failures.every))
+}
+
+// failed takes one of the address's failures.
+func (l *apiLimiter) failed(ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.failures.take(ip, l.now())
 }
 
 // allow takes one request from the token's bucket; when it is empty it
@@ -42,8 +65,9 @@ func (l *apiLimiter) allow(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	if now.Sub(l.lastSwp) >= time.Minute || len(l.tokens.m) > 100000 {
+	if now.Sub(l.lastSwp) >= time.Minute || len(l.tokens.m)+len(l.failures.m) > 100000 {
 		l.tokens.sweep(now)
+		l.failures.sweep(now)
 		l.lastSwp = now
 	}
 	if l.tokens.empty(key, now) {
@@ -66,8 +90,13 @@ func (h *Handler) apiLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		if ok {
 			return next(c)
 		}
-		secs := int(math.Ceil(wait.Seconds()))
-		c.Response().Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-		return apiError(http.StatusTooManyRequests, "This token has sent too many requests; wait for the time in Retry-After and try again.", nil)
+		return tooMany(c, wait, "This token has sent too many requests; wait for the time in Retry-After and try again.")
 	}
+}
+
+// tooMany answers 429 with Retry-After in whole seconds.
+func tooMany(c echo.Context, wait time.Duration, msg string) error {
+	secs := int(math.Ceil(wait.Seconds()))
+	c.Response().Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+	return apiError(http.StatusTooManyRequests, msg, nil)
 }

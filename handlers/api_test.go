@@ -352,7 +352,8 @@ func TestAPIBadInputSameMessagesAsForm(t *testing.T) {
 }
 
 // A token over its budget gets 429 with Retry-After; another token is not
-// held back by it.
+// held back by it. An address that keeps sending tokens that are not ones
+// is held back as well.
 func TestAPIRateLimitPerToken(t *testing.T) {
 	app := newTestAppWith(t, func(o *testOptions) { o.apiRate = 20 })
 	vera := app.signIn(t, "vera", auth.RoleViewer)
@@ -370,6 +371,19 @@ func TestAPIRateLimitPerToken(t *testing.T) {
 	}
 	if res, _ := calm.do(t, http.MethodGet, "/api/v1/audit/events?limit=1", nil); res.StatusCode != http.StatusOK {
 		t.Fatalf("another token: %d", res.StatusCode)
+	}
+	// Guessing tokens from one address is bounded too: 30 failures, then
+	// 429 even for a good token from there.
+	guess := app.apiClient(t, "rgp_"+strings.Repeat("b", 52))
+	for i := range 30 {
+		if res, _ := guess.do(t, http.MethodGet, "/api/v1/clusters", nil); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, res.StatusCode)
+		}
+	}
+	res, body = guess.do(t, http.MethodGet, "/api/v1/clusters", nil)
+	problemOf(t, res, body)
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("guess 31: %d", res.StatusCode)
 	}
 }
 
