@@ -177,12 +177,11 @@ func apiActor(c echo.Context) change.Actor {
 	if a == nil {
 		return change.Actor{}
 	}
-	return change.Actor{ID: a.user.ID, Username: a.user.Username, Name: a.user.DisplayName, Role: a.role()}
+	return change.Actor{ID: a.user.ID, Username: a.user.Username, Name: a.user.DisplayName, Role: a.role(), TokenID: a.token.ID}
 }
 
-// apiAuditOrigin is auditOrigin for an API request: the token stands
-// where a browser's session hash goes, so every event of the request
-// names the token it was made with.
+// apiAuditOrigin is auditOrigin for an API request: the token (which
+// the actor names too) stands where a browser's session hash goes.
 func (h *Handler) apiAuditOrigin(c echo.Context) audit.Origin {
 	o := h.auditOrigin(c)
 	if a := callerOf(c); a != nil {
@@ -194,7 +193,7 @@ func (h *Handler) apiAuditOrigin(c echo.Context) audit.Origin {
 // apiAuditActor is the caller as an audit actor, with the token's
 // effective role.
 func apiAuditActor(a *apiCaller) audit.Actor {
-	return audit.Actor{UserID: a.user.ID, Username: a.user.Username, Role: string(a.role())}
+	return audit.Actor{UserID: a.user.ID, Username: a.user.Username, Role: string(a.role()), TokenID: a.token.ID}
 }
 
 // apiRecord writes a refusal of the caller's request to the audit log,

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -97,13 +98,22 @@ func TestAPIProposeApproveInBrowserPollToInSync(t *testing.T) {
 		t.Fatalf("timeline %v", actions)
 	}
 	var ref, actor string
-	if err := app.db.Reader().QueryRow(`SELECT session_hash, actor_username FROM audit_events WHERE action = 'change.created'`).Scan(&ref, &actor); err != nil {
+	var actorToken, tokenID int64
+	if err := app.db.Reader().QueryRow(`SELECT session_hash, actor_username, ifnull(actor_token, 0) FROM audit_events WHERE action = 'change.created'`).Scan(&ref, &actor, &actorToken); err != nil {
 		t.Fatal(err)
 	}
-	var tokenID int64
 	app.db.Reader().QueryRow(`SELECT id FROM api_tokens`).Scan(&tokenID)
-	if actor != "rita" || ref != fmt.Sprintf("token:%d", tokenID) {
-		t.Fatalf("change.created by %q with %q, want rita with token:%d", actor, ref, tokenID)
+	if actor != "rita" || actorToken != tokenID || ref != fmt.Sprintf("token:%d", tokenID) {
+		t.Fatalf("change.created by %q with token %d (%q), want rita with token %d", actor, actorToken, ref, tokenID)
+	}
+	// The API's audit events show the token in the actor, and the chain
+	// (which hashes it) verifies.
+	_, body = api.do(t, http.MethodGet, "/api/v1/audit/events?action=change.created", nil)
+	if !strings.Contains(string(body), fmt.Sprintf(`"actor":{"user_id":%d,"username":"rita","role":"requester","token_id":%d}`, app.userID(t, "rita"), tokenID)) {
+		t.Fatalf("the event's actor does not name the token: %s", body)
+	}
+	if rep, err := app.audit.Verify(context.Background()); err != nil || !rep.OK() {
+		t.Fatalf("verify: %+v %v", rep, err)
 	}
 	// The token's use shows on the account page.
 	if page := readBody(t, rita.get(t, "/account")); strings.Contains(page, `data-testid="token-last-used">never<`) {
@@ -460,4 +470,13 @@ func TestServiceAccountTokensMadeByAdmins(t *testing.T) {
 	if strings.Contains(params, secret) || strings.Contains(params, secret[4:]) {
 		t.Fatal("the audit log holds the secret")
 	}
+}
+
+func (a *testApp) userID(t *testing.T, username string) int64 {
+	t.Helper()
+	u, err := a.users.ByUsername(context.Background(), username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
 }

@@ -29,6 +29,13 @@ CREATE TABLE api_tokens (
 
 CREATE INDEX api_tokens_user ON api_tokens (user_id, id);
 
+-- The API token an audit event's actor used (NULL for browsers, the shell
+-- and Rolegate itself). It enters the event's hash (audit.v3), so it
+-- cannot be changed or dropped unnoticed; adding the column rewrites no
+-- row, so the append-only triggers stand.
+ALTER TABLE audit_events ADD COLUMN actor_token INTEGER;
+
 -- +goose Down
+ALTER TABLE audit_events DROP COLUMN actor_token;
 DROP TABLE api_tokens;
 DROP TABLE service_accounts;
