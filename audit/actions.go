@@ -37,6 +37,15 @@ const (
 	UserBreakGlass       Action = "user.break_glass_changed"
 )
 
+// Personal access tokens of the API (never their secrets).
+const (
+	TokenCreated Action = "token.created"
+	TokenRevoked Action = "token.revoked"
+	// TokenRefused is a request with a known token that is expired or
+	// revoked.
+	TokenRefused Action = "token.refused"
+)
+
 // AWS accounts whose clusters Rolegate manages.
 const (
 	AccountAdded    Action = "account.added"
@@ -111,6 +120,10 @@ var descriptions = map[Action]string{
 	UserRecoveryCodeUsed: "A recovery code was used for the second factor (it no longer works)",
 	UserTimeZoneChanged:  "User chose the time zone their pages show times in",
 	UserBreakGlass:       "User's break-glass flag changed (password sign-in when local passwords are switched off)",
+
+	TokenCreated: "API token made (shown once; only its hash is kept)",
+	TokenRevoked: "API token revoked: it no longer works",
+	TokenRefused: "API request refused: its token is expired or revoked",
 
 	AccountAdded:    "AWS account added",
 	AccountChanged:  "AWS account's settings changed",

@@ -104,12 +104,12 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) (Event, error) {
 	_, err = tx.ExecContext(ctx, `INSERT INTO audit_events
 		(seq, ts, actor_id, actor_username, actor_role, session_hash, client_ip, user_agent, request_id,
 		 action, region, cluster, change_id, params, outcome, aws_request_id, error_code, error_message,
-		 snapshot, prev_hash, hash, account)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 snapshot, prev_hash, hash, account, actor_token)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.Seq, e.Time.Format(TimeFormat), nullID(e.Actor.UserID), e.Actor.Username, e.Actor.Role,
 		e.Origin.SessionHash, e.Origin.ClientIP, e.Origin.UserAgent, e.Origin.RequestID,
 		string(e.Action), e.Target.Region, e.Target.Cluster, nullID(e.Target.ChangeID), string(e.Params),
-		string(e.Outcome), e.AWSRequestID, e.ErrorCode, e.ErrorMessage, snapshot, e.PrevHash, e.Hash, e.Target.Account)
+		string(e.Outcome), e.AWSRequestID, e.ErrorCode, e.ErrorMessage, snapshot, e.PrevHash, e.Hash, e.Target.Account, nullID(e.Actor.TokenID))
 	if err != nil {
 		return e, fmt.Errorf("append audit event: %w", err)
 	}
@@ -145,7 +145,9 @@ func (e *Event) computeHash() string {
 // and snapshot enter as the exact text stored. An event with an account
 // is version 2, which adds the account at the end; one without keeps
 // version 1, so that events recorded before accounts keep their hashes
-// (and an account removed from a version 2 event no longer matches).
+// (and an account removed from a version 2 event no longer matches). An
+// event made with an API token is version 3, which adds the account (maybe
+// empty) and the token's ID.
 func (e *Event) canonical() []byte {
 	var snapshot any
 	if e.Snapshot != nil {
@@ -155,6 +157,9 @@ func (e *Event) canonical() []byte {
 	if e.Target.Account != "" {
 		version = "rolegate.audit.v2"
 	}
+	if e.Actor.TokenID != 0 {
+		version = "rolegate.audit.v3"
+	}
 	fields := []any{
 		version, e.Seq, e.Time.UTC().Format(TimeFormat),
 		e.Actor.UserID, e.Actor.Username, e.Actor.Role,
@@ -163,7 +168,10 @@ func (e *Event) canonical() []byte {
 		string(e.Params), string(e.Outcome), e.AWSRequestID, e.ErrorCode, e.ErrorMessage,
 		snapshot, e.PrevHash,
 	}
-	if e.Target.Account != "" {
+	switch {
+	case e.Actor.TokenID != 0:
+		fields = append(fields, e.Target.Account, e.Actor.TokenID)
+	case e.Target.Account != "":
 		fields = append(fields, e.Target.Account)
 	}
 	b, _ := json.Marshal(fields)

@@ -23,6 +23,9 @@ type Actor struct {
 	UserID   int64  `json:"user_id,omitempty"`
 	Username string `json:"username"`
 	Role     string `json:"role,omitempty"`
+	// TokenID is the API token the user acted with; zero for a browser,
+	// the shell or Rolegate itself.
+	TokenID int64 `json:"token_id,omitempty"`
 }
 
 // System is the actor for Rolegate's own steps.

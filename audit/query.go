@@ -308,3 +308,7 @@ func (l *Log) each(ctx context.Context, f Filter, fn func(Event) error) error {
 	}
 	return nil
 }
+
+// NewerThan is the cursor of the page of events just after seq (the
+// oldest of them first in time), for readers that follow the log.
+func NewerThan(seq int64) string { return encodeCursor('n', seq) }

@@ -101,10 +101,10 @@ func (h *Handler) setupAccess(o Options) error {
 }
 
 // skipAccess lists the paths that need neither a session nor CSRF checks
-// (/metrics has its own bearer token).
+// (/metrics has its own bearer token, the API its tokens).
 func skipAccess(c echo.Context) bool {
 	p := c.Request().URL.Path
-	return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" || p == "/metrics"
+	return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" || p == "/metrics" || strings.HasPrefix(p, apiPrefix)
 }
 
 // csrfCookieAge is how long a CSRF cookie lasts: a session's absolute
@@ -126,7 +126,7 @@ func (h *Handler) accessMiddleware() []echo.MiddlewareFunc {
 		CookieHTTPOnly: true,
 		CookieSameSite: http.SameSiteStrictMode,
 	})
-	return []echo.MiddlewareFunc{h.loadSession, h.checkOrigin, h.checkCSRF(csrf)}
+	return []echo.MiddlewareFunc{h.refuseTokenOnPages, h.loadSession, h.checkOrigin, h.checkCSRF(csrf)}
 }
 
 // checkCSRF wraps echo's CSRF middleware so that every refusal (missing,

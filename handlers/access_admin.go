@@ -36,9 +36,15 @@ func (h *Handler) adminUsersView(c echo.Context, form pages.NewUserForm) (pages.
 	if err != nil {
 		return pages.UsersPage{}, err
 	}
-	p := pages.UsersPage{Roles: roleNames(), Form: form}
+	p := pages.UsersPage{Roles: roleNames(), Form: form, Service: pages.ServiceAccountForm{Role: string(auth.RoleViewer)}}
+	service, err := h.users.ServiceAccounts(ctx)
+	if err != nil {
+		return p, err
+	}
 	for _, u := range list {
-		p.Users = append(p.Users, h.userRow(ctx, u))
+		row := h.userRow(ctx, u)
+		row.Service = service[u.ID]
+		p.Users = append(p.Users, row)
 	}
 	return p, nil
 }
@@ -115,7 +121,7 @@ func (h *Handler) adminUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, pages.UserDetail(pages.UserPage{User: h.userRow(c.Request().Context(), u), Roles: roleNames()}))
+	return h.adminUserPage(c, u, http.StatusOK, pages.NewTokenForm{})
 }
 
 // userChange asks the directory for one change to the user named by :id,
@@ -133,6 +139,8 @@ func (h *Handler) userChange(c echo.Context, done string,
 	switch {
 	case errors.Is(err, auth.ErrLastAdmin):
 		return h.render(c, http.StatusConflict, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), Error: auth.ErrLastAdmin.Error()}))
+	case errors.Is(err, auth.ErrServiceAccount):
+		return h.render(c, http.StatusConflict, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), Error: auth.ErrServiceAccount.Error()}))
 	case errors.Is(err, auth.ErrWeakPassword):
 		return h.render(c, http.StatusUnprocessableEntity, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), PasswordError: err.Error()}))
 	case errors.Is(err, auth.ErrSSOUser):
@@ -186,6 +194,12 @@ func (h *Handler) accountView(ctx context.Context, u *auth.User) (pages.AccountP
 		SecondFactor: pages.SecondFactorSection{Enrolled: u.MFAEnrolled},
 		TimeZone:     pages.TimeZoneSection{Zone: u.TimeZone, Zones: auth.TimeZones()},
 		Notify:       h.notifyPrefsForm(ctx, u.ID),
+	}
+	if h.tokens != nil {
+		var err error
+		if p.Tokens, err = h.tokenSection(ctx, u, "/account/tokens", pages.NewTokenForm{}, u.Location()); err != nil {
+			return p, err
+		}
 	}
 	if u.MFAEnrolled {
 		n, err := h.users.RecoveryCodesLeft(ctx, u.ID)

@@ -50,6 +50,7 @@ type testOptions struct {
 	changeTestOptions
 	accountTestOptions
 	ssoTestOptions
+	apiTestOptions
 }
 
 func newTestApp(t *testing.T) *testApp { return newTestAppWith(t, nil) }
@@ -80,6 +81,7 @@ func newTestAppWith(t *testing.T, mod func(*testOptions)) *testApp {
 	ta.setupNotifyTest(t, &o, &cfg, &ao)
 	ta.setupAccountTest(t, &o, &cfg)
 	ta.setupSSOTest(t, &o, &cfg)
+	setupAPITest(&o, &cfg)
 
 	a, err := app.New(context.Background(), cfg, ao)
 	if err != nil {

@@ -86,6 +86,9 @@ func auditFields(e audit.Event, loc *time.Location) []pages.AuditField {
 	if e.Actor.UserID != 0 {
 		actor += ", user #" + strconv.FormatInt(e.Actor.UserID, 10)
 	}
+	if e.Actor.TokenID != 0 {
+		actor += ", API token #" + strconv.FormatInt(e.Actor.TokenID, 10)
+	}
 	add("Actor", actor, false)
 	add("Action", string(e.Action), true)
 	add("Outcome", string(e.Outcome), false)

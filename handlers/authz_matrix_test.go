@@ -22,6 +22,9 @@ const (
 	requester
 	approver
 	admin
+	// apiToken routes take only an API token: a browser's cookie gets 401
+	// whatever the user's role (api_test.go tests the tokens).
+	apiToken
 )
 
 var accessRoles = map[access]auth.Role{viewer: auth.RoleViewer, requester: auth.RoleRequester, approver: auth.RoleApprover, admin: auth.RoleAdmin}
@@ -96,6 +99,22 @@ func routeExpectations() map[string]access {
 		"GET /clusters/:account/:region/:cluster/changes/new":      requester,
 		"POST /clusters/:account/:region/:cluster/changes":         requester,
 		"POST /clusters/:account/:region/:cluster/changes/preview": requester,
+
+		"POST /account/tokens":                       viewer,
+		"POST /account/tokens/:token/revoke":         viewer,
+		"POST /admin/service-accounts":               admin,
+		"POST /admin/users/:id/tokens":               admin,
+		"POST /admin/users/:id/tokens/:token/revoke": admin,
+
+		"GET /api/v1/openapi.json":                                public,
+		"GET /api/v1/clusters":                                    apiToken,
+		"GET /api/v1/clusters/:account/:region/:cluster":          apiToken,
+		"GET /api/v1/clusters/:account/:region/:cluster/snapshot": apiToken,
+		"POST /api/v1/clusters/:account/:region/:cluster/changes": apiToken,
+		"GET /api/v1/changes/:id":                                 apiToken,
+		"POST /api/v1/changes/:id/cancel":                         apiToken,
+		"GET /api/v1/audit/events":                                apiToken,
+		"GET /api/v1/audit/events.jsonl":                          apiToken,
 	}
 }
 
@@ -168,6 +187,10 @@ func checkRouteMatrix(t *testing.T, app *testApp, routes []*echo.Route, signIn f
 				continue
 			}
 			switch {
+			case rule == apiToken:
+				if res.StatusCode != http.StatusUnauthorized {
+					t.Errorf("%s: status %d, want 401 (a cookie never authenticates the API)", what, res.StatusCode)
+				}
 			case rule == public:
 				if res.StatusCode == http.StatusForbidden {
 					t.Errorf("%s: 403 on a public route", what)

@@ -118,6 +118,12 @@ func (h *Handler) errorHandler(err error, c echo.Context) {
 		_ = c.NoContent(status)
 		return
 	}
+	if isAPI(c) {
+		if perr := h.writeProblem(c, status, msg, nil); perr != nil {
+			h.log.Warn("writing a problem document failed", "request_id", requestIDOf(c), "err", perr)
+		}
+		return
+	}
 	if rerr := h.render(c, status, pages.Error(pages.ErrorPage{Status: status, Title: title, Message: msg})); rerr != nil {
 		h.log.Error("rendering the error page failed", "request_id", requestIDOf(c), "err", rerr)
 		_ = c.String(http.StatusInternalServerError, "Internal error. Request ID: "+requestIDOf(c))

@@ -41,6 +41,7 @@ type Options struct {
 	NotifyOptions
 	AccountOptions
 	MetricsOptions
+	APIOptions
 }
 
 // Handler holds the dependencies every route handler uses.
@@ -60,6 +61,7 @@ type Handler struct {
 	notifyDeps
 	accountDeps
 	metricsDeps
+	apiDeps
 }
 
 // New builds the echo instance with every route and middleware registered.
@@ -77,7 +79,7 @@ func New(o Options) (*echo.Echo, error) {
 		assets:  o.Assets,
 		audit:   o.Audit,
 	}
-	for _, setup := range []func(Options) error{h.setupAccess, h.setupAudit, h.setupInventory, h.setupChanges, h.setupAccounts, h.setupNotify, h.setupMetrics} {
+	for _, setup := range []func(Options) error{h.setupAccess, h.setupAudit, h.setupInventory, h.setupChanges, h.setupAccounts, h.setupNotify, h.setupMetrics, h.setupAPI} {
 		if err := setup(o); err != nil {
 			return nil, err
 		}

@@ -230,8 +230,16 @@ func (h *Handler) renderSized(c echo.Context, comp templ.Component, size int) er
 	return c.HTMLBlob(http.StatusOK, buf.Bytes())
 }
 
-// clusterListing filters, sorts and pages the inventory.
-func (h *Handler) clusterListing(inv inventory.Inventory, f clusterFilter, open openByCluster) pages.ClusterListPage {
+// clusterPage is one page of the filtered, sorted inventory.
+type clusterPage struct {
+	matched     []*inventory.Cluster // every cluster the filter matches, sorted
+	page, pages int
+	from, to    int // the page's slice of matched
+}
+
+// pickClusters filters, sorts and pages the inventory as the list's query
+// says; the page and the API share it.
+func (h *Handler) pickClusters(inv inventory.Inventory, f clusterFilter, open openByCluster) clusterPage {
 	matched := inv.Clusters
 	if f.filters() {
 		lowerQ := strings.ToLower(f.q)
@@ -252,7 +260,13 @@ func (h *Handler) clusterListing(inv inventory.Inventory, f clusterFilter, open 
 	pagesN := max(1, (len(matched)+clusterPageSize-1)/clusterPageSize)
 	page := min(f.page, pagesN)
 	from := (page - 1) * clusterPageSize
-	to := min(from+clusterPageSize, len(matched))
+	return clusterPage{matched: matched, page: page, pages: pagesN, from: from, to: min(from+clusterPageSize, len(matched))}
+}
+
+// clusterListing filters, sorts and pages the inventory.
+func (h *Handler) clusterListing(inv inventory.Inventory, f clusterFilter, open openByCluster) pages.ClusterListPage {
+	cp := h.pickClusters(inv, f, open)
+	matched, page, pagesN, from, to := cp.matched, cp.page, cp.pages, cp.from, cp.to
 	p := pages.ClusterListPage{
 		Rows:      make([]pages.ClusterRow, 0, to-from),
 		Matching:  len(matched),

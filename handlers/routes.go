@@ -36,5 +36,7 @@ func (h *Handler) register(e *echo.Echo) error {
 	h.routesNotify(e)
 	h.routesAccounts(e)
 	h.routesMetrics(e)
+	h.routesAPI(e)
+	h.routesTokens(e)
 	return nil
 }

@@ -68,9 +68,11 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return &exitError{code: 2, err: fmt.Errorf("user: unknown command %q", verb)}
 	}
 	var roleName, name *string
+	var service *bool
 	if verb == "add" {
 		roleName = v.flags.String("role", "viewer", "viewer, requester, approver or admin")
 		name = v.flags.String("name", "", "display name (default: the username)")
+		service = v.flags.Bool("service", false, "a service account for pipelines: no password (none is read), it acts only through API tokens an admin makes")
 	}
 	cargs, err := v.parse(before, after, stderr)
 	if err != nil {
@@ -95,6 +97,9 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	c.directory = auth.NewDirectory(c.users, audit.New(db))
 	switch verb {
 	case "add":
+		if *service {
+			return c.addService(ctx, cargs[0], *roleName, *name)
+		}
 		return c.add(ctx, cargs[0], *roleName, *name, stdin, stderr)
 	case "set-role":
 		role, err := auth.ParseRole(cargs[1])
@@ -186,6 +191,21 @@ func (c *userCmd) add(ctx context.Context, username, roleName, name string, stdi
 		return fmt.Errorf("user add %s: %w", username, err)
 	}
 	fmt.Fprintf(c.stdout, "user %s created with role %s\n", username, role)
+	return nil
+}
+
+// addService creates a service account, which has no password.
+func (c *userCmd) addService(ctx context.Context, username, roleName, name string) error {
+	role, err := auth.ParseRole(roleName)
+	if err != nil {
+		return err
+	}
+	_, err = c.directory.CreateServiceAccount(ctx, c.actor, audit.Origin{UserAgent: "rolegate user add -service"},
+		auth.NewServiceAccount{Username: username, DisplayName: name, Role: role})
+	if err != nil {
+		return fmt.Errorf("user add %s: %w", username, err)
+	}
+	fmt.Fprintf(c.stdout, "service account %s created with role %s; an admin makes its API tokens on its page under /admin/users\n", username, role)
 	return nil
 }
 

@@ -98,6 +98,8 @@ type App struct {
 	Gateway   *inventory.Gateway
 	Changes   *change.Service
 	Notify    *notify.Service
+	// Tokens are the API's personal access tokens.
+	Tokens *auth.Tokens
 	// Metrics are served on -metrics-listen, and on the router at
 	// /metrics when -metrics-token is set.
 	Metrics *metrics.Metrics
@@ -146,6 +148,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 
 	a.Users = auth.NewUsers(db)
 	a.Directory = auth.NewDirectory(a.Users, a.Audit)
+	a.Tokens = auth.NewTokens(a.Users, a.Audit, cfg.APITokenMaxDays, o.Now)
 	if a.Sessions, err = sessionStore(cfg, db, o.Now); err != nil {
 		return nil, err
 	}
@@ -207,6 +210,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 			Accounts: a.Accounts, DefaultRegions: defaultRegions(cfg, simRegions), DefaultProductionTag: cfg.ProductionTag,
 		},
 		MetricsOptions: a.metricsOptions(),
+		APIOptions:     handlers.APIOptions{Tokens: a.Tokens, Rate: apiRate(cfg.APIRate)},
 	})
 	if err != nil {
 		return nil, err
@@ -343,4 +347,13 @@ func (a *App) serveMetrics(ctx context.Context, ln net.Listener) {
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		a.log.Error("metrics listener failed", "err", err)
 	}
+}
+
+// apiRate is each API token's budget for -api-rate requests a minute: a
+// tenth of them at once, then evenly spread.
+func apiRate(perMinute int) handlers.APIRate {
+	if perMinute < 1 {
+		return handlers.APIRate{}
+	}
+	return handlers.APIRate{Burst: max(1, perMinute/10), Every: time.Minute / time.Duration(perMinute)}
 }

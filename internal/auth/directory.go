@@ -208,6 +208,9 @@ func (d *Directory) newPassword(ctx context.Context, by audit.Actor, from audit.
 		if err := refuseSSOUser(ctx, tx, u.ID); err != nil {
 			return err
 		}
+		if err := refuseServiceAccount(ctx, tx, u.ID); err != nil {
+			return err
+		}
 		if err := CheckPassword(password, u.Username); err != nil {
 			return err
 		}

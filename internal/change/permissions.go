@@ -12,6 +12,8 @@ type Actor struct {
 	Username string
 	Name     string
 	Role     auth.Role
+	// TokenID is the API token the actor uses, zero in the browser.
+	TokenID int64
 }
 
 // Permission is the answer for one action: allowed, or why not.

@@ -69,7 +69,7 @@ func (s *Service) liveAt(account, region string, c *types.Cluster) Live {
 }
 
 func (a Actor) audit() audit.Actor {
-	return audit.Actor{UserID: a.ID, Username: a.Username, Role: string(a.Role)}
+	return audit.Actor{UserID: a.ID, Username: a.Username, Role: string(a.Role), TokenID: a.TokenID}
 }
 
 // Options configure a Service.

@@ -78,6 +78,10 @@ type Config struct {
 	OIDCConfig  string
 	OIDC        []OIDCProvider // from the OIDCConfig file, secrets read
 	LocalSignIn string
+	// The automation API: the longest lifetime of a token, and each
+	// token's requests per minute.
+	APITokenMaxDays int
+	APIRate         int
 
 	Version bool
 }
@@ -140,6 +144,8 @@ func newFlagSet(c *Config) (*flag.FlagSet, *rawValues) {
 	fs.IntVar(&c.InventoryConcurrency, "inventory-concurrency", 8, "how many account-regions are swept at once")
 	fs.StringVar(&c.AWSEndpoint, "aws-endpoint", "", "send Redshift API calls to this URL instead of AWS, e.g. a redshiftsim at http://127.0.0.1:5440 (dummy credentials are used)")
 	fs.DurationVar(&c.AWSTimeout, "aws-timeout", 20*time.Second, "timeout of one AWS API operation, retries included")
+	fs.IntVar(&c.APITokenMaxDays, "api-token-max-days", 90, "the longest an API token may last, in days")
+	fs.IntVar(&c.APIRate, "api-rate", 600, "requests per minute each API token may send (bursts of a tenth of it); more get 429")
 	fs.DurationVar(&c.RequestTTL, "request-ttl", 7*24*time.Hour, "a pending change request expires after this long")
 	fs.StringVar(&c.ProductionTag, "production-tag", "environment=production", "clusters with this tag (key=value) need two approvers")
 	fs.StringVar(&c.HighRiskTags, "high-risk-tags", "", "more tags whose clusters need two approvers, comma-separated key=value (e.g. data=pii,tier=critical); shown with the production tag on the cluster list")
@@ -297,6 +303,12 @@ func (c *Config) Validate() error {
 	}
 	if err == nil && !c.HTTPS() && !c.InsecureHTTP && !isLoopback(host) {
 		bad("listen", "plain HTTP on %q is only allowed on loopback; use -tls-cert/-tls-key, an https -external-url behind a TLS proxy, or -insecure-http", c.Listen)
+	}
+	if c.APITokenMaxDays < 1 || c.APITokenMaxDays > 3660 {
+		bad("api-token-max-days", "must be from 1 to 3660 days")
+	}
+	if c.APIRate < 1 {
+		bad("api-rate", "must be at least 1 request per minute")
 	}
 	if c.SessionIdle < time.Minute {
 		bad("session-idle", "must be at least 1m")

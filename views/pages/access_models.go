@@ -80,6 +80,8 @@ type UserRow struct {
 	BreakGlass  bool
 	Sessions    int
 	Created     string
+	// Service marks a service account: no password, API tokens only.
+	Service bool
 }
 
 // NewUserErrors are the field messages of the add-user form.
@@ -97,9 +99,10 @@ type NewUserForm struct {
 
 // UsersPage is the admin list of users with the add-user form.
 type UsersPage struct {
-	Users []UserRow
-	Roles []string
-	Form  NewUserForm
+	Users   []UserRow
+	Roles   []string
+	Form    NewUserForm
+	Service ServiceAccountForm
 }
 
 // UserPage is one user's admin page.
@@ -108,6 +111,8 @@ type UserPage struct {
 	Roles         []string
 	Error         string
 	PasswordError string
+	// Tokens are a service account's API tokens; nil for a person.
+	Tokens *TokenSection
 }
 
 // AccountPage is the signed-in user's own page.
@@ -118,4 +123,5 @@ type AccountPage struct {
 	Notify       NotifyPrefsForm
 	SecondFactor SecondFactorSection
 	TimeZone     TimeZoneSection
+	Tokens       TokenSection
 }
