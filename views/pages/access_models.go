@@ -55,6 +55,8 @@ type TimeZoneSection struct {
 type ReauthPage struct {
 	Next  string
 	Error string
+	// CommentKept: the interrupted form's comment is kept for Next.
+	CommentKept bool
 }
 
 // UserRow is one user in the admin list and on their page.
