@@ -1,5 +1,7 @@
 package pages
 
+import "rolegate/views/components"
+
 // DemoUser is a demo sign-in listed on the sign-in page in demo mode.
 type DemoUser struct {
 	Username    string
@@ -68,7 +70,7 @@ type UserRow struct {
 	Disabled    bool
 	MFA         bool
 	Sessions    int
-	Created     string
+	Created     components.Moment
 }
 
 // NewUserErrors are the field messages of the add-user form.
