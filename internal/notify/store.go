@@ -278,3 +278,52 @@ func markWarned(ctx context.Context, tx *sql.Tx, id int64, now time.Time) (bool,
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
+
+// OutboxStats is where the outbox stands, per channel kind (a mail to a
+// user counts under the email channel it goes through).
+type OutboxStats struct {
+	// Pending are the deliveries waiting to be sent, retries included.
+	Pending map[ChannelKind]int
+	// Settled are the deliveries that were sent or failed for good, by
+	// state (Sent, Failed). The outbox keeps every row, so these only grow.
+	Settled map[ChannelKind]map[DeliveryState]int
+	// OldestPending is when the oldest waiting delivery was queued; zero
+	// when none waits.
+	OldestPending time.Time
+}
+
+// outboxStats reads the outbox's figures in one query.
+func outboxStats(ctx context.Context, q querier) (OutboxStats, error) {
+	st := OutboxStats{Pending: map[ChannelKind]int{}, Settled: map[ChannelKind]map[DeliveryState]int{}}
+	rows, err := q.QueryContext(ctx, `SELECT c.kind, o.state, count(*), coalesce(min(o.created_at), '')
+		FROM notify_outbox o JOIN notify_channels c ON c.id = o.channel_id
+		GROUP BY c.kind, o.state`)
+	if err != nil {
+		return st, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, state, oldest string
+		var n int
+		if err := rows.Scan(&kind, &state, &n, &oldest); err != nil {
+			return st, err
+		}
+		k := ChannelKind(kind)
+		if DeliveryState(state) != Pending {
+			if st.Settled[k] == nil {
+				st.Settled[k] = map[DeliveryState]int{}
+			}
+			st.Settled[k][DeliveryState(state)] = n
+			continue
+		}
+		st.Pending[k] = n
+		at, err := store.ParseTime(oldest)
+		if err != nil {
+			return st, fmt.Errorf("outbox: oldest pending: %w", err)
+		}
+		if st.OldestPending.IsZero() || at.Before(st.OldestPending) {
+			st.OldestPending = at
+		}
+	}
+	return st, rows.Err()
+}
