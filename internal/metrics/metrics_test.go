@@ -55,7 +55,7 @@ type rig struct {
 	m      *metrics.Metrics
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -94,7 +94,7 @@ func newRig(t *testing.T) *rig {
 // whose receiver takes everything, a webhook whose receiver refuses
 // everything for good (410), and one whose receiver is down for now (503),
 // so that its notifications wait for a retry an hour later.
-func (r *rig) channels(t *testing.T) {
+func (r *rig) channels(t testing.TB) {
 	t.Helper()
 	for _, c := range []struct {
 		name   string

@@ -292,38 +292,51 @@ type OutboxStats struct {
 	OldestPending time.Time
 }
 
-// outboxStats reads the outbox's figures in one query.
+// outboxStats reads the outbox's figures: the counts by channel and state
+// from the index notify_outbox_channel_state alone, the oldest pending
+// row through the partial index of pending rows, and the channels' kinds
+// from their small table.
 func outboxStats(ctx context.Context, q querier) (OutboxStats, error) {
 	st := OutboxStats{Pending: map[ChannelKind]int{}, Settled: map[ChannelKind]map[DeliveryState]int{}}
-	rows, err := q.QueryContext(ctx, `SELECT c.kind, o.state, count(*), coalesce(min(o.created_at), '')
-		FROM notify_outbox o JOIN notify_channels c ON c.id = o.channel_id
-		GROUP BY c.kind, o.state`)
+	channels, err := loadChannels(ctx, q)
+	if err != nil {
+		return st, err
+	}
+	kinds := map[int64]ChannelKind{}
+	for _, c := range channels {
+		kinds[c.ID] = c.Kind
+	}
+	rows, err := q.QueryContext(ctx, `SELECT channel_id, state, count(*) FROM notify_outbox GROUP BY channel_id, state`)
 	if err != nil {
 		return st, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var kind, state, oldest string
+		var id int64
+		var state string
 		var n int
-		if err := rows.Scan(&kind, &state, &n, &oldest); err != nil {
+		if err := rows.Scan(&id, &state, &n); err != nil {
 			return st, err
 		}
-		k := ChannelKind(kind)
-		if DeliveryState(state) != Pending {
-			if st.Settled[k] == nil {
-				st.Settled[k] = map[DeliveryState]int{}
-			}
-			st.Settled[k][DeliveryState(state)] = n
+		k := kinds[id]
+		if DeliveryState(state) == Pending {
+			st.Pending[k] += n
 			continue
 		}
-		st.Pending[k] = n
-		at, err := store.ParseTime(oldest)
-		if err != nil {
-			return st, fmt.Errorf("outbox: oldest pending: %w", err)
+		if st.Settled[k] == nil {
+			st.Settled[k] = map[DeliveryState]int{}
 		}
-		if st.OldestPending.IsZero() || at.Before(st.OldestPending) {
-			st.OldestPending = at
-		}
+		st.Settled[k][DeliveryState(state)] += n
 	}
-	return st, rows.Err()
+	if err := rows.Err(); err != nil {
+		return st, err
+	}
+	var oldest string
+	if err := q.QueryRowContext(ctx, `SELECT coalesce(min(created_at), '') FROM notify_outbox WHERE state = 'pending'`).Scan(&oldest); err != nil {
+		return st, err
+	}
+	if st.OldestPending, err = store.ParseTime(oldest); err != nil {
+		return st, fmt.Errorf("outbox: oldest pending: %w", err)
+	}
+	return st, nil
 }
