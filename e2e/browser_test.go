@@ -64,7 +64,8 @@ type tab struct {
 	name string
 	ctx  context.Context
 	view viewport
-	noJS bool // script execution is off in the tab
+	noJS bool    // script execution is off in the tab
+	srv  *server // the server the tab's paths are on: the suite's, unless onServer
 
 	mu      sync.Mutex
 	url     string // the page shown now
@@ -77,11 +78,15 @@ type tabOption func(*tabConfig)
 type tabConfig struct {
 	noJS  bool
 	phone bool
+	srv   *server
 }
 
 // withoutJS turns script execution off in the tab, as in a browser with
 // JavaScript disabled.
 func withoutJS() tabOption { return func(c *tabConfig) { c.noJS = true } }
+
+// onServer points the tab's paths at another server than the suite's.
+func onServer(s *server) tabOption { return func(c *tabConfig) { c.srv = s } }
 
 // newTab opens a tab in a fresh browser context for the person name.
 func newTab(t *testing.T, name string, opts ...tabOption) *tab {
@@ -90,7 +95,10 @@ func newTab(t *testing.T, name string, opts ...tabOption) *tab {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	b := &tab{t: t, name: name, view: viewport{width: viewportWidth, height: viewportHeight}, noJS: cfg.noJS}
+	b := &tab{t: t, name: name, view: viewport{width: viewportWidth, height: viewportHeight}, noJS: cfg.noJS, srv: suite.srv}
+	if cfg.srv != nil {
+		b.srv = cfg.srv
+	}
 	if cfg.phone {
 		b.view = viewport{width: phoneWidth, height: phoneHeight, phone: true}
 	}
@@ -204,7 +212,7 @@ func (b *tab) fail(format string, a ...any) {
 	b.t.Helper()
 	url, _ := b.runLocation()
 	b.t.Fatalf("%s's browser on %s: %s\n---- the page's text ----\n%s\n---- rolegate log (end) ----\n%s",
-		b.name, url, fmt.Sprintf(format, a...), b.pageText(1500), suite.srv.logTail(3000))
+		b.name, url, fmt.Sprintf(format, a...), b.pageText(1500), b.srv.logTail(3000))
 }
 
 // pageText is the start of the visible text of the page, for failure
@@ -257,7 +265,7 @@ func tid(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `
 // checkPage).
 func (b *tab) open(path string, wantStatus int) {
 	b.t.Helper()
-	resp := run(b, chromedp.NavigateResponse(suite.baseURL+path))
+	resp := run(b, chromedp.NavigateResponse(b.srv.url+path))
 	if resp == nil {
 		b.fail("no response for %s", path)
 	}

@@ -1,6 +1,10 @@
 // Package e2e drives Rolegate in a real browser: chromedp controls Debian's
 // chromium (headless) against the rolegate binary built from this tree and
-// run in demo mode, with its embedded Redshift simulator.
+// run in demo mode, with its embedded Redshift simulator. The two-factor
+// tests need a second server outside demo mode (where admins sign in with
+// a second factor); the first of them starts it, against a simulator the
+// test process serves, with a signing key and admins made by the binary's
+// own audit keygen and user add (server_plain_test.go).
 //
 // The tests carry the build tag e2e and run with the rest of the suite:
 //

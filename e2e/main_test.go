@@ -25,6 +25,11 @@ var suite struct {
 	srv     *server
 	shots   string // directory for screenshots; empty unless ROLEGATE_SCREENSHOTS=1
 	axe     string // the axe-core script that checkPage injects into every page
+	tmp     string // the run's temp dir
+	bin     string // the rolegate binary built for the run
+	// plain is the server outside demo mode, started by the first test
+	// that needs it (needPlain).
+	plain plainServer
 }
 
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
@@ -73,6 +78,8 @@ func runMain(m *testing.M) int {
 	}
 	defer srv.stop()
 	suite.srv, suite.baseURL = srv, srv.url
+	suite.tmp, suite.bin = tmp, srv.cmd.Path
+	defer suite.plain.stop()
 
 	browser, stop, err := startBrowser(chrome, tmp)
 	if err != nil {
@@ -97,7 +104,7 @@ func runMain(m *testing.M) int {
 	if code != 0 {
 		srv.dumpLog(os.Stderr)
 	}
-	return code
+	return suite.plain.check(code)
 }
 
 // findChromium returns the path of the browser named by ROLEGATE_CHROMIUM,

@@ -17,8 +17,10 @@ import (
 	"time"
 )
 
-// server is the rolegate binary built from this tree, running in demo mode
-// as a subprocess on a loopback port with its database in a temp dir.
+// server is the rolegate binary built from this tree, running as a
+// subprocess on a loopback port with its database in a temp dir: in demo
+// mode (the suite's server), or against a simulator of the tests' own
+// (see plainServer).
 type server struct {
 	url            string
 	cmd            *exec.Cmd
@@ -27,16 +29,10 @@ type server struct {
 	stdout, stderr string // log files
 }
 
-// startServer builds ./cmd/web, starts it with -demo and waits until
-// /healthz answers.
+// startServer builds ./cmd/web into tmp, starts it with -demo and waits
+// until /healthz answers.
 func startServer(tmp string) (*server, error) {
-	bin := filepath.Join(tmp, "rolegate")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/web")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go build ./cmd/web: %w\n%s", err, out)
-	}
-	port, err := freePort()
+	bin, err := buildBinary(tmp)
 	if err != nil {
 		return nil, err
 	}
@@ -44,11 +40,33 @@ func startServer(tmp string) (*server, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
+	return launch(bin, tmp, "rolegate", nil, "-demo", "-db", filepath.Join(dataDir, "demo.db"))
+}
+
+// buildBinary builds ./cmd/web as tmp/rolegate.
+func buildBinary(tmp string) (string, error) {
+	bin := filepath.Join(tmp, "rolegate")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/web")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/web: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// launch starts the binary on a free loopback port with args (and env
+// added to serverEnv), its logs in dir as name.stdout and name.stderr, and
+// waits until /healthz answers.
+func launch(bin, dir, name string, env []string, args ...string) (*server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
 	s := &server{
 		url:    "http://127.0.0.1:" + port,
 		exited: make(chan struct{}),
-		stdout: filepath.Join(tmp, "rolegate.stdout"),
-		stderr: filepath.Join(tmp, "rolegate.stderr"),
+		stdout: filepath.Join(dir, name+".stdout"),
+		stderr: filepath.Join(dir, name+".stderr"),
 	}
 	outf, err := os.Create(s.stdout)
 	if err != nil {
@@ -59,9 +77,9 @@ func startServer(tmp string) (*server, error) {
 		outf.Close()
 		return nil, err
 	}
-	s.cmd = exec.Command(bin, "-demo", "-listen", "127.0.0.1:"+port, "-db", filepath.Join(dataDir, "demo.db"))
-	s.cmd.Dir = tmp
-	s.cmd.Env = serverEnv()
+	s.cmd = exec.Command(bin, append([]string{"-listen", "127.0.0.1:" + port}, args...)...)
+	s.cmd.Dir = dir
+	s.cmd.Env = append(serverEnv(), env...)
 	s.cmd.Stdout, s.cmd.Stderr = outf, errf
 	dieWithParent(s.cmd)
 	if err := s.cmd.Start(); err != nil {

@@ -303,11 +303,17 @@ func (h *Handler) requireRole(min auth.Role) echo.MiddlewareFunc {
 }
 
 // requireRecentAuth asks for the password again when the last sign-in or
-// re-authentication is older than the reauth-after setting.
+// re-authentication is older than the reauth-after setting. A comment
+// typed into the interrupted form is kept for the page it came from (see
+// keepComment); the action itself is not replayed: the user sends it
+// again, from the page as it is then.
 func (h *Handler) requireRecentAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	return h.requireSignIn(func(c echo.Context) error {
 		if h.authFresh(c) {
 			return next(c)
+		}
+		if err := h.keepComment(c, nextTarget(c)); err != nil {
+			return err
 		}
 		to := "/reauth?next=" + url.QueryEscape(nextTarget(c))
 		if isHTMX(c) {

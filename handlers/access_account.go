@@ -31,7 +31,7 @@ func (h *Handler) accountTimeZone(c echo.Context) error {
 	zone := c.FormValue("time_zone")
 	err := h.directory.SetTimeZone(ctx, h.auditActor(c), h.auditOrigin(c), u.ID, zone)
 	if errors.Is(err, auth.ErrUnknownTimeZone) {
-		p, verr := h.accountView(ctx, u)
+		p, verr := h.accountView(c, u)
 		if verr != nil {
 			return verr
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -22,11 +21,13 @@ func roleNames() []string {
 	return out
 }
 
-func (h *Handler) userRow(ctx context.Context, u *auth.User) pages.UserRow {
-	n, _ := h.sessions.CountUserSessions(ctx, u.ID)
+// userRow is u as the admin pages show them, with the time they were
+// created in the reader's zone.
+func (h *Handler) userRow(c echo.Context, u *auth.User) pages.UserRow {
+	n, _ := h.sessions.CountUserSessions(c.Request().Context(), u.ID)
 	return pages.UserRow{
 		ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role),
-		Disabled: u.Disabled, MFA: u.MFAEnrolled, BreakGlass: u.BreakGlass, Sessions: n, Created: u.CreatedAt.UTC().Format(time.DateTime) + " UTC",
+		Disabled: u.Disabled, MFA: u.MFAEnrolled, BreakGlass: u.BreakGlass, Sessions: n, Created: fmtWhen(u.CreatedAt, zoneOf(c)),
 	}
 }
 
@@ -42,7 +43,7 @@ func (h *Handler) adminUsersView(c echo.Context, form pages.NewUserForm) (pages.
 		return p, err
 	}
 	for _, u := range list {
-		row := h.userRow(ctx, u)
+		row := h.userRow(c, u)
 		row.Service = service[u.ID]
 		p.Users = append(p.Users, row)
 	}
@@ -138,13 +139,13 @@ func (h *Handler) userChange(c echo.Context, done string,
 	err = change(ctx, h.auditActor(c), h.auditOrigin(c), u.ID)
 	switch {
 	case errors.Is(err, auth.ErrLastAdmin):
-		return h.render(c, http.StatusConflict, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), Error: auth.ErrLastAdmin.Error()}))
+		return h.render(c, http.StatusConflict, pages.UserDetail(pages.UserPage{User: h.userRow(c, u), Roles: roleNames(), Error: auth.ErrLastAdmin.Error()}))
 	case errors.Is(err, auth.ErrServiceAccount):
-		return h.render(c, http.StatusConflict, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), Error: auth.ErrServiceAccount.Error()}))
+		return h.render(c, http.StatusConflict, pages.UserDetail(pages.UserPage{User: h.userRow(c, u), Roles: roleNames(), Error: auth.ErrServiceAccount.Error()}))
 	case errors.Is(err, auth.ErrWeakPassword):
-		return h.render(c, http.StatusUnprocessableEntity, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), PasswordError: err.Error()}))
+		return h.render(c, http.StatusUnprocessableEntity, pages.UserDetail(pages.UserPage{User: h.userRow(c, u), Roles: roleNames(), PasswordError: err.Error()}))
 	case errors.Is(err, auth.ErrSSOUser):
-		return h.render(c, http.StatusConflict, pages.UserDetail(pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames(), PasswordError: err.Error()}))
+		return h.render(c, http.StatusConflict, pages.UserDetail(pages.UserPage{User: h.userRow(c, u), Roles: roleNames(), PasswordError: err.Error()}))
 	case err != nil:
 		return err
 	}
@@ -188,9 +189,10 @@ func (h *Handler) adminUserResetMFA(c echo.Context) error {
 }
 
 // accountView is the account page of u.
-func (h *Handler) accountView(ctx context.Context, u *auth.User) (pages.AccountPage, error) {
+func (h *Handler) accountView(c echo.Context, u *auth.User) (pages.AccountPage, error) {
+	ctx := c.Request().Context()
 	p := pages.AccountPage{
-		User:         h.userRow(ctx, u),
+		User:         h.userRow(c, u),
 		SecondFactor: pages.SecondFactorSection{Enrolled: u.MFAEnrolled},
 		TimeZone:     pages.TimeZoneSection{Zone: u.TimeZone, Zones: auth.TimeZones()},
 		Notify:       h.notifyPrefsForm(ctx, u.ID),
@@ -212,7 +214,7 @@ func (h *Handler) accountView(ctx context.Context, u *auth.User) (pages.AccountP
 }
 
 func (h *Handler) accountPage(c echo.Context) error {
-	p, err := h.accountView(c.Request().Context(), authUserOf(c))
+	p, err := h.accountView(c, authUserOf(c))
 	if err != nil {
 		return err
 	}
@@ -224,7 +226,7 @@ func (h *Handler) accountPage(c echo.Context) error {
 func (h *Handler) accountPassword(c echo.Context) error {
 	u := authUserOf(c)
 	ctx := c.Request().Context()
-	p, err := h.accountView(ctx, u)
+	p, err := h.accountView(c, u)
 	if err != nil {
 		return err
 	}

@@ -206,13 +206,14 @@ func (h *Handler) logout(c echo.Context) error {
 }
 
 func (h *Handler) reauthPage(c echo.Context) error {
-	return h.render(c, http.StatusOK, pages.Reauth(h.reauthView(c, pages.ReauthPage{Next: safeRedirect(c.QueryParam("next"), "/")})))
+	next := safeRedirect(c.QueryParam("next"), "/")
+	return h.render(c, http.StatusOK, pages.Reauth(h.reauthView(c, pages.ReauthPage{Next: next, CommentKept: h.commentKeptFor(c, next)})))
 }
 
 func (h *Handler) reauthSubmit(c echo.Context) error {
 	u := authUserOf(c)
 	next := safeRedirect(c.FormValue("next"), "/")
-	p := h.reauthView(c, pages.ReauthPage{Next: next})
+	p := h.reauthView(c, pages.ReauthPage{Next: next, CommentKept: h.commentKeptFor(c, next)})
 	try := h.signInAttempt(c, u.Username)
 	if !h.throttle.allowed(try) {
 		h.record(c, audit.SignInThrottled, audit.Failure, map[string]any{"username": u.Username, "step": "reauth", "known_device": try.device != ""})

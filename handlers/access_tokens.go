@@ -131,7 +131,7 @@ func (h *Handler) accountTokenCreate(c echo.Context) error {
 	u := authUserOf(c)
 	return h.createToken(c, u, "/account", func(f pages.NewTokenForm) error {
 		ctx := c.Request().Context()
-		p, err := h.accountView(ctx, u)
+		p, err := h.accountView(c, u)
 		if err != nil {
 			return err
 		}
@@ -166,7 +166,7 @@ func (h *Handler) serviceTarget(c echo.Context) (*auth.User, error) {
 // account.
 func (h *Handler) adminUserPage(c echo.Context, u *auth.User, status int, form pages.NewTokenForm) error {
 	ctx := c.Request().Context()
-	p := pages.UserPage{User: h.userRow(ctx, u), Roles: roleNames()}
+	p := pages.UserPage{User: h.userRow(c, u), Roles: roleNames()}
 	if h.tokens != nil {
 		svc, err := h.users.IsService(ctx, u.ID)
 		if err != nil {

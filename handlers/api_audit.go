@@ -24,7 +24,7 @@ type apiAuditPage struct {
 // the same code) and keyset paging by cursor.
 func (h *Handler) apiAuditList(c echo.Context) error {
 	q := c.QueryParams()
-	f, _, errs := parseAuditFilter(q)
+	f, _, errs := parseAuditFilter(q, time.UTC)
 	size := auditPageSize
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -61,7 +61,7 @@ func (h *Handler) apiAuditList(c echo.Context) error {
 // apiAuditStream streams every event of the filter as JSON Lines, oldest
 // first, and records the export.
 func (h *Handler) apiAuditStream(c echo.Context) error {
-	f, _, errs := parseAuditFilter(c.QueryParams())
+	f, _, errs := parseAuditFilter(c.QueryParams(), time.UTC)
 	if len(errs) > 0 {
 		return h.writeProblem(c, http.StatusUnprocessableEntity, "Some of the filters are not valid. See errors for each.", errs)
 	}

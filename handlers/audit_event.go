@@ -76,7 +76,9 @@ func auditFields(e audit.Event, loc *time.Location) []pages.AuditField {
 		}
 	}
 	add("Sequence", strconv.FormatInt(e.Seq, 10), false)
-	add("Time", fmtWhen(e.Time, loc).Text, false)
+	if when := fmtWhen(e.Time, loc); when.ISO != "" {
+		fs = append(fs, pages.AuditField{Label: "Time", Value: when.Text, When: when})
+	}
 	// The exact value the chain hashes, for auditors comparing records.
 	add("Recorded time", e.Time.UTC().Format(audit.TimeFormat), true)
 	actor := e.Actor.Username

@@ -26,7 +26,9 @@ func (h *Handler) auditExportJSONL(c echo.Context) error {
 // auditExport streams the events of the filter as a download and records
 // the export as an event of its own.
 func (h *Handler) auditExport(c echo.Context, format audit.Format, contentType string) error {
-	f, form, errs := parseAuditFilter(c.QueryParams())
+	// The bounds are read in the reader's zone, as on the page whose
+	// export link this is; the export itself writes UTC.
+	f, form, errs := parseAuditFilter(c.QueryParams(), zoneOf(c))
 	if len(errs) > 0 {
 		return h.auditListRefused(c, form, errs)
 	}
@@ -51,5 +53,5 @@ func (h *Handler) auditExport(c echo.Context, format audit.Format, contentType s
 
 // auditListRefused shows the audit page with the filter's errors.
 func (h *Handler) auditListRefused(c echo.Context, form pages.AuditFilterForm, errs map[string]string) error {
-	return h.render(c, http.StatusUnprocessableEntity, pages.AuditList(auditListPage(form, errs)))
+	return h.render(c, http.StatusUnprocessableEntity, pages.AuditList(auditListPage(c, form, errs)))
 }

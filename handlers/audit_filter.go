@@ -16,9 +16,10 @@ var auditFilterFields = []string{"from", "to", "actor", "action", "account", "re
 
 var roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$`)
 
-// parseAuditFilter reads the filter from the query string. It returns the
-// form as typed (to redisplay it) and a message per refused field.
-func parseAuditFilter(q url.Values) (audit.Filter, pages.AuditFilterForm, map[string]string) {
+// parseAuditFilter reads the filter from the query string. From and to
+// are read in loc, the zone the user reads times in. It returns the form
+// as typed (to redisplay it) and a message per refused field.
+func parseAuditFilter(q url.Values, loc *time.Location) (audit.Filter, pages.AuditFilterForm, map[string]string) {
 	get := func(k string) string { return strings.TrimSpace(q.Get(k)) }
 	form := pages.AuditFilterForm{
 		From: get("from"), To: get("to"), Actor: get("actor"), Action: get("action"), Account: get("account"), Region: get("region"),
@@ -30,9 +31,9 @@ func parseAuditFilter(q url.Values) (audit.Filter, pages.AuditFilterForm, map[st
 		if v == "" {
 			return time.Time{}
 		}
-		t, err := audit.ParseTime(v)
+		t, err := audit.ParseTimeIn(v, loc)
 		if err != nil {
-			errs[field] = "Enter a date like 2026-11-26 or 2026-11-26T09:30 (UTC)."
+			errs[field] = "Enter a date like 2026-11-26 or 2026-11-26T09:30 (" + loc.String() + ")."
 		}
 		return t
 	}

@@ -18,11 +18,11 @@ const auditPageSize = 50
 // auditList is GET /audit: the filter form, one page of results, links to
 // the neighbouring pages and to the export of the same filter.
 func (h *Handler) auditList(c echo.Context) error {
-	f, form, errs := parseAuditFilter(c.QueryParams())
+	f, form, errs := parseAuditFilter(c.QueryParams(), zoneOf(c))
 	if len(errs) > 0 {
 		return h.auditListRefused(c, form, errs)
 	}
-	p := auditListPage(form, errs)
+	p := auditListPage(c, form, errs)
 	p.Filtering = !f.Empty()
 	page, err := h.audit.Query(c.Request().Context(), f, c.QueryParam("cursor"), auditPageSize)
 	if errors.Is(err, audit.ErrBadCursor) {
@@ -47,8 +47,9 @@ func (h *Handler) auditList(c echo.Context) error {
 	return h.render(c, http.StatusOK, pages.AuditList(p))
 }
 
-func auditListPage(form pages.AuditFilterForm, errs map[string]string) pages.AuditListPage {
+func auditListPage(c echo.Context, form pages.AuditFilterForm, errs map[string]string) pages.AuditListPage {
 	return pages.AuditListPage{
+		Zone:     zoneOf(c).String(),
 		Form:     form,
 		Errors:   errs,
 		Actions:  auditActionOptions(),

@@ -210,6 +210,15 @@ func (h *Handler) changeShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Back from re-authenticating to approve: the comment typed then goes
+	// back into the approve form.
+	kept, err := h.takeKeptComment(c, changeURL(p.ID))
+	if err != nil {
+		return err
+	}
+	if kept != "" && p.CanApprove {
+		p.Comment, p.CommentKept = kept, true
+	}
 	return h.render(c, http.StatusOK, pages.Change(*p))
 }
 

@@ -179,6 +179,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 		return nil, err
 	}
 	a.Notify = notifications(cfg, a.pace, log, db, a.Audit)
+	a.Metrics.WatchOutbox(a.Notify)
 	a.Changes = changes(cfg, a.pace, log, db, a.Audit, a.Gateway, a.Accounts, a.Notify)
 	a.Assets = static.New()
 

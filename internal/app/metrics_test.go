@@ -124,6 +124,10 @@ func TestMetricsListenServesOnItsOwnListener(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(body.String(), "rolegate_audit_chain_length") {
 		t.Fatalf("%s: %d\n%s", url, res.StatusCode, body.String())
 	}
+	// The app's notification outbox is watched too.
+	if !strings.Contains(body.String(), `rolegate_notify_outbox_backlog{channel_kind="email"} 0`) {
+		t.Fatalf("%s: no outbox figures\n%s", url, body.String())
+	}
 	cancel()
 	if err := wait(t, done); err != nil {
 		t.Fatal(err)

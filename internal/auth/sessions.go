@@ -28,6 +28,11 @@ const (
 	KeyMFAUser  = "mfa_uid" // int64: password checked, second factor pending
 	KeyMFAEnrol = "mfa_new" // string: TOTP secret being enrolled
 	KeyFlash    = "_flash"  // flashes (gorilla's default key)
+	// KeyKeptComment and KeyKeptFor: a comment typed into a form that a
+	// re-authentication interrupted, and the page whose form it goes back
+	// into (strings).
+	KeyKeptComment = "kept_comment"
+	KeyKeptFor     = "kept_for"
 )
 
 // ErrSessionGone is returned by Get/New for a cookie whose session expired,

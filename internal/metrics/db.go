@@ -35,7 +35,8 @@ type dbCollector struct {
 	db *store.DB
 
 	mu       sync.Mutex
-	lastSeq  int64 // -1 until the first read
+	outbox   Outbox // nil until WatchOutbox
+	lastSeq  int64  // -1 until the first read
 	appended map[[2]string]float64
 	errors   float64
 }
@@ -45,7 +46,8 @@ func newDBCollector(db *store.DB) *dbCollector {
 }
 
 func (d *dbCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, desc := range []*prometheus.Desc{changeStatesDesc, appendedDesc, attemptsDesc, outcomesDesc, reconcilerDesc, chainDesc, anchorsDesc, anchorAgeDesc, scrapeErrDesc} {
+	for _, desc := range []*prometheus.Desc{changeStatesDesc, appendedDesc, attemptsDesc, outcomesDesc, reconcilerDesc, chainDesc, anchorsDesc, anchorAgeDesc, scrapeErrDesc,
+		outboxBacklogDesc, deliveriesDesc, oldestPendingDesc} {
 		ch <- desc
 	}
 }
@@ -113,6 +115,9 @@ func (d *dbCollector) Collect(ch chan<- prometheus.Metric) {
 		if t, err := time.Parse(audit.TimeFormat, at); at != "" && !fail(err) {
 			ch <- prometheus.MustNewConstMetric(anchorAgeDesc, prometheus.GaugeValue, time.Since(t).Seconds())
 		}
+	}
+	if d.outbox != nil {
+		d.collectOutbox(ctx, ch, fail)
 	}
 	ch <- prometheus.MustNewConstMetric(scrapeErrDesc, prometheus.CounterValue, d.errors)
 }

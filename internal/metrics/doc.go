@@ -4,6 +4,8 @@
 // outcome, inventory sweeps, and figures read from the database at each
 // scrape (change requests by state, audit events appended by action with
 // the apply attempts, outcomes and reconciler actions they record, the
-// chain's length and the age of the newest anchor). Its endpoint is served
-// on a listener of its own or behind a bearer token.
+// chain's length and the age of the newest anchor, and the notification
+// outbox: its backlog by channel kind, deliveries by outcome and the age
+// of the oldest waiting one). Its endpoint is served on a listener of its
+// own or behind a bearer token.
 package metrics

@@ -24,6 +24,7 @@ type Metrics struct {
 	sweeps        *prometheus.CounterVec
 	sweepDuration *prometheus.HistogramVec
 	sweepClusters *prometheus.GaugeVec
+	db            *dbCollector // nil without a database
 }
 
 // New registers every metric family. db, when not nil, is read at each
@@ -59,7 +60,8 @@ func New(db *store.DB) *Metrics {
 	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.awsCalls, m.awsDuration, m.sweeps, m.sweepDuration, m.sweepClusters,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db != nil {
-		m.reg.MustRegister(newDBCollector(db))
+		m.db = newDBCollector(db)
+		m.reg.MustRegister(m.db)
 	}
 	return m
 }

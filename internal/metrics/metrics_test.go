@@ -21,6 +21,7 @@ import (
 	"rolegate/internal/change"
 	"rolegate/internal/inventory"
 	"rolegate/internal/metrics"
+	"rolegate/internal/notify"
 	"rolegate/internal/store"
 	"rolegate/redshiftsim"
 )
@@ -37,21 +38,24 @@ var families = []string{
 	"rolegate_inventory_sweeps_total", "rolegate_inventory_sweep_duration_seconds", "rolegate_inventory_clusters",
 	"rolegate_change_requests", "rolegate_apply_attempts_total", "rolegate_apply_outcomes_total", "rolegate_reconciler_actions_total",
 	"rolegate_audit_events_appended_total", "rolegate_audit_chain_length", "rolegate_audit_anchors", "rolegate_audit_last_anchor_age_seconds",
+	"rolegate_notify_outbox_backlog", "rolegate_notify_deliveries_total", "rolegate_notify_oldest_pending_age_seconds",
 }
 
 // rig is the real parts the metrics watch: the database with its
 // migrations, the audit log with anchors, the inventory gateway and the
-// change service over HTTP to the simulator.
+// change service over HTTP to the simulator, and the notification service
+// whose outbox the change service fills.
 type rig struct {
-	db  *store.DB
-	log *audit.Log
-	sim *redshiftsim.Sim
-	gw  *inventory.Gateway
-	svc *change.Service
-	m   *metrics.Metrics
+	db     *store.DB
+	log    *audit.Log
+	sim    *redshiftsim.Sim
+	gw     *inventory.Gateway
+	svc    *change.Service
+	notify *notify.Service
+	m      *metrics.Metrics
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -79,9 +83,32 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := change.New(change.Options{DB: db, Audit: l, Redshift: gw, Backoff: 10 * time.Millisecond,
+	ns := notify.New(notify.Options{DB: db, Audit: l, BaseURL: "https://rolegate.example.com", Backoff: time.Hour, MaxBackoff: time.Hour})
+	m.WatchOutbox(ns)
+	svc := change.New(change.Options{DB: db, Audit: l, Redshift: gw, Backoff: 10 * time.Millisecond, Notifier: ns,
 		FollowEvery: 10 * time.Millisecond, CallTimeout: 300 * time.Millisecond})
-	return &rig{db: db, log: l, sim: sim, gw: gw, svc: svc, m: m}
+	return &rig{db: db, log: l, sim: sim, gw: gw, svc: svc, notify: ns, m: m}
+}
+
+// channels adds three channels that hear of every request: a Slack one
+// whose receiver takes everything, a webhook whose receiver refuses
+// everything for good (410), and one whose receiver is down for now (503),
+// so that its notifications wait for a retry an hour later.
+func (r *rig) channels(t testing.TB) {
+	t.Helper()
+	for _, c := range []struct {
+		name   string
+		kind   notify.ChannelKind
+		status int
+	}{{"#dba", notify.ChannelSlack, http.StatusOK}, {"gone-hook", notify.ChannelWebhook, http.StatusGone}, {"down-hook", notify.ChannelWebhook, http.StatusServiceUnavailable}} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(c.status) }))
+		t.Cleanup(srv.Close)
+		_, err := r.notify.AddChannel(context.Background(), audit.System, audit.Origin{}, notify.ChannelForm{
+			Name: c.name, Kind: c.kind, Target: srv.URL, Secret: "a signing secret of some length", Topics: notify.AllTopics, Enabled: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // values sums each family's samples (a histogram's observation count).
@@ -148,6 +175,7 @@ func TestEveryFamilyPresentAndMovingAfterAScriptedRun(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
 	before := r.values(t)
+	r.channels(t)
 
 	e := echo.New()
 	e.Use(r.m.Echo())
@@ -164,6 +192,9 @@ func TestEveryFamilyPresentAndMovingAfterAScriptedRun(t *testing.T) {
 	// the reconciler settles it by reading the cluster.
 	r.sim.SetFaults(redshiftsim.Fault{Op: "ModifyClusterIamRoles", Kind: "latency-after", Latency: time.Second, Next: 1})
 	r.apply(t, "beta")
+	if err := r.notify.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := r.log.Anchor(ctx, false); err != nil {
 		t.Fatal(err)
 	}

@@ -164,6 +164,12 @@ func (s *Service) Deliveries(ctx context.Context, changeID int64) ([]Delivery, e
 	return queryDeliveries(ctx, s.o.DB.Reader(), `o.change_id = ? ORDER BY o.id`, changeID)
 }
 
+// OutboxStats reads where the outbox stands (for the metrics), through
+// the read-only pool.
+func (s *Service) OutboxStats(ctx context.Context) (OutboxStats, error) {
+	return outboxStats(ctx, s.o.DB.Reader())
+}
+
 // Run is the delivery worker: until ctx ends it delivers what is due on
 // every poke and tick, and queues the expiry reminders due (reading
 // requests from requests) at most once a minute. What a crashed process

@@ -278,3 +278,65 @@ func markWarned(ctx context.Context, tx *sql.Tx, id int64, now time.Time) (bool,
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
+
+// OutboxStats is where the outbox stands, per channel kind (a mail to a
+// user counts under the email channel it goes through).
+type OutboxStats struct {
+	// Pending are the deliveries waiting to be sent, retries included.
+	Pending map[ChannelKind]int
+	// Settled are the deliveries that were sent or failed for good, by
+	// state (Sent, Failed). The outbox keeps every row, so these only grow.
+	Settled map[ChannelKind]map[DeliveryState]int
+	// OldestPending is when the oldest waiting delivery was queued; zero
+	// when none waits.
+	OldestPending time.Time
+}
+
+// outboxStats reads the outbox's figures: the counts by channel and state
+// from the index notify_outbox_channel_state alone, the oldest pending
+// row through the partial index of pending rows, and the channels' kinds
+// from their small table.
+func outboxStats(ctx context.Context, q querier) (OutboxStats, error) {
+	st := OutboxStats{Pending: map[ChannelKind]int{}, Settled: map[ChannelKind]map[DeliveryState]int{}}
+	channels, err := loadChannels(ctx, q)
+	if err != nil {
+		return st, err
+	}
+	kinds := map[int64]ChannelKind{}
+	for _, c := range channels {
+		kinds[c.ID] = c.Kind
+	}
+	rows, err := q.QueryContext(ctx, `SELECT channel_id, state, count(*) FROM notify_outbox GROUP BY channel_id, state`)
+	if err != nil {
+		return st, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var state string
+		var n int
+		if err := rows.Scan(&id, &state, &n); err != nil {
+			return st, err
+		}
+		k := kinds[id]
+		if DeliveryState(state) == Pending {
+			st.Pending[k] += n
+			continue
+		}
+		if st.Settled[k] == nil {
+			st.Settled[k] = map[DeliveryState]int{}
+		}
+		st.Settled[k][DeliveryState(state)] += n
+	}
+	if err := rows.Err(); err != nil {
+		return st, err
+	}
+	var oldest string
+	if err := q.QueryRowContext(ctx, `SELECT coalesce(min(created_at), '') FROM notify_outbox WHERE state = 'pending'`).Scan(&oldest); err != nil {
+		return st, err
+	}
+	if st.OldestPending, err = store.ParseTime(oldest); err != nil {
+		return st, fmt.Errorf("outbox: oldest pending: %w", err)
+	}
+	return st, nil
+}

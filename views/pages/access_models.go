@@ -1,5 +1,7 @@
 package pages
 
+import "rolegate/views/components"
+
 // DemoUser is a demo sign-in listed on the sign-in page in demo mode.
 type DemoUser struct {
 	Username    string
@@ -67,6 +69,8 @@ type ReauthPage struct {
 	Error string
 	// Provider, when set, is where an SSO user confirms who they are.
 	Provider *SSOProvider
+	// CommentKept: the interrupted form's comment is kept for Next.
+	CommentKept bool
 }
 
 // UserRow is one user in the admin list and on their page.
@@ -79,7 +83,7 @@ type UserRow struct {
 	MFA         bool
 	BreakGlass  bool
 	Sessions    int
-	Created     string
+	Created     components.Moment
 	// Service marks a service account: no password, API tokens only.
 	Service bool
 }

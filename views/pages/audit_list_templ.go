@@ -49,11 +49,11 @@ func AuditList(p AuditListPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = auditInput("from", "From (UTC)", "text", p.Form.From, p.Errors, "A date, or a date and time: 2026-11-26 or 2026-11-26T09:30").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = auditInput("from", "From ("+p.Zone+")", "text", p.Form.From, p.Errors, "A date, or a date and time: 2026-11-26 or 2026-11-26T09:30").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = auditInput("to", "Before (UTC)", "text", p.Form.To, p.Errors, "Events before this moment, in the same form").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = auditInput("to", "Before ("+p.Zone+")", "text", p.Form.To, p.Errors, "Events before this moment, in the same form").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

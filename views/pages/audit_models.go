@@ -34,6 +34,8 @@ type AuditRow struct {
 
 // AuditListPage is the audit history with its filters.
 type AuditListPage struct {
+	// Zone is the zone the user reads times in, and types From and To in.
+	Zone     string
 	Form     AuditFilterForm
 	Errors   map[string]string
 	Actions  []AuditOption
@@ -53,6 +55,8 @@ type AuditListPage struct {
 type AuditField struct {
 	Label, Value, URL string
 	Mono              bool
+	// When, when set, is the value as a moment in the reader's zone.
+	When components.Moment
 }
 
 // AuditDiffRow is one field that differs between two snapshots.

@@ -155,6 +155,9 @@ type ChangePage struct {
 	// The comments as typed, kept across a refused decision.
 	Comment       string
 	RejectComment string
+	// CommentKept: Comment was typed before a re-authentication and kept
+	// through it; the approval was not sent.
+	CommentKept bool
 }
 
 // ChangeRow is one line of the queue.
