@@ -67,12 +67,10 @@ func (h *Handler) adminUserCreate(c echo.Context) error {
 	_, err := h.directory.Create(c.Request().Context(), h.auditActor(c), h.auditOrigin(c), auth.NewUser{
 		Username: f.Username, DisplayName: f.DisplayName, Role: auth.Role(f.Role), Password: c.FormValue("password"),
 	})
-	var bad *auth.InvalidUser
+	errs, refused := newUserErrors(err)
 	switch {
-	case errors.As(err, &bad):
-		f.Errors = newUserErrors(bad)
-	case errors.Is(err, auth.ErrUsernameTaken):
-		f.Errors.Username = "This username is taken."
+	case refused:
+		f.Errors = errs
 	case err != nil:
 		return err
 	default:
@@ -86,10 +84,19 @@ func (h *Handler) adminUserCreate(c echo.Context) error {
 	return h.render(c, http.StatusUnprocessableEntity, pages.Users(p))
 }
 
-// newUserErrors puts the directory's reasons on the form's fields: one of
-// username, display name or role, and the password's.
-func newUserErrors(bad *auth.InvalidUser) pages.NewUserErrors {
+// newUserErrors puts the directory's refusal of a new user on the form's
+// fields: one of username, display name or role, and the password's, or
+// a taken username. It reports whether err was such a refusal.
+func newUserErrors(err error) (pages.NewUserErrors, bool) {
 	var e pages.NewUserErrors
+	var bad *auth.InvalidUser
+	if errors.Is(err, auth.ErrUsernameTaken) {
+		e.Username = "This username is taken."
+		return e, true
+	}
+	if !errors.As(err, &bad) {
+		return e, false
+	}
 	switch {
 	case bad.Username != nil:
 		e.Username = bad.Username.Error()
@@ -101,7 +108,7 @@ func newUserErrors(bad *auth.InvalidUser) pages.NewUserErrors {
 	if bad.Password != nil {
 		e.Password = bad.Password.Error()
 	}
-	return e
+	return e, true
 }
 
 // targetUser is the user named by :id, re-read for every request.

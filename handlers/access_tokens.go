@@ -211,12 +211,10 @@ func (h *Handler) adminServiceAccountCreate(c echo.Context) error {
 	u, err := h.directory.CreateServiceAccount(c.Request().Context(), h.auditActor(c), h.auditOrigin(c), auth.NewServiceAccount{
 		Username: f.Username, DisplayName: f.DisplayName, Role: auth.Role(f.Role),
 	})
-	var bad *auth.InvalidUser
+	errs, refused := newUserErrors(err)
 	switch {
-	case errors.As(err, &bad):
-		f.Errors = newUserErrors(bad)
-	case errors.Is(err, auth.ErrUsernameTaken):
-		f.Errors.Username = "This username is taken."
+	case refused:
+		f.Errors = errs
 	case err != nil:
 		return err
 	default:
