@@ -247,3 +247,24 @@ func TestTheChosenZoneHoldsOnEveryPageWithTimes(t *testing.T) {
 		}
 	}
 }
+
+func TestAnAWSAccountsLastChangeIsInTheReadersZone(t *testing.T) {
+	app := newTestApp(t)
+	admin := app.signIn(t, "ada", auth.RoleAdmin)
+	res := admin.postForm(t, "/account/time-zone", url.Values{"time_zone": {"Asia/Tokyo"}})
+	res.Body.Close()
+	res = admin.postForm(t, "/admin/accounts", accountForm("111122223333", "analytics", "arn:aws:iam::111122223333:role/RolegateAccess", "", "", ""))
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add an account: %d", res.StatusCode)
+	}
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	times := pageTimes(t, wantStatus(t, admin.get(t, "/admin/accounts/111122223333"), http.StatusOK, "account page"))
+	at, err := time.Parse(time.RFC3339, times[0][0])
+	if err != nil || time.Since(at) > time.Minute {
+		t.Fatalf("the last change is %q: %v", times[0][0], err)
+	}
+	if times[0][1] != components.FormatTime(at, time.UTC) || times[0][2] != components.FormatTime(at, tokyo) {
+		t.Fatalf("the last change reads %q (hover %q), want it in Tokyo's time", times[0][2], times[0][1])
+	}
+}

@@ -48,11 +48,12 @@ func (h *Handler) routesAccounts(e *echo.Echo) {
 	e.POST("/admin/accounts/:account/enable", h.accountEnable, admin)
 }
 
-func accountRow(a *account.Account) pages.AWSAccountRow {
+// accountRow is the account for a reader in loc.
+func accountRow(a *account.Account, loc *time.Location) pages.AWSAccountRow {
 	return pages.AWSAccountRow{
 		ID: a.ID, Name: a.Name, RoleARN: a.RoleARN, HasExternalID: a.ExternalID != "",
 		Regions: strings.Join(a.Regions, ", "), ProductionTag: a.ProductionTag, Disabled: a.Disabled,
-		Updated: a.UpdatedAt.UTC().Format(time.DateTime) + " UTC",
+		Updated: fmtWhen(a.UpdatedAt, loc),
 	}
 }
 

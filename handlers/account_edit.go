@@ -29,8 +29,8 @@ func editForm(a *account.Account) pages.AWSAccountForm {
 	return pages.AWSAccountForm{ID: a.ID, Name: a.Name, RoleARN: a.RoleARN, Regions: strings.Join(a.Regions, ", "), ProductionTag: a.ProductionTag}
 }
 
-func (h *Handler) awsAccountView(a *account.Account, f pages.AWSAccountForm) pages.AWSAccountPage {
-	return pages.AWSAccountPage{Account: accountRow(a), DefaultRegions: h.defaultRegions, DefaultProductionTag: h.defaultProdTag, Form: f}
+func (h *Handler) awsAccountView(c echo.Context, a *account.Account, f pages.AWSAccountForm) pages.AWSAccountPage {
+	return pages.AWSAccountPage{Account: accountRow(a, zoneOf(c)), DefaultRegions: h.defaultRegions, DefaultProductionTag: h.defaultProdTag, Form: f}
 }
 
 func (h *Handler) accountShow(c echo.Context) error {
@@ -38,7 +38,7 @@ func (h *Handler) accountShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, pages.AWSAccountDetail(h.awsAccountView(a, editForm(a))))
+	return h.render(c, http.StatusOK, pages.AWSAccountDetail(h.awsAccountView(c, a, editForm(a))))
 }
 
 // accountUpdate saves the edit form: every field as typed, the external ID
@@ -64,7 +64,7 @@ func (h *Handler) accountUpdate(c echo.Context) error {
 	switch {
 	case errors.As(err, &ve):
 		f.Errors = accountFormErrors(ve.Fields)
-		return h.render(c, http.StatusUnprocessableEntity, pages.AWSAccountDetail(h.awsAccountView(a, f)))
+		return h.render(c, http.StatusUnprocessableEntity, pages.AWSAccountDetail(h.awsAccountView(c, a, f)))
 	case errors.Is(err, account.ErrConflict):
 		return httpError(http.StatusConflict, "The account changed while you were editing it; reload the page.", err)
 	case err != nil:

@@ -17,7 +17,7 @@ func (h *Handler) accountsView(c echo.Context, form pages.AWSAccountForm) (pages
 	}
 	p := pages.AWSAccountsPage{DefaultRegions: h.defaultRegions, DefaultProductionTag: h.defaultProdTag, Form: form}
 	for _, a := range list {
-		p.Accounts = append(p.Accounts, accountRow(a))
+		p.Accounts = append(p.Accounts, accountRow(a, zoneOf(c)))
 	}
 	return p, nil
 }

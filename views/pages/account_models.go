@@ -1,5 +1,7 @@
 package pages
 
+import "rolegate/views/components"
+
 // AWSAccountRow is one AWS account in the admin list and on its page.
 type AWSAccountRow struct {
 	ID            string
@@ -9,7 +11,7 @@ type AWSAccountRow struct {
 	Regions       string // "" for the dashboard's regions
 	ProductionTag string // "" for the dashboard's rule
 	Disabled      bool
-	Updated       string
+	Updated       components.Moment
 }
 
 // AWSAccountErrors are the field messages of the account forms.
