@@ -200,6 +200,7 @@ func (h *Handler) accountView(c echo.Context, u *auth.User) (pages.AccountPage, 
 	ctx := c.Request().Context()
 	p := pages.AccountPage{
 		User:         h.userRow(c, u),
+		Password:     u.HasPassword(),
 		SecondFactor: pages.SecondFactorSection{Enrolled: u.MFAEnrolled},
 		TimeZone:     pages.TimeZoneSection{Zone: u.TimeZone, Zones: auth.TimeZones()},
 		Notify:       h.notifyPrefsForm(ctx, u.ID),
@@ -236,6 +237,9 @@ func (h *Handler) accountPassword(c echo.Context) error {
 	p, err := h.accountView(c, u)
 	if err != nil {
 		return err
+	}
+	if !u.HasPassword() {
+		return h.render(c, http.StatusUnprocessableEntity, pages.Account(p))
 	}
 	try := h.signInAttempt(c, u.Username)
 	if !h.throttle.allowed(try) {

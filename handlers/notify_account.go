@@ -34,7 +34,11 @@ func (h *Handler) notifyPrefsSave(c echo.Context) error {
 	var ve *notify.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		page := pages.AccountPage{User: h.userRow(c, u), Notify: pages.NotifyPrefsForm{Email: p.Email, EmailOn: p.EmailOn, Alerts: p.Alerts, Error: ve.Fields["email"]}}
+		page, err := h.accountView(c, u)
+		if err != nil {
+			return err
+		}
+		page.Notify = pages.NotifyPrefsForm{Email: p.Email, EmailOn: p.EmailOn, Alerts: p.Alerts, Error: ve.Fields["email"]}
 		return h.render(c, http.StatusUnprocessableEntity, pages.Account(page))
 	case err != nil:
 		return err

@@ -242,3 +242,21 @@ func TestSSORequiredAMR(t *testing.T) {
 		})
 	}
 }
+
+func TestAnSSOUsersAccountPageOffersNoPasswordToChange(t *testing.T) {
+	app := newSSOApp(t, nil)
+	dana := app.ssoSignIn(t, "dana")
+	body := wantStatus(t, dana.get(t, "/account"), http.StatusOK, "account page")
+	if strings.Contains(body, `action="/account/password"`) || !strings.Contains(body, `data-testid="no-password"`) {
+		t.Fatal("an SSO user's account page offers a password form")
+	}
+	body = wantStatus(t, dana.postForm(t, "/account/password", url.Values{"current": {""}, "password": {"a long new passphrase"}}), http.StatusUnprocessableEntity, "a password for an SSO user")
+	if !strings.Contains(body, `data-testid="no-password"`) || app.auditCount(t, "user.password_changed") != 0 {
+		t.Fatal("an SSO user could set a local password")
+	}
+	// A refused notification address keeps the rest of the page.
+	body = wantStatus(t, dana.postForm(t, "/account/notifications", url.Values{"email": {"not an address"}, "email_on": {"1"}}), http.StatusUnprocessableEntity, "a bad address")
+	if !strings.Contains(body, `value="not an address"`) || !strings.Contains(body, `name="time_zone"`) {
+		t.Fatal("the refused notification form loses what was typed or the rest of the account page")
+	}
+}

@@ -131,6 +131,10 @@ func (u *Users) List(ctx context.Context) ([]*User, error) {
 	return out, rows.Err()
 }
 
+// HasPassword reports whether the user has a local password at all:
+// users who sign in through single sign-on and service accounts have none.
+func (us *User) HasPassword() bool { return us.passwordHash != "" }
+
 // CheckPassword reports whether pw is the user's password.
 func (us *User) CheckPassword(pw string) bool { return VerifyPassword(us.passwordHash, pw) }
 

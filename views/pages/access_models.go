@@ -121,7 +121,10 @@ type UserPage struct {
 
 // AccountPage is the signed-in user's own page.
 type AccountPage struct {
-	User         UserRow
+	User UserRow
+	// Password is false for a user without a local password (single
+	// sign-on): the page says where their password is changed instead.
+	Password     bool
 	CurrentError string
 	NewError     string
 	Notify       NotifyPrefsForm
