@@ -150,7 +150,7 @@ func (h *Handler) changeNew(c echo.Context) error {
 		return changeError(err)
 	}
 	p := h.changeFormPage(in, h.liveAt(in.Account, in.Region, cl), change.Plan{}, nil, nil)
-	p.Open = h.openRequests(c, in.Region, in.Cluster, 0)
+	p.Open = h.openRequests(c, in.Account, in.Region, in.Cluster, 0)
 	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
 
@@ -173,7 +173,7 @@ func (h *Handler) changePreview(c echo.Context) error {
 		p.DefaultStale = c.FormValue("default_offered") != p.DefaultOffered
 		return h.render(c, http.StatusOK, pages.PreviewFragment(p))
 	}
-	p.Open, p.ConfirmOpen = h.openRequests(c, in.Region, in.Cluster, 0), in.ConfirmOpen
+	p.Open, p.ConfirmOpen = h.openRequests(c, in.Account, in.Region, in.Cluster, 0), in.ConfirmOpen
 	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
 
@@ -196,7 +196,7 @@ func (h *Handler) changeCreate(c echo.Context) error {
 		p := h.changeFormPage(in, live, plan, verr.Fields, previewOf(plan, errs, live))
 		// A refusal for unseen open requests asks to confirm again, now
 		// that they are shown.
-		p.Open, p.ConfirmOpen = h.openRequests(c, in.Region, in.Cluster, 0), in.ConfirmOpen && verr.Fields[change.FieldOpen] == ""
+		p.Open, p.ConfirmOpen = h.openRequests(c, in.Account, in.Region, in.Cluster, 0), in.ConfirmOpen && verr.Fields[change.FieldOpen] == ""
 		return h.render(c, http.StatusUnprocessableEntity, pages.ChangeForm(p))
 	}
 	if err != nil {

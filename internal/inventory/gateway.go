@@ -367,6 +367,15 @@ func (g *Gateway) Configured(accountID string) bool {
 	return accountID != "" && slices.ContainsFunc(g.lay.Load().accounts, func(a *account) bool { return a.ID == accountID })
 }
 
+// Home reports whether accountID is the account Rolegate runs in: its
+// configured ID, any ID when no account is configured (Rolegate's own is
+// then the only one), and "" (a cluster whose account is not known, which
+// can only be read there).
+func (g *Gateway) Home(accountID string) bool {
+	l := g.lay.Load()
+	return accountID == "" || l.home != nil && (l.home.ID == "" || l.home.ID == accountID)
+}
+
 // Known reports whether the account-region is one the gateway reads.
 func (g *Gateway) Known(accountID, regionName string) bool {
 	_, err := g.place(accountID, regionName)
