@@ -59,6 +59,10 @@ type Redshift interface {
 	// Home reports whether the account is the one Rolegate runs in, where
 	// requests stored without an account belong.
 	Home(account string) bool
+	// Session is the session a change in the account is made in as the
+	// person named by as (the one ModifyClusterIamRoles reports); none in
+	// an account reached with Rolegate's own credentials.
+	Session(account, as string) inventory.Session
 }
 
 // liveAt is what the change knows of a cluster read in account: the
