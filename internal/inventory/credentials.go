@@ -132,7 +132,7 @@ func (g *Gateway) assumeAs(ctx context.Context, a *account, as string) (aws.Cred
 	if a.ExternalID != "" {
 		in.ExternalId = aws.String(a.ExternalID)
 	}
-	out, err := g.sts.AssumeRole(ctx, in)
+	out, err := a.sts.AssumeRole(ctx, in)
 	if err != nil {
 		return nil, Session{}, &AssumeRoleError{Account: a.ID, Name: a.Name, RoleARN: a.RoleARN, Err: err}
 	}
