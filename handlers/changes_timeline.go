@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"net/url"
 	"strconv"
 	"time"
 
@@ -48,7 +47,7 @@ func (h *Handler) clusterActivity(c echo.Context, account string, p *pages.Clust
 	// stored without one are the home account's.
 	p.Open = h.openRequests(c, account, p.Region, p.ID, 0)
 	reqs, err := h.changes.List(ctx, change.ListFilter{Account: account, Region: p.Region, Cluster: p.ID, Limit: 10})
-	p.ChangesURL = "/changes?cluster=" + url.QueryEscape(p.ID)
+	p.ChangesURL = h.changesOfCluster(account, p.Region, p.ID)
 	// Events before accounts were configured name none: only a configured
 	// account narrows the history (it tells apart clusters of one name).
 	if !h.inv.Configured(account) {
