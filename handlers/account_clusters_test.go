@@ -82,8 +82,8 @@ func TestAClusterNameInTwoAccountsIsTwoClusters(t *testing.T) {
 	if res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != "/clusters/"+analyticsAccount+"/"+testRegion+"/solo" {
 		t.Errorf("old address of solo: %d %q", res.StatusCode, res.Header.Get("Location"))
 	}
-	if body := wantStatus(t, vera.get(t, "/clusters/"+testRegion+"/shared"), http.StatusNotFound, "an ambiguous old address"); !strings.Contains(body, "several accounts") {
-		t.Error("the ambiguous old address does not say why")
+	if body := wantStatus(t, vera.get(t, "/clusters/"+testRegion+"/shared"), http.StatusMultipleChoices, "an ambiguous old address"); !strings.Contains(body, `data-testid="cluster-moved"`) {
+		t.Error("the ambiguous old address does not offer the choice")
 	}
 }
 

@@ -116,7 +116,7 @@ func (h *Handler) apiClusterList(c echo.Context) error {
 		Page: cp.page, Pages: cp.pages, Unreadable: unreadable,
 	}
 	for _, cl := range cp.matched[cp.from:cp.to] {
-		out.Clusters = append(out.Clusters, apiClusterOf(cl, open[change.ClusterKey{Region: cl.Region, Cluster: cl.ID}]))
+		out.Clusters = append(out.Clusters, apiClusterOf(cl, open[h.changes.Key(cl.Account, cl.Region, cl.ID)]))
 	}
 	if cp.page > 1 {
 		out.Prev = "/api/v1" + f.query(f.sort, f.desc, cp.page-1)
@@ -148,7 +148,7 @@ func (h *Handler) apiClusterShow(c echo.Context) error {
 	if err != nil {
 		h.log.Warn("listing open change requests for the API cluster", "request_id", requestIDOf(c), "err", err)
 	}
-	out := apiClusterDetail{apiCluster: apiClusterOf(cl, open[change.ClusterKey{Region: cl.Region, Cluster: cl.ID}]), Warning: strings.TrimSpace(warning)}
+	out := apiClusterDetail{apiCluster: apiClusterOf(cl, open[h.changes.Key(cl.Account, cl.Region, cl.ID)]), Warning: strings.TrimSpace(warning)}
 	return apiJSONResponse(c, http.StatusOK, out)
 }
 

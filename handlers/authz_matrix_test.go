@@ -77,9 +77,15 @@ func routeExpectations() map[string]access {
 		"POST /admin/accounts/:account/disable": admin,
 		"POST /admin/accounts/:account/enable":  admin,
 
-		"GET /clusters":                                         viewer,
-		"POST /clusters/refresh":                                viewer,
-		"GET /clusters/:region/:cluster":                        viewer, // redirects to the account's address
+		"GET /clusters":          viewer,
+		"POST /clusters/refresh": viewer,
+		// Addresses from before accounts: redirected to the account's.
+		"GET /clusters/:region/:cluster":                        viewer,
+		"GET /clusters/:region/:cluster/roles":                  viewer,
+		"GET /clusters/:region/:cluster/snapshot.json":          viewer,
+		"GET /clusters/:region/:cluster/changes/new":            requester,
+		"POST /clusters/:region/:cluster/changes":               requester,
+		"POST /clusters/:region/:cluster/changes/preview":       requester,
 		"GET /clusters/:account/:region/:cluster":               viewer,
 		"GET /clusters/:account/:region/:cluster/roles":         viewer,
 		"GET /clusters/:account/:region/:cluster/snapshot.json": viewer,

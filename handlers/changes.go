@@ -5,6 +5,8 @@ import (
 	"errors"
 	"maps"
 	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
 	"github.com/labstack/echo/v4"
 
+	"rolegate/internal/account"
 	"rolegate/internal/auth"
 	"rolegate/internal/change"
 	"rolegate/internal/inventory"
@@ -70,6 +73,21 @@ func (h *Handler) routesChanges(e *echo.Echo) {
 	e.GET("/clusters/:account/:region/:cluster/changes/new", h.changeNew, requester)
 	e.POST("/clusters/:account/:region/:cluster/changes", h.changeCreate, requester)
 	e.POST("/clusters/:account/:region/:cluster/changes/preview", h.changePreview, requester)
+}
+
+// regionFilter is what a region filter may hold: a region name, perhaps
+// one Rolegate no longer sweeps.
+var regionFilter = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$`)
+
+// changesOfCluster is the queue filtered to one cluster's requests: in its
+// account when Rolegate manages several (requests stored without an
+// account count as the home account's).
+func (h *Handler) changesOfCluster(account, region, cluster string) string {
+	v := url.Values{"cluster": {cluster}, "region": {region}}
+	if account != "" && len(h.accountOptions()) > 0 {
+		v.Set("account", account)
+	}
+	return "/changes?" + v.Encode()
 }
 
 // actorOf is the signed-in user as the change service sees them.
@@ -150,7 +168,7 @@ func (h *Handler) changeNew(c echo.Context) error {
 		return changeError(err)
 	}
 	p := h.changeFormPage(in, h.liveAt(in.Account, in.Region, cl), change.Plan{}, nil, nil)
-	p.Open = h.openRequests(c, in.Region, in.Cluster, 0)
+	p.Open = h.openRequests(c, in.Account, in.Region, in.Cluster, 0)
 	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
 
@@ -173,7 +191,7 @@ func (h *Handler) changePreview(c echo.Context) error {
 		p.DefaultStale = c.FormValue("default_offered") != p.DefaultOffered
 		return h.render(c, http.StatusOK, pages.PreviewFragment(p))
 	}
-	p.Open, p.ConfirmOpen = h.openRequests(c, in.Region, in.Cluster, 0), in.ConfirmOpen
+	p.Open, p.ConfirmOpen = h.openRequests(c, in.Account, in.Region, in.Cluster, 0), in.ConfirmOpen
 	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
 
@@ -196,7 +214,7 @@ func (h *Handler) changeCreate(c echo.Context) error {
 		p := h.changeFormPage(in, live, plan, verr.Fields, previewOf(plan, errs, live))
 		// A refusal for unseen open requests asks to confirm again, now
 		// that they are shown.
-		p.Open, p.ConfirmOpen = h.openRequests(c, in.Region, in.Cluster, 0), in.ConfirmOpen && verr.Fields[change.FieldOpen] == ""
+		p.Open, p.ConfirmOpen = h.openRequests(c, in.Account, in.Region, in.Cluster, 0), in.ConfirmOpen && verr.Fields[change.FieldOpen] == ""
 		return h.render(c, http.StatusUnprocessableEntity, pages.ChangeForm(p))
 	}
 	if err != nil {
@@ -320,13 +338,25 @@ func (h *Handler) afterDecision(c echo.Context, id int64, err error, comment str
 func (h *Handler) changeList(c echo.Context) error {
 	q := c.QueryParams()
 	p := pages.ChangeListPage{
-		State: q.Get("state"), Cluster: q.Get("cluster"), Requester: q.Get("requester"),
+		State: q.Get("state"), Account: q.Get("account"), Region: q.Get("region"), Cluster: q.Get("cluster"), Requester: q.Get("requester"),
 		Mine: q.Get("mine") == "1", Errors: map[string]string{}, CanCreate: userOf(c).CanRequest(),
+	}
+	if h.inv != nil {
+		p.Accounts = h.accountOptions()
 	}
 	for _, s := range change.AllStates {
 		p.States = append(p.States, string(s))
 	}
-	f := change.ListFilter{Cluster: strings.TrimSpace(p.Cluster), RequesterUsername: strings.TrimSpace(p.Requester), Limit: 50}
+	f := change.ListFilter{
+		Account: strings.TrimSpace(p.Account), Region: strings.TrimSpace(p.Region), Cluster: strings.TrimSpace(p.Cluster),
+		RequesterUsername: strings.TrimSpace(p.Requester), Limit: 50,
+	}
+	if f.Account != "" && !account.ValidID(f.Account) {
+		p.Errors["account"] = strconv.Quote(p.Account) + " is not an AWS account ID (12 digits)"
+	}
+	if f.Region != "" && !regionFilter.MatchString(f.Region) {
+		p.Errors["region"] = strconv.Quote(p.Region) + " is not an AWS region name such as eu-west-1"
+	}
 	if p.State != "" {
 		st := change.State(p.State)
 		if !slices.Contains(change.AllStates, st) {

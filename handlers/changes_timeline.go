@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"net/url"
 	"strconv"
 	"time"
 
@@ -44,15 +43,17 @@ func timelineRow(e audit.Event, loc *time.Location) pages.TimelineRow {
 // cluster) and is logged.
 func (h *Handler) clusterActivity(c echo.Context, account string, p *pages.ClusterPage) {
 	ctx := c.Request().Context()
+	// The change service reads the account as the cluster's: requests
+	// stored without one are the home account's.
+	p.Open = h.openRequests(c, account, p.Region, p.ID, 0)
+	reqs, err := h.changes.List(ctx, change.ListFilter{Account: account, Region: p.Region, Cluster: p.ID, Limit: 10})
+	p.ChangesURL = h.changesOfCluster(account, p.Region, p.ID)
 	// Events before accounts were configured name none: only a configured
 	// account narrows the history (it tells apart clusters of one name).
 	if !h.inv.Configured(account) {
 		account = ""
 	}
-	p.ChangesURL = "/changes?cluster=" + url.QueryEscape(p.ID)
 	p.HistoryURL = auditHistoryURL(account, p.Region, p.ID)
-	p.Open = h.openRequests(c, p.Region, p.ID, 0)
-	reqs, err := h.changes.List(ctx, change.ListFilter{Account: account, Region: p.Region, Cluster: p.ID, Limit: 10})
 	if err != nil {
 		h.log.Warn("listing a cluster's change requests", "request_id", requestIDOf(c), "err", err)
 	}

@@ -107,8 +107,8 @@ func openRequest(r *change.Request, loc *time.Location) pages.OpenRequest {
 
 // openRequests lists a cluster's open requests, leaving out skip (the
 // request whose page it is). A failure is logged and shows none.
-func (h *Handler) openRequests(c echo.Context, region, cluster string, skip int64) []pages.OpenRequest {
-	reqs, err := h.changes.Open(c.Request().Context(), region, cluster)
+func (h *Handler) openRequests(c echo.Context, account, region, cluster string, skip int64) []pages.OpenRequest {
+	reqs, err := h.changes.Open(c.Request().Context(), account, region, cluster)
 	if err != nil {
 		h.log.Warn("listing a cluster's open change requests", "request_id", requestIDOf(c), "cluster", cluster, "err", err)
 		return nil
@@ -228,7 +228,7 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 		Decider: r.DeciderUsername, Decided: fmtWhen(r.DecidedAt, loc), Decision: r.DecisionComment,
 		AuditURL:        "/audit?change=" + strconv.FormatInt(r.ID, 10),
 		ResubmittedFrom: r.ResubmittedFrom, SupersededBy: r.SupersededBy,
-		Siblings: h.openRequests(c, r.Region, r.Cluster, r.ID),
+		Siblings: h.openRequests(c, r.Account, r.Region, r.Cluster, r.ID),
 	}
 	if r.RequesterName != "" && r.RequesterName != r.RequesterUsername {
 		p.Requester = r.RequesterName + " (" + r.RequesterUsername + ")"

@@ -35,6 +35,5 @@ func (h *Handler) routesInventory(e *echo.Echo) {
 	e.GET("/clusters/:account/:region/:cluster", h.clusterShow, h.requireSignIn, viewer)
 	e.GET("/clusters/:account/:region/:cluster/roles", h.clusterRoles, h.requireSignIn, viewer)
 	e.GET("/clusters/:account/:region/:cluster/snapshot.json", h.clusterSnapshot, h.requireSignIn, viewer)
-	// Addresses from before accounts: redirected when unambiguous.
-	e.GET("/clusters/:region/:cluster", h.clusterRedirect, h.requireSignIn, viewer)
+	h.routesMoved(e)
 }

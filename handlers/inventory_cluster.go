@@ -165,28 +165,3 @@ func (h *Handler) accountLabel(account string) string {
 	}
 	return "account " + account
 }
-
-// clusterRedirect sends an address of the single-account days,
-// /clusters/{region}/{cluster}, to the cluster's page when exactly one
-// account has a cluster of that name in that region.
-func (h *Handler) clusterRedirect(c echo.Context) error {
-	region, id := c.Param("region"), c.Param("cluster")
-	inv, _ := h.inv.List(c.Request().Context())
-	var found []*inventory.Cluster
-	for _, cl := range inv.Clusters {
-		if cl.Region == region && cl.ID == id {
-			found = append(found, cl)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return httpError(http.StatusNotFound, "There is no cluster "+strconv.Quote(id)+" in "+region+".", nil)
-	case 1:
-		return c.Redirect(http.StatusMovedPermanently, clusterURL(found[0].Account, region, id))
-	}
-	names := make([]string, len(found))
-	for i, cl := range found {
-		names[i] = h.accountLabel(cl.Account)
-	}
-	return httpError(http.StatusNotFound, "Clusters named "+strconv.Quote(id)+" exist in "+region+" of several accounts ("+strings.Join(names, ", ")+"); open the one you mean from the cluster list.", nil)
-}

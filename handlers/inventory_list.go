@@ -102,14 +102,14 @@ func (f clusterFilter) query(sort string, desc bool, page int) string {
 	return "/clusters?" + v.Encode()
 }
 
-func (f clusterFilter) match(c *inventory.Cluster, lowerQ string, open openByCluster) bool {
+func (f clusterFilter) match(c *inventory.Cluster, lowerQ string, open func(*inventory.Cluster) []int64) bool {
 	if f.account != "" && c.Account != f.account {
 		return false
 	}
 	if f.region != "" && c.Region != f.region {
 		return false
 	}
-	if f.open && len(open[change.ClusterKey{Region: c.Region, Cluster: c.ID}]) == 0 {
+	if f.open && len(open(c)) == 0 {
 		return false
 	}
 	if f.tag != "" && !hasTag(c, f.tag) {
@@ -131,15 +131,20 @@ func (f clusterFilter) filters() bool {
 // openByCluster is every cluster's open change requests, by ID.
 type openByCluster map[change.ClusterKey][]int64
 
+// openOf looks a cluster's open requests up in open.
+func (h *Handler) openOf(open openByCluster) func(*inventory.Cluster) []int64 {
+	return func(cl *inventory.Cluster) []int64 { return open[h.changes.Key(cl.Account, cl.Region, cl.ID)] }
+}
+
 // fingerprint changes whenever the open requests do, so that a listing
 // rendered for one set of them is never served for another.
 func (o openByCluster) fingerprint() string {
 	keys := slices.SortedFunc(maps.Keys(o), func(a, b change.ClusterKey) int {
-		return cmp.Or(strings.Compare(a.Region, b.Region), strings.Compare(a.Cluster, b.Cluster))
+		return cmp.Or(strings.Compare(a.Account, b.Account), strings.Compare(a.Region, b.Region), strings.Compare(a.Cluster, b.Cluster))
 	})
 	h := fnv.New64a()
 	for _, k := range keys {
-		fmt.Fprintf(h, "%s\x00%s\x00%v\x00", k.Region, k.Cluster, o[k])
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%v\x00", k.Account, k.Region, k.Cluster, o[k])
 	}
 	return strconv.FormatUint(h.Sum64(), 36)
 }
@@ -242,10 +247,10 @@ type clusterPage struct {
 func (h *Handler) pickClusters(inv inventory.Inventory, f clusterFilter, open openByCluster) clusterPage {
 	matched := inv.Clusters
 	if f.filters() {
-		lowerQ := strings.ToLower(f.q)
+		lowerQ, openOf := strings.ToLower(f.q), h.openOf(open)
 		matched = make([]*inventory.Cluster, 0, len(inv.Clusters))
 		for _, cl := range inv.Clusters {
-			if f.match(cl, lowerQ, open) {
+			if f.match(cl, lowerQ, openOf) {
 				matched = append(matched, cl)
 			}
 		}
@@ -290,7 +295,7 @@ func (h *Handler) clusterListing(inv inventory.Inventory, f clusterFilter, open 
 	}
 	for _, cl := range matched[from:to] {
 		r := clusterRowOf(cl)
-		r.Open = openMarker(open[change.ClusterKey{Region: cl.Region, Cluster: cl.ID}], cl.ID)
+		r.Open = openMarker(open[h.changes.Key(cl.Account, cl.Region, cl.ID)], cl.ID)
 		r.ApprovalTags, r.TwoApprovers = approvalTags(cl, p.Tags)
 		p.Rows = append(p.Rows, r)
 	}

@@ -29,6 +29,8 @@ type inventoryTestOptions struct {
 	world *redshiftsim.World
 	sim   redshiftsim.Options
 	ttl   time.Duration
+	// metricsToken, when set, serves /metrics behind it (-metrics-token).
+	metricsToken string
 }
 
 // setupInventoryTest starts the simulator with the test's world and points
@@ -63,6 +65,7 @@ func (a *testApp) setupInventoryTest(t *testing.T, o *testOptions, cfg *config.C
 		cfg.InventoryTTL = o.ttl
 	}
 	ao.Pace.ReadBackoff = 20 * time.Millisecond
+	cfg.MetricsToken = o.metricsToken
 	a.sim, a.simURL = sim, srv.URL
 }
 

@@ -35,8 +35,15 @@ func gateway(ctx context.Context, cfg config.Config, pace Pace, log *slog.Logger
 		Endpoint:    cfg.AWSEndpoint,
 		MaxBackoff:  pace.ReadBackoff,
 		Logger:      log.With("component", "inventory"),
-		APIOptions:  []func(*middleware.Stack) error{m.AWS(metrics.DefaultAccount)},
-		OnSweep:     m.Sweep,
+		// The AWS calls are labelled with their account's ID: stable, unlike
+		// its name, and bounded by the configured accounts.
+		AccountAPIOptions: func(id string) []func(*middleware.Stack) error {
+			if id == "" {
+				id = metrics.DefaultAccount
+			}
+			return []func(*middleware.Stack) error{m.AWS(id)}
+		},
+		OnSweep: m.Sweep,
 	}
 	if endpoint != "" {
 		opts.Endpoint, opts.Regions = endpoint, regions

@@ -12,9 +12,21 @@ import (
 // seen the cluster's open requests.
 const FieldOpen = "open"
 
-// Open lists the cluster's open requests (InFlightStates), oldest first.
-func (s *Service) Open(ctx context.Context, region, cluster string) ([]*Request, error) {
-	reqs, err := listRequests(ctx, s.o.DB.Reader(), ListFilter{States: InFlightStates, Region: region, Cluster: cluster, Limit: 200})
+// Key names the cluster in account and region as OpenByCluster does: a
+// cluster of one identifier in two accounts is two keys, and the account
+// Rolegate runs in is "" (so that requests stored without an account are
+// its own).
+func (s *Service) Key(account, region, cluster string) ClusterKey {
+	if s.o.Redshift.Home(account) {
+		account = ""
+	}
+	return ClusterKey{Account: account, Region: region, Cluster: cluster}
+}
+
+// Open lists the open requests (InFlightStates) of the cluster in account
+// and region, oldest first.
+func (s *Service) Open(ctx context.Context, account, region, cluster string) ([]*Request, error) {
+	reqs, err := s.List(ctx, ListFilter{States: InFlightStates, Account: account, Region: region, Cluster: cluster, Limit: 200})
 	if err != nil {
 		return nil, err
 	}
@@ -23,9 +35,9 @@ func (s *Service) Open(ctx context.Context, region, cluster string) ([]*Request,
 }
 
 // OpenByCluster lists the IDs of every cluster's open requests, oldest
-// first; a cluster without any is absent.
+// first, by Key; a cluster without any is absent.
 func (s *Service) OpenByCluster(ctx context.Context) (map[ClusterKey][]int64, error) {
-	return inFlightByCluster(ctx, s.o.DB.Reader())
+	return inFlightByCluster(ctx, s.o.DB.Reader(), s.Key)
 }
 
 // checkOpenSeen refuses a new request on a cluster that has open requests
@@ -35,12 +47,12 @@ func (s *Service) OpenByCluster(ctx context.Context) (map[ClusterKey][]int64, er
 // It runs before AWS is asked, and again in the transaction that stores
 // the request, so that two requesters submitting at once cannot both pass
 // unseen.
-func checkOpenSeen(ctx context.Context, q querier, d Draft) (FieldErrors, error) {
-	all, err := inFlightByCluster(ctx, q)
+func (s *Service) checkOpenSeen(ctx context.Context, q querier, d Draft) (FieldErrors, error) {
+	all, err := inFlightByCluster(ctx, q, s.Key)
 	if err != nil {
 		return nil, err
 	}
-	open := all[ClusterKey{Region: d.Region, Cluster: d.Cluster}]
+	open := all[s.Key(d.Account, d.Region, d.Cluster)]
 	if len(open) == 0 {
 		return nil, nil
 	}

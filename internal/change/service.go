@@ -56,6 +56,13 @@ type Redshift interface {
 	// Configured reports whether the account is a configured one, so that
 	// a cluster read in it is known to be in it.
 	Configured(account string) bool
+	// Home reports whether the account is the one Rolegate runs in, where
+	// requests stored without an account belong.
+	Home(account string) bool
+	// Session is the session a change in the account is made in as the
+	// person named by as (the one ModifyClusterIamRoles reports); none in
+	// an account reached with Rolegate's own credentials.
+	Session(account, as string) inventory.Session
 }
 
 // liveAt is what the change knows of a cluster read in account: the
@@ -166,7 +173,22 @@ func (s *Service) Get(ctx context.Context, id int64) (*Request, error) {
 
 // List returns requests matching f, newest first.
 func (s *Service) List(ctx context.Context, f ListFilter) ([]*Request, error) {
-	return listRequests(ctx, s.o.DB.Reader(), f)
+	return listRequests(ctx, s.o.DB.Reader(), s.placed(f))
+}
+
+// placed reads f's account as a cluster's account: requests stored
+// without an account (before accounts, or where the cluster's account was
+// not known) are the home account's, and with no account configured every
+// request is in the one account there is.
+func (s *Service) placed(f ListFilter) ListFilter {
+	switch {
+	case f.Account == "" || !s.o.Redshift.Home(f.Account):
+	case s.o.Redshift.Configured(f.Account):
+		f.orUnknown = true
+	default:
+		f.Account = ""
+	}
+	return f
 }
 
 // ApprovalTags are the tags (key=value) whose clusters' changes need two
@@ -253,7 +275,7 @@ func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, 
 	}
 	// A second request on a cluster needs the requester to have seen the
 	// open ones first.
-	if errs, err := checkOpenSeen(ctx, s.o.DB.Reader(), d); err != nil {
+	if errs, err := s.checkOpenSeen(ctx, s.o.DB.Reader(), d); err != nil {
 		return nil, err
 	} else if len(errs) > 0 {
 		return nil, s.refusedSubmission(ctx, actor, origin, d, stageOpen, errs, 0, nil, "")
@@ -281,7 +303,7 @@ func (s *Service) Create(ctx context.Context, actor Actor, origin audit.Origin, 
 	var late FieldErrors
 	err = s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
 		// Another request may have been stored since the first look.
-		if errs, err := checkOpenSeen(ctx, tx, d); err != nil || len(errs) > 0 {
+		if errs, err := s.checkOpenSeen(ctx, tx, d); err != nil || len(errs) > 0 {
 			late = errs
 			return err
 		}

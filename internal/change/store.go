@@ -204,7 +204,9 @@ func update(ctx context.Context, tx *sql.Tx, r *Request) error {
 
 // ListFilter selects requests for the queue.
 type ListFilter struct {
-	States      []State
+	States []State
+	// Account is the cluster's account; with Service.List, requests
+	// stored without one count as the home account's.
 	Account     string
 	Region      string
 	Cluster     string
@@ -216,6 +218,9 @@ type ListFilter struct {
 	// Before is the keyset cursor: only requests with a smaller ID.
 	Before int64
 	Limit  int
+
+	// orUnknown also selects requests stored without an account.
+	orUnknown bool
 }
 
 func listRequests(ctx context.Context, q querier, f ListFilter) ([]*Request, error) {
@@ -229,7 +234,11 @@ func listRequests(ctx context.Context, q querier, f ListFilter) ([]*Request, err
 		}
 		where = append(where, "state IN ("+strings.Join(ph, ",")+")")
 	}
-	if f.Account != "" {
+	switch {
+	case f.Account != "" && f.orUnknown:
+		where = append(where, "account IN (?, '')")
+		args = append(args, f.Account)
+	case f.Account != "":
 		where = append(where, "account = ?")
 		args = append(args, f.Account)
 	}
@@ -289,18 +298,19 @@ func listRequests(ctx context.Context, q querier, f ListFilter) ([]*Request, err
 	return out, nil
 }
 
-// ClusterKey names one cluster.
-type ClusterKey struct{ Region, Cluster string }
+// ClusterKey names one cluster: its account, region and identifier. The
+// account is "" for the account Rolegate runs in (Service.Key).
+type ClusterKey struct{ Account, Region, Cluster string }
 
 // inFlightByCluster lists the IDs of every open request (InFlightStates),
-// per cluster, oldest first.
-func inFlightByCluster(ctx context.Context, q querier) (map[ClusterKey][]int64, error) {
+// per cluster, oldest first; key makes each request's cluster key.
+func inFlightByCluster(ctx context.Context, q querier, key func(account, region, cluster string) ClusterKey) (map[ClusterKey][]int64, error) {
 	ph := make([]string, len(InFlightStates))
 	args := make([]any, len(InFlightStates))
 	for i, st := range InFlightStates {
 		ph[i], args[i] = "?", string(st)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, region, cluster FROM change_requests
+	rows, err := q.QueryContext(ctx, `SELECT id, account, region, cluster FROM change_requests
 		WHERE state IN (`+strings.Join(ph, ",")+`) ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list open change requests: %w", err)
@@ -309,10 +319,11 @@ func inFlightByCluster(ctx context.Context, q querier) (map[ClusterKey][]int64, 
 	out := map[ClusterKey][]int64{}
 	for rows.Next() {
 		var id int64
-		var k ClusterKey
-		if err := rows.Scan(&id, &k.Region, &k.Cluster); err != nil {
+		var account, region, cluster string
+		if err := rows.Scan(&id, &account, &region, &cluster); err != nil {
 			return nil, fmt.Errorf("list open change requests: %w", err)
 		}
+		k := key(account, region, cluster)
 		out[k] = append(out[k], id)
 	}
 	return out, rows.Err()

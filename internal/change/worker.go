@@ -1,8 +1,10 @@
 package change
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -109,6 +111,9 @@ func (s *Service) transition(ctx context.Context, r *Request, change func(cur *R
 			return err
 		}
 		ev.Target = audit.Target{Account: cur.Account, Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}
+		// Every event of the apply names the session the change is made
+		// in, so that each can be matched with the account's CloudTrail.
+		ev.Params = withSession(ev.Params, s.o.Redshift.Session(cur.Account, cur.DeciderUsername))
 		if ev.Actor.Username == "" {
 			ev.Actor = audit.System
 		}
@@ -334,6 +339,29 @@ func (s *Service) quietly(ctx context.Context, r *Request, change func(cur *Requ
 		*r = *cur
 		return nil
 	})
+}
+
+// withSession adds the session's fields to params (a JSON object) where
+// they are not set yet: an event that names the session STS reported
+// keeps it.
+func withSession(params json.RawMessage, sess inventory.Session) json.RawMessage {
+	if sess.AssumedRoleARN == "" {
+		return params
+	}
+	p := map[string]any{}
+	if len(params) > 0 {
+		d := json.NewDecoder(bytes.NewReader(params))
+		d.UseNumber()
+		if err := d.Decode(&p); err != nil {
+			return params
+		}
+	}
+	for k, v := range sessionParams(sess, map[string]any{}) {
+		if _, set := p[k]; !set {
+			p[k] = v
+		}
+	}
+	return audit.Params(p)
 }
 
 // sessionParams adds to p who the change was made as in its account: the

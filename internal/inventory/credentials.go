@@ -87,6 +87,35 @@ type Session struct {
 	SourceIdentity string
 }
 
+// Session is the session a change in the account is made in, as the
+// person named as: fixed by the account's role and their sanitised name,
+// whether or not the role has been assumed yet (STS names an assumed-role
+// session arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE-NAME/SESSION-NAME).
+// A change in an account reached with Rolegate's own credentials, or with
+// nobody named, has none.
+func (g *Gateway) Session(accountID, as string) Session {
+	if as == "" {
+		return Session{}
+	}
+	for _, a := range g.lay.Load().accounts {
+		if a.ID == accountID && a.RoleARN != "" {
+			return sessionOf(a.RoleARN, STSName(as))
+		}
+	}
+	return Session{}
+}
+
+// sessionOf is the session named name of the role roleARN.
+func sessionOf(roleARN, name string) Session {
+	s := Session{SessionName: name, SourceIdentity: name}
+	parts := strings.SplitN(roleARN, ":", 6)
+	if len(parts) == 6 && strings.HasPrefix(parts[5], "role/") {
+		role := parts[5][strings.LastIndex(parts[5], "/")+1:]
+		s.AssumedRoleARN = "arn:" + parts[1] + ":sts::" + parts[4] + ":assumed-role/" + role + "/" + name
+	}
+	return s
+}
+
 // ApplySessionSeconds is how long an apply's session lasts: STS's minimum,
 // ample for one call.
 const ApplySessionSeconds = 900
@@ -103,16 +132,16 @@ func (g *Gateway) assumeAs(ctx context.Context, a *account, as string) (aws.Cred
 	if a.ExternalID != "" {
 		in.ExternalId = aws.String(a.ExternalID)
 	}
-	out, err := g.sts.AssumeRole(ctx, in)
+	out, err := a.sts.AssumeRole(ctx, in)
 	if err != nil {
 		return nil, Session{}, &AssumeRoleError{Account: a.ID, Name: a.Name, RoleARN: a.RoleARN, Err: err}
 	}
-	sess := Session{SessionName: name, SourceIdentity: aws.ToString(out.SourceIdentity)}
-	if out.AssumedRoleUser != nil {
+	sess := sessionOf(a.RoleARN, name)
+	if out.AssumedRoleUser != nil && aws.ToString(out.AssumedRoleUser.Arn) != "" {
 		sess.AssumedRoleARN = aws.ToString(out.AssumedRoleUser.Arn)
 	}
-	if sess.SourceIdentity == "" {
-		sess.SourceIdentity = name
+	if si := aws.ToString(out.SourceIdentity); si != "" {
+		sess.SourceIdentity = si
 	}
 	c := out.Credentials
 	return credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)), sess, nil

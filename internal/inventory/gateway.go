@@ -80,6 +80,12 @@ type Options struct {
 	// APIOptions are added to every client's middleware stack, such as
 	// the metrics of AWS calls.
 	APIOptions []func(*middleware.Stack) error
+	// AccountAPIOptions, when set, gives the options added to the stacks of
+	// one account's clients (Redshift in each region, and the STS client
+	// that assumes the account's role), by account ID ("" for Rolegate's
+	// own when no account is configured): the metrics label calls with
+	// their account this way.
+	AccountAPIOptions func(accountID string) []func(*middleware.Stack) error
 	// OnSweep, when set, learns of every region sweep: how long it took,
 	// the clusters it found, and its error.
 	OnSweep func(region string, took time.Duration, clusters int, err error)
@@ -99,7 +105,6 @@ const (
 type Gateway struct {
 	o       Options
 	cfg     aws.Config
-	sts     *sts.Client   // with Rolegate's own credentials
 	sem     chan struct{} // bounds concurrent sweeps
 	lay     atomic.Pointer[layout]
 	mu      sync.Mutex // serialises SetAccounts
@@ -120,11 +125,13 @@ type layout struct {
 
 type placeKey struct{ account, region string }
 
-// account is one configured account with its credentials: nil creds for
-// the home account, which uses the base configuration's.
+// account is one configured account with its credentials: nil creds and
+// sts for the home account, which uses the base configuration's.
 type account struct {
 	Account
 	creds aws.CredentialsProvider
+	// sts assumes the account's role, with Rolegate's own credentials.
+	sts *sts.Client
 }
 
 // region is the cache of one region of one account. snap is replaced,
@@ -213,7 +220,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 			}
 		})
 	}
-	g := &Gateway{o: o, cfg: cfg, sts: sts.NewFromConfig(cfg), sem: make(chan struct{}, o.Concurrency)}
+	g := &Gateway{o: o, cfg: cfg, sem: make(chan struct{}, o.Concurrency)}
 	l, err := g.build(o.Accounts, nil)
 	if err != nil {
 		return nil, err
@@ -259,12 +266,18 @@ func (g *Gateway) build(specs []Account, old *layout) (*layout, error) {
 		a, regions := old.same(spec)
 		if a == nil {
 			a = &account{Account: spec}
+			var extra []func(*middleware.Stack) error
+			if g.o.AccountAPIOptions != nil {
+				extra = g.o.AccountAPIOptions(a.ID)
+			}
 			if a.RoleARN != "" {
-				a.creds = g.assumedCredentials(g.sts, a)
+				a.sts = sts.NewFromConfig(g.cfg, func(so *sts.Options) { so.APIOptions = append(so.APIOptions, extra...) })
+				a.creds = g.assumedCredentials(a.sts, a)
 			}
 			for _, name := range a.Regions {
 				client := redshift.NewFromConfig(g.cfg, func(ro *redshift.Options) {
 					ro.Region = name
+					ro.APIOptions = append(ro.APIOptions, extra...)
 					if a.creds != nil {
 						ro.Credentials = a.creds
 					}
@@ -365,6 +378,15 @@ func (g *Gateway) place(accountID, regionName string) (*region, error) {
 // then a cluster read in it is known to be in it, namespace ARN or not.
 func (g *Gateway) Configured(accountID string) bool {
 	return accountID != "" && slices.ContainsFunc(g.lay.Load().accounts, func(a *account) bool { return a.ID == accountID })
+}
+
+// Home reports whether accountID is the account Rolegate runs in: its
+// configured ID, any ID when no account is configured (Rolegate's own is
+// then the only one), and "" (a cluster whose account is not known, which
+// can only be read there).
+func (g *Gateway) Home(accountID string) bool {
+	l := g.lay.Load()
+	return accountID == "" || l.home != nil && (l.home.ID == "" || l.home.ID == accountID)
 }
 
 // Known reports whether the account-region is one the gateway reads.

@@ -10,8 +10,9 @@ import (
 	"github.com/aws/smithy-go/middleware"
 )
 
-// DefaultAccount is the account label of calls made with the default
-// credentials.
+// DefaultAccount is the account label of calls made with Rolegate's own
+// credentials when no account is configured (and the account's ID is not
+// known).
 const DefaultAccount = "default"
 
 // AWS returns an option for an aws-sdk-go-v2 client's APIOptions that

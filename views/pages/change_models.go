@@ -183,10 +183,14 @@ type ChangeListPage struct {
 	Rows []ChangeRow
 	// Filter values as typed.
 	State     string
+	Account   string // an account ID
+	Region    string
 	Cluster   string
 	Requester string
 	Mine      bool
 	States    []string
+	// Accounts to filter by, when Rolegate manages more than one.
+	Accounts  []AccountOption
 	OlderURL  string
 	NewerURL  string
 	Errors    map[string]string
