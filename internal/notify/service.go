@@ -303,7 +303,7 @@ func (s *Service) Remind(ctx context.Context, requests Requests) error {
 			}
 			ev, err := s.o.Audit.Append(ctx, tx, audit.Event{
 				Actor: audit.System, Action: audit.ChangeExpiring, Outcome: audit.Success,
-				Target: audit.Target{Region: r.Region, Cluster: r.Cluster, ChangeID: r.ID},
+				Target: audit.Target{Account: r.Account, Region: r.Region, Cluster: r.Cluster, ChangeID: r.ID},
 				Params: audit.Params(map[string]any{"expires_at": r.ExpiresAt.UTC().Format(time.RFC3339), "change_hash": r.Hash}),
 			})
 			if err != nil {
