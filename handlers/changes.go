@@ -14,6 +14,7 @@ import (
 
 	"rolegate/internal/auth"
 	"rolegate/internal/change"
+	"rolegate/internal/iam"
 	"rolegate/internal/inventory"
 	"rolegate/views/pages"
 )
@@ -21,18 +22,31 @@ import (
 // ChangeOptions are the dependencies of the change-request pages.
 type ChangeOptions struct {
 	Changes *change.Service
+	// Roles lists the accounts' IAM roles for the role picker; nil leaves
+	// the form without one.
+	Roles *iam.Service
 }
 
 type changeDeps struct {
 	changes *change.Service
+	roles   *iam.Service
 }
 
 func (h *Handler) setupChanges(o Options) error {
 	if o.Changes == nil || o.Gateway == nil {
 		return errors.New("handlers: Changes and the inventory Gateway are required")
 	}
-	h.changes = o.Changes
+	h.changes, h.roles = o.Changes, o.Roles
 	return nil
+}
+
+// accountOf is the cluster's account: as its description says, else the
+// one it was asked in.
+func accountOf(live change.Live, asked string) string {
+	if live.Account != "" {
+		return live.Account
+	}
+	return asked
 }
 
 // cachedCluster reads the cluster for the new-change form and its preview
@@ -168,6 +182,7 @@ func (h *Handler) changePreview(c echo.Context) error {
 	}
 	plan, errs := h.changes.Preview(change.ParseDraft(in), cl)
 	live := h.liveAt(in.Account, in.Region, cl)
+	plan.Checks, _ = h.changes.RoleChecks(c.Request().Context(), accountOf(live, in.Account), plan.Add, plan.Default, plan.Checks)
 	p := h.changeFormPage(in, live, plan, nil, previewOf(plan, errs, live))
 	if isHTMX(c) {
 		p.DefaultStale = c.FormValue("default_offered") != p.DefaultOffered
@@ -193,6 +208,7 @@ func (h *Handler) changeCreate(c echo.Context) error {
 		}
 		live := h.liveAt(in.Account, in.Region, cl)
 		plan, errs := h.changes.Preview(d, cl)
+		plan.Checks, _ = h.changes.RoleChecks(ctx, accountOf(live, in.Account), plan.Add, plan.Default, plan.Checks)
 		p := h.changeFormPage(in, live, plan, verr.Fields, previewOf(plan, errs, live))
 		// A refusal for unseen open requests asks to confirm again, now
 		// that they are shown.

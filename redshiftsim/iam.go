@@ -33,14 +33,11 @@ func errIAMDenied(who identity, action, resource string) *apiError {
 
 // iamOf returns the caller's account IAM, or the AccessDenied of action on
 // resource when the account refuses it. An account whose IAM is not
-// declared has no roles. s.mu is held.
+// declared refuses every IAM action, as for a caller without IAM
+// permissions. s.mu is held.
 func (s *Sim) iamOf(who identity, action, resource string) (*iamState, *apiError) {
-	a := s.account(who.account)
-	st := a.iam
-	if st == nil {
-		st = &iamState{byName: map[string]int{}}
-	}
-	if slices.Contains(st.deny, action) || slices.Contains(st.deny, "iam:*") {
+	st := s.account(who.account).iam
+	if st == nil || slices.Contains(st.deny, action) || slices.Contains(st.deny, "iam:*") {
 		return nil, errIAMDenied(who, action, resource)
 	}
 	return st, nil

@@ -11,7 +11,7 @@ import (
 // IAMSpec is what an account's IAM holds: its roles as ListRoles and
 // GetRole show them, and which IAM actions the caller is refused. An
 // account with an IAMSpec has Redshift check every role added to a
-// cluster against it.
+// cluster against it; one without refuses every IAM call (AccessDenied).
 type IAMSpec struct {
 	Roles []IAMRole `json:"roles"`
 	// Deny lists IAM actions ("iam:ListRoles", "iam:GetRole",

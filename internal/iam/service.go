@@ -69,10 +69,11 @@ type Listing struct {
 
 // Service lists and checks IAM roles. It is safe for concurrent use.
 type Service struct {
-	o      Options
-	mu     sync.Mutex
-	cache  map[string]*Listing
-	flight singleflight.Group
+	o       Options
+	mu      sync.Mutex
+	cache   map[string]*Listing
+	reports map[string]cachedReport
+	flight  singleflight.Group
 }
 
 // New returns a Service; defaults fill unset options.
@@ -89,7 +90,7 @@ func New(o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{o: o, cache: map[string]*Listing{}}
+	return &Service{o: o, cache: map[string]*Listing{}, reports: map[string]cachedReport{}}
 }
 
 // Roles returns the account's roles, from the cache while it is younger
@@ -185,3 +186,32 @@ func serviceLinked(path string) bool { return strings.HasPrefix(path, "/aws-serv
 
 // allowed is whether roles of account may go on clusters of another.
 func (s *Service) allowed(account string) bool { return slices.Contains(s.o.AllowedAccounts, account) }
+
+// checkTTL is how long Cached serves a report.
+const checkTTL = 30 * time.Second
+
+type cachedReport struct {
+	rep Report
+	at  time.Time
+}
+
+// Cached is Check, answered from a run of the last 30 seconds for the same
+// account and roles: pages that show the checklist are reloaded and
+// polled, approval asks Check afresh.
+func (s *Service) Cached(ctx context.Context, account string, arns []string) Report {
+	key := account + "\x00" + strings.Join(arns, "\x00")
+	s.mu.Lock()
+	c, ok := s.reports[key]
+	s.mu.Unlock()
+	if ok && s.o.Now().Sub(c.at) < checkTTL {
+		return c.rep
+	}
+	rep := s.Check(ctx, account, arns)
+	s.mu.Lock()
+	if len(s.reports) > 1000 {
+		clear(s.reports)
+	}
+	s.reports[key] = cachedReport{rep: rep, at: s.o.Now()}
+	s.mu.Unlock()
+	return rep
+}
