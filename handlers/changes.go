@@ -163,7 +163,13 @@ func (h *Handler) changeNew(c echo.Context) error {
 	if err != nil {
 		return changeError(err)
 	}
-	p := h.changeFormPage(in, h.liveAt(in.Account, in.Region, cl), change.Plan{}, nil, nil)
+	live := h.liveAt(in.Account, in.Region, cl)
+	p := h.changeFormPage(in, live, change.Plan{}, nil, nil)
+	_, searched := c.QueryParams()["role_q"]
+	p.Picker = h.rolePicker(c, in, live, c.QueryParam("role_q"), searched)
+	if searched && isHTMX(c) {
+		return h.render(c, http.StatusOK, pages.RoleResults(p.Picker, p.PreviewURL))
+	}
 	p.Open = h.openRequests(c, in.Region, in.Cluster, 0)
 	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
@@ -176,6 +182,8 @@ func (h *Handler) changePreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// A role chosen in the picker joins the roles to add.
+	in.Add = withPick(in.Add, c.FormValue("pick"))
 	cl, err := h.cachedCluster(c.Request().Context(), in.Account, in.Region, in.Cluster)
 	if err != nil {
 		return changeError(err)
@@ -189,6 +197,7 @@ func (h *Handler) changePreview(c echo.Context) error {
 		return h.render(c, http.StatusOK, pages.PreviewFragment(p))
 	}
 	p.Open, p.ConfirmOpen = h.openRequests(c, in.Region, in.Cluster, 0), in.ConfirmOpen
+	p.Picker = h.rolePicker(c, in, live, "", false)
 	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
 
@@ -213,6 +222,7 @@ func (h *Handler) changeCreate(c echo.Context) error {
 		// A refusal for unseen open requests asks to confirm again, now
 		// that they are shown.
 		p.Open, p.ConfirmOpen = h.openRequests(c, in.Region, in.Cluster, 0), in.ConfirmOpen && verr.Fields[change.FieldOpen] == ""
+		p.Picker = h.rolePicker(c, in, live, "", false)
 		return h.render(c, http.StatusUnprocessableEntity, pages.ChangeForm(p))
 	}
 	if err != nil {
