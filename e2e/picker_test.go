@@ -67,4 +67,3 @@ func TestTheRolePickerWorksWithoutJavaScript(t *testing.T) {
 	}
 	pickByKeyboard(t, rita, "eu-west-1", "eu-analytics-prod", "auditexp", roleARN("RedshiftAuditExport"), false)
 }
-
