@@ -17,6 +17,7 @@ import (
 	"rolegate/internal/account"
 	"rolegate/internal/auth"
 	"rolegate/internal/change"
+	"rolegate/internal/iam"
 	"rolegate/internal/inventory"
 	"rolegate/views/pages"
 )
@@ -24,18 +25,31 @@ import (
 // ChangeOptions are the dependencies of the change-request pages.
 type ChangeOptions struct {
 	Changes *change.Service
+	// Roles lists the accounts' IAM roles for the role picker; nil leaves
+	// the form without one.
+	Roles *iam.Service
 }
 
 type changeDeps struct {
 	changes *change.Service
+	roles   *iam.Service
 }
 
 func (h *Handler) setupChanges(o Options) error {
 	if o.Changes == nil || o.Gateway == nil {
 		return errors.New("handlers: Changes and the inventory Gateway are required")
 	}
-	h.changes = o.Changes
+	h.changes, h.roles = o.Changes, o.Roles
 	return nil
+}
+
+// accountOf is the cluster's account: as its description says, else the
+// one it was asked in.
+func accountOf(live change.Live, asked string) string {
+	if live.Account != "" {
+		return live.Account
+	}
+	return asked
 }
 
 // cachedCluster reads the cluster for the new-change form and its preview
@@ -167,7 +181,13 @@ func (h *Handler) changeNew(c echo.Context) error {
 	if err != nil {
 		return changeError(err)
 	}
-	p := h.changeFormPage(in, h.liveAt(in.Account, in.Region, cl), change.Plan{}, nil, nil)
+	live := h.liveAt(in.Account, in.Region, cl)
+	p := h.changeFormPage(in, live, change.Plan{}, nil, nil)
+	_, searched := c.QueryParams()["role_q"]
+	p.Picker = h.rolePicker(c, in, live, c.QueryParam("role_q"), searched)
+	if searched && isHTMX(c) {
+		return h.render(c, http.StatusOK, pages.RoleResults(p.Picker, p.PreviewURL))
+	}
 	p.Open = h.openRequests(c, in.Account, in.Region, in.Cluster, 0)
 	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
@@ -180,18 +200,22 @@ func (h *Handler) changePreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// A role chosen in the picker joins the roles to add.
+	in.Add = withPick(in.Add, c.FormValue("pick"))
 	cl, err := h.cachedCluster(c.Request().Context(), in.Account, in.Region, in.Cluster)
 	if err != nil {
 		return changeError(err)
 	}
 	plan, errs := h.changes.Preview(change.ParseDraft(in), cl)
 	live := h.liveAt(in.Account, in.Region, cl)
+	plan.Checks, _ = h.changes.RoleChecks(c.Request().Context(), accountOf(live, in.Account), plan.Add, plan.Default, plan.Checks)
 	p := h.changeFormPage(in, live, plan, nil, previewOf(plan, errs, live))
 	if isHTMX(c) {
 		p.DefaultStale = c.FormValue("default_offered") != p.DefaultOffered
 		return h.render(c, http.StatusOK, pages.PreviewFragment(p))
 	}
 	p.Open, p.ConfirmOpen = h.openRequests(c, in.Account, in.Region, in.Cluster, 0), in.ConfirmOpen
+	p.Picker = h.rolePicker(c, in, live, "", false)
 	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
 
@@ -211,10 +235,12 @@ func (h *Handler) changeCreate(c echo.Context) error {
 		}
 		live := h.liveAt(in.Account, in.Region, cl)
 		plan, errs := h.changes.Preview(d, cl)
+		plan.Checks, _ = h.changes.RoleChecks(ctx, accountOf(live, in.Account), plan.Add, plan.Default, plan.Checks)
 		p := h.changeFormPage(in, live, plan, verr.Fields, previewOf(plan, errs, live))
 		// A refusal for unseen open requests asks to confirm again, now
 		// that they are shown.
 		p.Open, p.ConfirmOpen = h.openRequests(c, in.Account, in.Region, in.Cluster, 0), in.ConfirmOpen && verr.Fields[change.FieldOpen] == ""
+		p.Picker = h.rolePicker(c, in, live, "", false)
 		return h.render(c, http.StatusUnprocessableEntity, pages.ChangeForm(p))
 	}
 	if err != nil {

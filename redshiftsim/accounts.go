@@ -34,6 +34,9 @@ func (w World) SeedsIn(account string) []Seed {
 type AccountSpec struct {
 	ID    string          `json:"id"`
 	Roles []AssumableRole `json:"roles,omitempty"`
+	// IAM, when set, is the account's IAM as ListRoles, GetRole and
+	// SimulatePrincipalPolicy answer it (see IAMSpec).
+	IAM *IAMSpec `json:"iam,omitempty"`
 }
 
 // AssumableRole is an IAM role as STS sees it: who its trust policy lets
@@ -61,6 +64,7 @@ type AssumableRole struct {
 // Sim.mu.
 type accountState struct {
 	roles map[string]AssumableRole
+	iam   *iamState // nil: the account's IAM is not simulated
 }
 
 func newAccountState() *accountState { return &accountState{roles: map[string]AssumableRole{}} }
@@ -129,6 +133,11 @@ func (s *Sim) DeclareAccount(spec AccountSpec) error {
 	for _, r := range spec.Roles {
 		if _, dup := a.roles[r.Name]; dup {
 			return fmt.Errorf("redshiftsim: declare account %s: role %s declared twice", spec.ID, r.Name)
+		}
+	}
+	if spec.IAM != nil {
+		if err := s.declareIAM(spec.ID, spec.IAM); err != nil {
+			return fmt.Errorf("redshiftsim: declare account %s: %w", spec.ID, err)
 		}
 	}
 	for _, r := range spec.Roles {

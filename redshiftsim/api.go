@@ -53,8 +53,11 @@ var stsService = service{name: "sts", title: "AWSSecurityTokenService", version:
 // serviceFor picks the service a request was signed for; anything but STS
 // is Redshift, as before STS was simulated.
 func serviceFor(sc scope) *service {
-	if sc.service == stsService.name {
+	switch sc.service {
+	case stsService.name:
 		return &stsService
+	case iamService.name:
+		return &iamService
 	}
 	return &redshiftService
 }

@@ -30,6 +30,9 @@ func (s *Sim) modifyClusterIamRoles(at place, p params, w *xw) *apiError {
 		if e := checkRoleARN(at.region, arn, s.o.RoleTrusted); e != nil {
 			return e
 		}
+		if e := s.iamRefusal(at.account, arn); e != nil {
+			return e
+		}
 	}
 	for _, arn := range remove {
 		if e := checkRoleARN(at.region, arn, nil); e != nil {

@@ -35,11 +35,11 @@ const (
 func DemoWorld() World {
 	return World{
 		Accounts: []AccountSpec{
-			{ID: Account},
-			{ID: DemoDataAccount, Roles: []AssumableRole{
+			{ID: Account, IAM: demoIAM(false)},
+			{ID: DemoDataAccount, IAM: demoIAM(true), Roles: []AssumableRole{
 				{Name: DemoAccessRole, Trust: []string{Account}, AllowSourceIdentity: true},
 			}},
-			{ID: DemoPaymentsAccount, Roles: []AssumableRole{
+			{ID: DemoPaymentsAccount, IAM: demoIAM(true), Roles: []AssumableRole{
 				{Name: DemoAccessRole, Trust: []string{Account}, AllowSourceIdentity: true, ExternalID: DemoPaymentsExternalID},
 			}},
 		},
@@ -199,7 +199,10 @@ func LoadWorldFile(path string) ([]Seed, error) {
 // them, and places each cluster in an account ("account" omitted: the
 // default one): {"accounts": [{"id": "111122223333", "roles": [{"name":
 // "RolegateAccess", "trust": ["123456789012"], "external_id": "...",
-// "allow_source_identity": true, "max_session_duration": 3600}]}],
+// "allow_source_identity": true, "max_session_duration": 3600}], "iam":
+// {"roles": [{"name": "RedshiftCopyUnload", "services":
+// ["redshift.amazonaws.com"], "pass": "allowed"}], "deny":
+// ["iam:GetRole"]}}],
 // "clusters": [{"account": "111122223333", "region": "...", "cluster":
 // {...}}]}.
 //

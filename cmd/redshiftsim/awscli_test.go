@@ -150,8 +150,8 @@ type cliMany struct {
 }
 
 const (
-	cliRoleA = "arn:aws:iam::123456789012:role/CliRoleA"
-	cliRoleB = "arn:aws:iam::123456789012:role/CliRoleB"
+	cliRoleA = "arn:aws:iam::123456789012:role/RedshiftML"
+	cliRoleB = "arn:aws:iam::123456789012:role/RedshiftAuditExport"
 )
 
 func TestAWSCLIVersionDecidesTheServiceErrorExitStatus(t *testing.T) {

@@ -14,14 +14,14 @@ c = boto3.client("redshift", endpoint_url=sys.argv[1], region_name="eu-west-1")
 out = {}
 pages = c.get_paginator("describe_clusters").paginate(PaginationConfig={"PageSize": 20})
 out["ids"] = [cl["ClusterIdentifier"] for p in pages for cl in p["Clusters"]]
-r = c.modify_cluster_iam_roles(ClusterIdentifier="eu-dev", AddIamRoles=["arn:aws:iam::123456789012:role/BotoRole"],
-                               RemoveIamRoles=[], DefaultIamRoleArn="arn:aws:iam::123456789012:role/BotoRole")
+r = c.modify_cluster_iam_roles(ClusterIdentifier="eu-dev", AddIamRoles=["arn:aws:iam::123456789012:role/RedshiftML"],
+                               RemoveIamRoles=[], DefaultIamRoleArn="arn:aws:iam::123456789012:role/RedshiftML")
 out["roles"] = {x["IamRoleArn"]: x["ApplyStatus"] for x in r["Cluster"]["IamRoles"]}
 out["default"] = r["Cluster"]["DefaultIamRoleArn"]
 out["encrypted"] = r["Cluster"]["Encrypted"]
 out["created_tz"] = r["Cluster"]["ClusterCreateTime"].utcoffset().total_seconds()
 try:
-    c.modify_cluster_iam_roles(ClusterIdentifier="eu-gdpr-archive", AddIamRoles=["arn:aws:iam::123456789012:role/BotoRole"])
+    c.modify_cluster_iam_roles(ClusterIdentifier="eu-gdpr-archive", AddIamRoles=["arn:aws:iam::123456789012:role/RedshiftML"])
 except c.exceptions.InvalidClusterStateFault as e:
     out["state_error"] = [e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]]
 try:
@@ -64,7 +64,7 @@ func TestBoto3AgainstTheSimulator(t *testing.T) {
 	if len(out.IDs) != 5 {
 		t.Errorf("eu-west-1 clusters: %v", out.IDs)
 	}
-	if out.Roles["arn:aws:iam::123456789012:role/BotoRole"] != "adding" || out.Default != "arn:aws:iam::123456789012:role/BotoRole" || !out.Encrypted || out.CreatedTZ != 0 {
+	if out.Roles["arn:aws:iam::123456789012:role/RedshiftML"] != "adding" || out.Default != "arn:aws:iam::123456789012:role/RedshiftML" || !out.Encrypted || out.CreatedTZ != 0 {
 		t.Errorf("modify: %+v", out)
 	}
 	if len(out.State) != 2 || out.State[0] != "InvalidClusterState" || out.State[1] != float64(400) {

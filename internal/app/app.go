@@ -21,6 +21,7 @@ import (
 	"rolegate/internal/auth"
 	"rolegate/internal/change"
 	"rolegate/internal/config"
+	"rolegate/internal/iam"
 	"rolegate/internal/inventory"
 	"rolegate/internal/metrics"
 	"rolegate/internal/notify"
@@ -97,7 +98,9 @@ type App struct {
 	Accounts  *account.Service
 	Gateway   *inventory.Gateway
 	Changes   *change.Service
-	Notify    *notify.Service
+	// Roles lists and checks IAM roles in each account.
+	Roles  *iam.Service
+	Notify *notify.Service
 	// Tokens are the API's personal access tokens.
 	Tokens *auth.Tokens
 	// Metrics are served on -metrics-listen, and on the router at
@@ -180,7 +183,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 	}
 	a.Notify = notifications(cfg, a.pace, log, db, a.Audit)
 	a.Metrics.WatchOutbox(a.Notify)
-	a.Changes = changes(cfg, a.pace, log, db, a.Audit, a.Gateway, a.Accounts, a.Notify)
+	a.Roles = roles(cfg, log, a.Gateway)
+	a.Changes = changes(cfg, a.pace, log, db, a.Audit, a.Gateway, a.Accounts, a.Notify, a.Roles)
 	a.Assets = static.New()
 
 	a.Router, err = handlers.New(handlers.Options{
@@ -205,7 +209,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 			LocalSignIn: cfg.LocalSignIn,
 		},
 		InventoryOptions: handlers.InventoryOptions{Gateway: a.Gateway},
-		ChangeOptions:    handlers.ChangeOptions{Changes: a.Changes},
+		ChangeOptions:    handlers.ChangeOptions{Changes: a.Changes, Roles: a.Roles},
 		NotifyOptions:    handlers.NotifyOptions{Notify: a.Notify},
 		AccountOptions: handlers.AccountOptions{
 			Accounts: a.Accounts, DefaultRegions: defaultRegions(cfg, simRegions), DefaultProductionTag: cfg.ProductionTag,

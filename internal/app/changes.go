@@ -8,6 +8,7 @@ import (
 	"rolegate/internal/account"
 	"rolegate/internal/change"
 	"rolegate/internal/config"
+	"rolegate/internal/iam"
 	"rolegate/internal/inventory"
 	"rolegate/internal/store"
 )
@@ -15,7 +16,7 @@ import (
 // changes builds the change-request service on the gateway, queueing
 // with each step the notifications it causes. Its apply worker runs in
 // Run, where it first settles what a previous process left unfinished.
-func changes(cfg config.Config, pace Pace, log *slog.Logger, db *store.DB, l *audit.Log, g *inventory.Gateway, accounts *account.Service, n change.Notifier) *change.Service {
+func changes(cfg config.Config, pace Pace, log *slog.Logger, db *store.DB, l *audit.Log, g *inventory.Gateway, accounts *account.Service, n change.Notifier, roles *iam.Service) *change.Service {
 	return change.New(change.Options{
 		DB:          db,
 		Audit:       l,
@@ -29,6 +30,18 @@ func changes(cfg config.Config, pace Pace, log *slog.Logger, db *store.DB, l *au
 		FollowEvery: pace.Follow,
 		CallTimeout: cfg.AWSTimeout,
 		Notifier:    n,
+		Roles:       roles,
+	})
+}
+
+// roles builds the IAM service: role listings and checks in each account,
+// with the gateway's credentials for it.
+func roles(cfg config.Config, log *slog.Logger, g *inventory.Gateway) *iam.Service {
+	return iam.New(iam.Options{
+		Connect:         iam.Connect(g.AccountConfig),
+		TTL:             cfg.IAMTTL,
+		AllowedAccounts: cfg.IAMAllowedAccountList(),
+		Logger:          log.With("component", "iam"),
 	})
 }
 

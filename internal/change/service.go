@@ -102,6 +102,9 @@ type Options struct {
 	// Notifier queues the notifications each recorded event causes; nil
 	// sends none.
 	Notifier Notifier
+	// Roles checks the roles of a change in IAM before approval; nil
+	// leaves those checks "not checked".
+	Roles RoleChecker
 }
 
 // Notifier queues, inside tx, the notifications that ev causes about r,
@@ -372,6 +375,10 @@ func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin,
 		}
 		return nil, refuse(ErrStale, "the cluster changed since the request was made (%s); the request is now stale and the requester can resubmit it", strings.Join(drift, "; "))
 	}
+	roles, err := s.approvalRoleChecks(ctx, actor, origin, r)
+	if err != nil {
+		return nil, err
+	}
 	err = s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
 		cur, err := loadRequest(ctx, tx, id)
 		if err != nil {
@@ -402,7 +409,7 @@ func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin,
 			Actor: actor.audit(), Origin: origin, Action: audit.ChangeApproved, Outcome: audit.Success,
 			Target: audit.Target{Account: cur.Account, Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}, AWSRequestID: reqID,
 			Params: audit.Params(map[string]any{"change_hash": hash, "comment": strings.TrimSpace(comment), "approvals": got,
-				"approvals_required": cur.ApprovalsRequired, "state": cur.State}),
+				"approvals_required": cur.ApprovalsRequired, "state": cur.State, "role_checks": roles}),
 			Snapshot: inventory.SnapshotJSON(c),
 		})
 	})

@@ -59,12 +59,17 @@ type Config struct {
 	AWSTimeout           time.Duration
 	AWSEndpoint          string // Redshift API endpoint override (the simulator); "" is AWS
 
-	RequestTTL       time.Duration
-	ProductionTag    string
-	HighRiskTags     string // comma-separated key=value tags that also need two approvers
-	ApplyMaxAttempts int
-	ApplyBackoff     time.Duration
-	WorkerEvery      time.Duration
+	RequestTTL    time.Duration
+	ProductionTag string
+	HighRiskTags  string // comma-separated key=value tags that also need two approvers
+	// IAMAllowedAccounts are accounts (comma-separated IDs) whose roles may
+	// go on clusters of another account; IAMTTL is how long an account's
+	// role listing is cached.
+	IAMAllowedAccounts string
+	IAMTTL             time.Duration
+	ApplyMaxAttempts   int
+	ApplyBackoff       time.Duration
+	WorkerEvery        time.Duration
 
 	// The audit witness: a copy of every anchor in an S3 bucket with
 	// Object Lock. An empty bucket means no witness.
@@ -149,6 +154,8 @@ func newFlagSet(c *Config) (*flag.FlagSet, *rawValues) {
 	fs.DurationVar(&c.RequestTTL, "request-ttl", 7*24*time.Hour, "a pending change request expires after this long")
 	fs.StringVar(&c.ProductionTag, "production-tag", "environment=production", "clusters with this tag (key=value) need two approvers")
 	fs.StringVar(&c.HighRiskTags, "high-risk-tags", "", "more tags whose clusters need two approvers, comma-separated key=value (e.g. data=pii,tier=critical); shown with the production tag on the cluster list")
+	fs.StringVar(&c.IAMAllowedAccounts, "iam-allowed-accounts", "", "accounts (comma-separated 12-digit IDs) whose IAM roles may be associated with clusters of another account; others fail the account check")
+	fs.DurationVar(&c.IAMTTL, "iam-ttl", 5*time.Minute, "how long an account's IAM role listing (the role picker) is served from cache")
 	fs.IntVar(&c.ApplyMaxAttempts, "apply-max-attempts", 10, "ModifyClusterIamRoles attempts while the cluster is busy or AWS throttles")
 	fs.DurationVar(&c.ApplyBackoff, "apply-backoff", 5*time.Second, "first wait between apply attempts (doubles, capped at 2m)")
 	fs.DurationVar(&c.WorkerEvery, "worker-every", time.Second, "how often the apply worker looks for due work: retries, roles to follow until in-sync, applies a crash left unfinished")
@@ -369,6 +376,14 @@ func (c *Config) Validate() error {
 			bad("high-risk-tags", "%q is not key=value", t)
 		}
 	}
+	for _, a := range c.IAMAllowedAccountList() {
+		if len(a) != 12 || strings.Trim(a, "0123456789") != "" {
+			bad("iam-allowed-accounts", "%q is not a 12-digit account ID", a)
+		}
+	}
+	if c.IAMTTL < time.Second {
+		bad("iam-ttl", "must be at least 1s")
+	}
 	if c.ApplyMaxAttempts < 1 || c.ApplyMaxAttempts > 100 {
 		bad("apply-max-attempts", "must be from 1 to 100")
 	}
@@ -425,6 +440,17 @@ func splitList(s string) []string {
 	for _, p := range strings.Split(s, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// IAMAllowedAccountList is IAMAllowedAccounts as a list, blanks dropped.
+func (c Config) IAMAllowedAccountList() []string {
+	var out []string
+	for _, a := range strings.Split(c.IAMAllowedAccounts, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
 		}
 	}
 	return out

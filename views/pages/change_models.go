@@ -76,6 +76,8 @@ type ChangeFormPage struct {
 	// Open are the cluster's open requests; a new one needs ConfirmOpen.
 	Open        []OpenRequest
 	ConfirmOpen bool
+	// Picker finds roles in the account's IAM.
+	Picker RolePicker
 }
 
 // ApprovalRow is one approval on a request page.
