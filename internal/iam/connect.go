@@ -16,24 +16,30 @@ import (
 // Gateway.AccountConfig does.
 type ConfigSource func(account string) (aws.Config, string, error)
 
-// Connect is a Connector that builds one IAM client per account from its
-// configuration (IAM is global: signed for us-east-1). Rolegate's
-// principal is the role it assumes in the account; with its own
+// Connect is a Connector that builds one IAM client per account and
+// credentials from its configuration (IAM is global: signed for
+// us-east-1), so that an account edited to another role gets a new one.
+// Rolegate's principal is the role it assumes in the account; with its own
 // credentials it is asked of STS once (GetCallerIdentity), an assumed-role
 // session being turned into its role's ARN.
 func Connect(src ConfigSource) Connector {
+	type key struct {
+		account, role string
+		creds         aws.CredentialsProvider
+	}
 	var mu sync.Mutex
-	reaches := map[string]Reach{}
+	reaches := map[key]Reach{}
 	return func(ctx context.Context, account string) (Reach, error) {
-		mu.Lock()
-		r, ok := reaches[account]
-		mu.Unlock()
-		if ok {
-			return r, nil
-		}
 		cfg, role, err := src(account)
 		if err != nil {
 			return Reach{}, err
+		}
+		k := key{account, role, cfg.Credentials}
+		mu.Lock()
+		r, ok := reaches[k]
+		mu.Unlock()
+		if ok {
+			return r, nil
 		}
 		r = Reach{Client: awsiam.NewFromConfig(cfg, func(o *awsiam.Options) { o.Region = "us-east-1" }), Principal: role}
 		if role == "" {
@@ -44,7 +50,7 @@ func Connect(src ConfigSource) Connector {
 			r.Principal = PrincipalOf(aws.ToString(out.Arn))
 		}
 		mu.Lock()
-		reaches[account] = r
+		reaches[k] = r
 		mu.Unlock()
 		return r, nil
 	}
