@@ -84,6 +84,13 @@ const (
 	NotifyPrefsChanged   Action = "notify.prefs_changed"
 )
 
+// Changes to a cluster's roles made outside Rolegate.
+const (
+	DriftBaseline Action = "drift.baseline"
+	DriftDetected Action = "drift.detected"
+	DriftResolved Action = "drift.resolved"
+)
+
 // Applying a change through the Redshift API.
 const (
 	ApplyStarted    Action = "apply.started"
@@ -144,6 +151,10 @@ var descriptions = map[Action]string{
 	NotifyChannelAdded:   "Notification channel added (its secrets are never recorded)",
 	NotifyChannelChanged: "Notification channel changed (its secrets are never recorded, only that they were set)",
 	NotifyPrefsChanged:   "User changed their own notification settings",
+
+	DriftBaseline: "Cluster first seen: its roles and default recorded as the baseline later reads are compared with",
+	DriftDetected: "Roles or default changed outside Rolegate: the last audited state, the live state and the difference are recorded",
+	DriftResolved: "Drift closed: the cluster is back at its last audited state",
 
 	ApplyStarted:    "ModifyClusterIamRoles about to be sent (intent recorded before the call)",
 	ApplySucceeded:  "ModifyClusterIamRoles accepted; the returned Cluster is recorded",

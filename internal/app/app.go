@@ -21,6 +21,7 @@ import (
 	"rolegate/internal/auth"
 	"rolegate/internal/change"
 	"rolegate/internal/config"
+	"rolegate/internal/drift"
 	"rolegate/internal/inventory"
 	"rolegate/internal/metrics"
 	"rolegate/internal/notify"
@@ -97,7 +98,9 @@ type App struct {
 	Accounts  *account.Service
 	Gateway   *inventory.Gateway
 	Changes   *change.Service
-	Notify    *notify.Service
+	// Drift checks every read cluster against its audited state.
+	Drift  *drift.Service
+	Notify *notify.Service
 	// Tokens are the API's personal access tokens.
 	Tokens *auth.Tokens
 	// Metrics are served on -metrics-listen, and on the router at
@@ -175,7 +178,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 	if err != nil {
 		return nil, err
 	}
-	if a.Gateway, err = gateway(ctx, cfg, a.pace, log, a.Metrics, accs, simURL, simRegions); err != nil {
+	a.Drift = drift.New(drift.Options{DB: db, Audit: a.Audit, Logger: log.With("component", "drift")})
+	if a.Gateway, err = gateway(ctx, cfg, a.pace, log, a.Metrics, accs, simURL, simRegions, a.Drift); err != nil {
 		return nil, err
 	}
 	a.Notify = notifications(cfg, a.pace, log, db, a.Audit)
