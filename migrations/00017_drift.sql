@@ -12,6 +12,8 @@ CREATE TABLE drift_baselines (
     seq          INTEGER NOT NULL,
     roles        TEXT    NOT NULL DEFAULT '[]',
     default_role TEXT    NOT NULL DEFAULT '',
+    -- state_hash is a hash of roles and default: a sweep reads only it.
+    state_hash   TEXT    NOT NULL,
     PRIMARY KEY (account, region, cluster)
 ) STRICT;
 

@@ -50,7 +50,8 @@ type Key struct{ Account, Region, Cluster string }
 
 type baseline struct {
 	seq   int64
-	state State
+	hash  string
+	state *State // read only when the hash differs
 }
 
 type openDrift struct {
@@ -138,7 +139,8 @@ func (s *Service) decide(ctx context.Context, c *inventory.Cluster, bases map[Ke
 	st := step{key: k}
 	base, known := bases[k]
 	open, isOpen := opens[k]
-	if !known || !live.Equal(base.state) {
+	liveHash := live.Hash()
+	if !known || liveHash != base.hash {
 		newer, at, found, err := s.newestAudited(ctx, k, base.seq)
 		if err != nil {
 			return st, false, err
@@ -162,7 +164,7 @@ func (s *Service) decide(ctx context.Context, c *inventory.Cluster, bases map[Ke
 		st.event, st.newBase = &ev, true
 		return st, true, nil
 	}
-	if live.Equal(base.state) {
+	if liveHash == base.hash {
 		if isOpen {
 			st.close, st.closeAs = &open, "returned"
 			ev := audit.Event{
@@ -178,15 +180,22 @@ func (s *Service) decide(ctx context.Context, c *inventory.Cluster, bases map[Ke
 	if isOpen && open.fingerprint == fp {
 		return st, st.base != nil, nil
 	}
+	if base.state == nil {
+		bs, err := s.baselineState(ctx, k)
+		if err != nil {
+			return st, false, err
+		}
+		base.state = &bs
+	}
 	if isOpen {
 		st.close, st.closeAs = &open, "superseded"
 	}
-	diff := Compare(base.state, live)
+	diff := Compare(*base.state, live)
 	ev := audit.Event{
 		Actor: audit.System, Action: audit.DriftDetected, Outcome: audit.Success,
 		Target: audit.Target{Account: k.Account, Region: k.Region, Cluster: k.Cluster},
 		Params: audit.Params(map[string]any{
-			"audited": base.state, "audited_seq": base.seq, "live": live, "difference": diff,
+			"audited": *base.state, "audited_seq": base.seq, "live": live, "difference": diff,
 		}),
 		Snapshot: inventory.SnapshotJSON(c.API),
 	}
@@ -210,14 +219,14 @@ func (s *Service) write(ctx context.Context, tx *sql.Tx, st step) error {
 	}
 	if st.newBase {
 		b, _ := snapshotState(ev.Snapshot)
-		st.base = &baseline{seq: ev.Seq, state: b}
+		st.base = &baseline{seq: ev.Seq, hash: b.Hash(), state: &b}
 	}
 	if st.base != nil {
 		roles, _ := json.Marshal(st.base.state.Roles)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO drift_baselines (account, region, cluster, seq, roles, default_role)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account, region, cluster)
-			DO UPDATE SET seq = excluded.seq, roles = excluded.roles, default_role = excluded.default_role`,
-			k.Account, k.Region, k.Cluster, st.base.seq, string(roles), st.base.state.Default); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO drift_baselines (account, region, cluster, seq, roles, default_role, state_hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, region, cluster)
+			DO UPDATE SET seq = excluded.seq, roles = excluded.roles, default_role = excluded.default_role, state_hash = excluded.state_hash`,
+			k.Account, k.Region, k.Cluster, st.base.seq, string(roles), st.base.state.Default, st.base.hash); err != nil {
 			return fmt.Errorf("keep drift baseline: %w", err)
 		}
 	}
@@ -269,7 +278,7 @@ func (s *Service) load(ctx context.Context, clusters []*inventory.Cluster) (map[
 	}
 	in := "?" + strings.Repeat(", ?", len(args)-1)
 	bases := map[Key]baseline{}
-	rows, err := s.o.DB.Reader().QueryContext(ctx, `SELECT account, region, cluster, seq, roles, default_role FROM drift_baselines WHERE region IN (`+in+`)`, args...)
+	rows, err := s.o.DB.Reader().QueryContext(ctx, `SELECT account, region, cluster, seq, state_hash FROM drift_baselines WHERE region IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("drift baselines: %w", err)
 	}
@@ -277,12 +286,8 @@ func (s *Service) load(ctx context.Context, clusters []*inventory.Cluster) (map[
 	for rows.Next() {
 		var k Key
 		var b baseline
-		var roles string
-		if err := rows.Scan(&k.Account, &k.Region, &k.Cluster, &b.seq, &roles, &b.state.Default); err != nil {
+		if err := rows.Scan(&k.Account, &k.Region, &k.Cluster, &b.seq, &b.hash); err != nil {
 			return nil, nil, err
-		}
-		if err := json.Unmarshal([]byte(roles), &b.state.Roles); err != nil {
-			return nil, nil, fmt.Errorf("drift baseline of %s: %w", k.Cluster, err)
 		}
 		bases[k] = b
 	}
@@ -331,7 +336,21 @@ func (s *Service) newestAudited(ctx context.Context, k Key, after int64) (baseli
 	if !ok {
 		return b, time.Time{}, false, fmt.Errorf("audit event %d: unreadable snapshot", b.seq)
 	}
-	b.state = st
+	b.state, b.hash = &st, st.Hash()
 	at, _ := time.Parse(audit.TimeFormat, ts)
 	return b, at, true, nil
+}
+
+// baselineState is the kept baseline of the cluster, read whole.
+func (s *Service) baselineState(ctx context.Context, k Key) (State, error) {
+	var st State
+	var roles string
+	if err := s.o.DB.Reader().QueryRowContext(ctx, `SELECT roles, default_role FROM drift_baselines WHERE account = ? AND region = ? AND cluster = ?`,
+		k.Account, k.Region, k.Cluster).Scan(&roles, &st.Default); err != nil {
+		return st, fmt.Errorf("drift baseline of %s: %w", k.Cluster, err)
+	}
+	if err := json.Unmarshal([]byte(roles), &st.Roles); err != nil {
+		return st, fmt.Errorf("drift baseline of %s: %w", k.Cluster, err)
+	}
+	return st, nil
 }

@@ -29,6 +29,17 @@ func (s State) Equal(o State) bool {
 	return s.Default == o.Default && slices.Equal(s.Roles, o.Roles)
 }
 
+// Hash identifies the state, for comparing without reading it whole.
+func (s State) Hash() string {
+	h := sha256.New()
+	h.Write([]byte(s.Default))
+	for _, r := range s.Roles {
+		h.Write([]byte{0})
+		h.Write([]byte(r))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
 // Diff is what changed from the audited state to the live one.
 type Diff struct {
 	Added          []string `json:"roles_added"`
