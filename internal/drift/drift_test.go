@@ -219,3 +219,58 @@ func TestAChangeWhileRolesAreAddingIsNotDrift(t *testing.T) {
 		t.Errorf("drift while a role is adding: %d events", len(got))
 	}
 }
+
+func TestAcceptingADriftRecordsTheNewBaselineAndClosesIt(t *testing.T) {
+	r := newRig(t, redshiftsim.Options{})
+	ctx := context.Background()
+	r.sweep(t)
+	r.cli(t, "modify-cluster-iam-roles", "--cluster-identifier", "analytics", "--add-iam-roles", spectrumRole)
+	r.sweep(t)
+	k := drift.Key{Account: redshiftsim.Account, Region: region, Cluster: "analytics"}
+	c, err := r.gw.Cluster(ctx, k.Account, k.Region, k.Cluster, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arnoActor := audit.Actor{UserID: 2, Username: "arno", Role: "approver"}
+	if err := r.drift.Accept(ctx, arnoActor, audit.Origin{}, k, c, "  "); err != drift.ErrCommentRequired {
+		t.Fatalf("accept without a comment: %v", err)
+	}
+	if _, err := r.drift.Open(ctx, k); err != nil {
+		t.Fatalf("a refused accept closed the drift: %v", err)
+	}
+	if err := r.drift.Accept(ctx, arnoActor, audit.Origin{}, k, c, "Spectrum added by the data team, ticket DATA-12"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.drift.Open(ctx, k); err != drift.ErrNoDrift {
+		t.Fatalf("drift still open after accept: %v", err)
+	}
+	r.sweep(t)
+	r.sweep(t)
+	if got := r.events(t, audit.DriftDetected); len(got) != 1 {
+		t.Errorf("drift events after accepting: %d, want the 1 accepted", len(got))
+	}
+	acc := r.events(t, audit.DriftAccepted)
+	if len(acc) != 1 || !strings.Contains(string(acc[0].Params), "DATA-12") {
+		t.Fatalf("accepted events: %v", acc)
+	}
+	// The accepted state is what later changes are measured from.
+	r.cli(t, "modify-cluster-iam-roles", "--cluster-identifier", "analytics", "--remove-iam-roles", spectrumRole)
+	r.sweep(t)
+	d, err := r.drift.Open(ctx, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.BaselineSeq != acc[0].Seq || len(d.Diff.Removed) != 1 || d.Diff.Removed[0] != spectrumRole || len(d.Diff.Added) != 0 {
+		t.Errorf("drift after the accepted baseline: %+v", d)
+	}
+	rv, err := r.drift.ProposeRevert(ctx, audit.Actor{UserID: 1, Username: "rita", Role: "requester"}, audit.Origin{}, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rv.Add) != 1 || rv.Add[0] != spectrumRole || len(rv.Remove) != 0 {
+		t.Errorf("revert: %+v", rv)
+	}
+	if n := len(r.events(t, audit.DriftRevert)); n != 1 {
+		t.Errorf("revert proposals audited: %d", n)
+	}
+}

@@ -19,7 +19,7 @@ import (
 
 // audited are the actions whose snapshot is a state Rolegate answers for:
 // a change accepted or finished, a reconciled apply, a baseline.
-var audited = []audit.Action{audit.ApplySucceeded, audit.ApplyInSync, audit.ApplyReconciled, audit.DriftBaseline}
+var audited = []audit.Action{audit.ApplySucceeded, audit.ApplyInSync, audit.ApplyReconciled, audit.DriftBaseline, audit.DriftAccepted}
 
 // Options configure a Service.
 type Options struct {
