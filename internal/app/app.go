@@ -210,6 +210,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 		},
 		InventoryOptions: handlers.InventoryOptions{Gateway: a.Gateway},
 		ChangeOptions:    handlers.ChangeOptions{Changes: a.Changes},
+		DriftOptions:     handlers.DriftOptions{Drift: a.Drift},
 		NotifyOptions:    handlers.NotifyOptions{Notify: a.Notify},
 		AccountOptions: handlers.AccountOptions{
 			Accounts: a.Accounts, DefaultRegions: defaultRegions(cfg, simRegions), DefaultProductionTag: cfg.ProductionTag,
