@@ -21,7 +21,7 @@ import (
 // state of every sweep after the first). first-sight is the one sweep
 // that records 20,000 baselines.
 //
-//	ROLEGATE_BENCH=1 go test -run '^$' -bench SweepColdWithDrift -benchtime 5x ./internal/drift/
+//	go test -run '^$' -bench 'SweepColdWithDrift/.*/drift=(none|steady)$' -benchtime 5x ./internal/drift/
 func BenchmarkSweepColdWithDrift(b *testing.B) {
 	if testing.Short() {
 		b.Skip("slow: a full sweep of 20,000 clusters per iteration")
