@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/redshift"
@@ -129,5 +130,45 @@ func TestAcceptingADriftNeedsAnApproverAndAComment(t *testing.T) {
 	}
 	if app.auditCount(t, "drift.accepted") != 1 || app.auditCount(t, "drift.detected") != 1 {
 		t.Errorf("events: %d accepted, %d detected; want 1 and 1", app.auditCount(t, "drift.accepted"), app.auditCount(t, "drift.detected"))
+	}
+}
+
+// A drift goes to the channels subscribed to alerts, once, linking the
+// cluster's page; a channel of approvals does not hear of it.
+func TestADriftIsSentToTheAlertChannelsOnce(t *testing.T) {
+	app := newTestApp(t)
+	alerts, approvals := newHookReceiver(t, hookSecret), newHookReceiver(t, hookSecret)
+	admin := app.signIn(t, "adam", auth.RoleAdmin)
+	for _, f := range []url.Values{
+		{"name": {"#dba-alerts"}, "kind": {"webhook"}, "target": {alerts.srv.URL}, "secret": {hookSecret}, "topics": {"alerts"}, "enabled": {"1"}},
+		{"name": {"#dba-approvals"}, "kind": {"webhook"}, "target": {approvals.srv.URL}, "secret": {hookSecret}, "topics": {"approvals"}, "enabled": {"1"}},
+	} {
+		if res := admin.postForm(t, "/admin/notifications", f); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("add channel %s: %d\n%s", f.Get("name"), res.StatusCode, readBody(t, res))
+		}
+	}
+	app.seedCluster(t, "sales", roleOld)
+	app.sweepNow(t)
+	app.outside(t, &redshift.ModifyClusterIamRolesInput{ClusterIdentifier: aws.String("sales"), AddIamRoles: []string{roleC}})
+	app.sweepNow(t)
+	app.sweepNow(t)
+	waitFor(t, func() bool { ev, _ := alerts.got(); return len(ev) == 1 })
+	ev, bad := alerts.got()
+	if ev[0] != "drift" || bad != 0 {
+		t.Fatalf("alert channel got %v (%d badly signed)", ev, bad)
+	}
+	alerts.mu.Lock()
+	body := alerts.bodies[0]
+	alerts.mu.Unlock()
+	if !strings.Contains(body, roleC) || !strings.Contains(body, "/clusters/"+testAccount+"/"+testRegion+"/sales") {
+		t.Errorf("the drift message lacks the added role or the cluster's link: %s", body)
+	}
+	app.sweepNow(t)
+	time.Sleep(200 * time.Millisecond)
+	if ev, _ := alerts.got(); len(ev) != 1 {
+		t.Errorf("the same drift was sent %d times", len(ev))
+	}
+	if ev, _ := approvals.got(); len(ev) != 0 {
+		t.Errorf("the approvals channel heard of the drift: %v", ev)
 	}
 }

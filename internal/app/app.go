@@ -178,12 +178,12 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 	if err != nil {
 		return nil, err
 	}
-	a.Drift = drift.New(drift.Options{DB: db, Audit: a.Audit, Logger: log.With("component", "drift")})
+	a.Notify = notifications(cfg, a.pace, log, db, a.Audit)
+	a.Metrics.WatchOutbox(a.Notify)
+	a.Drift = drift.New(drift.Options{DB: db, Audit: a.Audit, Notifier: a.Notify, Logger: log.With("component", "drift")})
 	if a.Gateway, err = gateway(ctx, cfg, a.pace, log, a.Metrics, accs, simURL, simRegions, a.Drift); err != nil {
 		return nil, err
 	}
-	a.Notify = notifications(cfg, a.pace, log, db, a.Audit)
-	a.Metrics.WatchOutbox(a.Notify)
 	a.Changes = changes(cfg, a.pace, log, db, a.Audit, a.Gateway, a.Accounts, a.Notify)
 	a.Assets = static.New()
 

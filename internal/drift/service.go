@@ -21,12 +21,20 @@ import (
 // a change accepted or finished, a reconciled apply, a baseline.
 var audited = []audit.Action{audit.ApplySucceeded, audit.ApplyInSync, audit.ApplyReconciled, audit.DriftBaseline, audit.DriftAccepted}
 
+// Notifier queues, inside tx, the notifications of a drift.detected event
+// (the notification channels' alerts).
+type Notifier interface {
+	NotifyDrift(ctx context.Context, tx *sql.Tx, ev audit.Event, added, removed []string, def string) error
+}
+
 // Options configure a Service.
 type Options struct {
-	DB     *store.DB
-	Audit  *audit.Log
-	Logger *slog.Logger
-	Now    func() time.Time
+	DB    *store.DB
+	Audit *audit.Log
+	// Notifier, when set, hears of each drift found.
+	Notifier Notifier
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
 
 // Service checks clusters for drift and keeps the drifts found.
@@ -235,6 +243,12 @@ func (s *Service) write(ctx context.Context, tx *sql.Tx, st step) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE drifts SET resolved_seq = ?, resolved_at = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL`,
 			ev.Seq, now, st.closeAs, st.close.id); err != nil {
 			return fmt.Errorf("close drift: %w", err)
+		}
+	}
+	if st.open != nil && s.o.Notifier != nil {
+		d := st.open.diff
+		if err := s.o.Notifier.NotifyDrift(ctx, tx, ev, d.Added, d.Removed, d.DefaultTo); err != nil {
+			return fmt.Errorf("notify drift: %w", err)
 		}
 	}
 	if st.open != nil {
