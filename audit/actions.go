@@ -84,6 +84,17 @@ const (
 	NotifyPrefsChanged   Action = "notify.prefs_changed"
 )
 
+// Changes to a cluster's roles made outside Rolegate.
+const (
+	DriftBaseline Action = "drift.baseline"
+	DriftDetected Action = "drift.detected"
+	DriftResolved Action = "drift.resolved"
+	DriftAccepted Action = "drift.accepted"
+	// DriftRevert is a revert of a drift opened as a change form; the
+	// change itself follows the normal approval path.
+	DriftRevert Action = "drift.revert_proposed"
+)
+
 // Applying a change through the Redshift API.
 const (
 	ApplyStarted    Action = "apply.started"
@@ -144,6 +155,12 @@ var descriptions = map[Action]string{
 	NotifyChannelAdded:   "Notification channel added (its secrets are never recorded)",
 	NotifyChannelChanged: "Notification channel changed (its secrets are never recorded, only that they were set)",
 	NotifyPrefsChanged:   "User changed their own notification settings",
+
+	DriftBaseline: "Cluster first seen: its roles and default recorded as the baseline later reads are compared with",
+	DriftDetected: "Roles or default changed outside Rolegate: the last audited state, the live state and the difference are recorded",
+	DriftResolved: "Drift closed: the cluster is back at its last audited state",
+	DriftAccepted: "Drift accepted by an approver: the live roles and default are the new baseline",
+	DriftRevert:   "Revert of a drift proposed: the change form was opened with the change restoring the last audited state",
 
 	ApplyStarted:    "ModifyClusterIamRoles about to be sent (intent recorded before the call)",
 	ApplySucceeded:  "ModifyClusterIamRoles accepted; the returned Cluster is recorded",

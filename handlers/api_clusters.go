@@ -106,7 +106,8 @@ func (h *Handler) apiClusterList(c echo.Context) error {
 	// The answer depends only on the data, the query, the open requests
 	// and the unreadable regions: it is kept per data version, as the
 	// page's listing is.
-	key := f.query(f.sort, f.desc, f.page) + "\x00" + openByCluster(open).fingerprint() + "\x00" + fmt.Sprint(unreadable)
+	f.driftSet = h.driftedKeys(ctx, c)
+	key := f.query(f.sort, f.desc, f.page) + "\x00" + openByCluster(open).fingerprint() + "\x00" + f.driftSet.fingerprint() + "\x00" + fmt.Sprint(unreadable)
 	if b, ok := h.apiListings.get(inv.Version, key); ok {
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, []byte(b))
 	}

@@ -105,6 +105,8 @@ func routeExpectations() map[string]access {
 		"GET /clusters/:account/:region/:cluster/changes/new":      requester,
 		"POST /clusters/:account/:region/:cluster/changes":         requester,
 		"POST /clusters/:account/:region/:cluster/changes/preview": requester,
+		"POST /clusters/:account/:region/:cluster/drift/revert":    requester,
+		"POST /clusters/:account/:region/:cluster/drift/accept":    approver,
 
 		"POST /account/tokens":                       viewer,
 		"POST /account/tokens/:token/revoke":         viewer,

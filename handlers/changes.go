@@ -176,13 +176,21 @@ func (h *Handler) changeNew(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := change.Input{Account: account, Region: region, Cluster: id}
+	// A form opened prefilled (the revert of a drift) starts with the
+	// change it was given; it is only stored when submitted.
+	q := c.QueryParams()
+	in := change.Input{Account: account, Region: region, Cluster: id,
+		Add: q.Get("add"), Remove: q["remove"], Default: q.Get("default"), Reason: q.Get("reason")}
 	cl, err := h.cachedCluster(c.Request().Context(), in.Account, in.Region, in.Cluster)
 	if err != nil {
 		return changeError(err)
 	}
+	var plan change.Plan
+	if in.Add != "" || len(in.Remove) > 0 || in.Default != "" {
+		plan, _ = h.changes.Preview(change.ParseDraft(in), cl)
+	}
 	live := h.liveAt(in.Account, in.Region, cl)
-	p := h.changeFormPage(in, live, change.Plan{}, nil, nil)
+	p := h.changeFormPage(in, live, plan, nil, nil)
 	_, searched := c.QueryParams()["role_q"]
 	p.Picker = h.rolePicker(c, in, live, c.QueryParam("role_q"), searched)
 	if searched && isHTMX(c) {

@@ -38,6 +38,7 @@ type Options struct {
 	AuditOptions
 	InventoryOptions
 	ChangeOptions
+	DriftOptions
 	NotifyOptions
 	AccountOptions
 	MetricsOptions
@@ -58,6 +59,7 @@ type Handler struct {
 	accessDeps
 	inventoryDeps
 	changeDeps
+	driftDeps
 	notifyDeps
 	accountDeps
 	metricsDeps
@@ -79,7 +81,7 @@ func New(o Options) (*echo.Echo, error) {
 		assets:  o.Assets,
 		audit:   o.Audit,
 	}
-	for _, setup := range []func(Options) error{h.setupAccess, h.setupAudit, h.setupInventory, h.setupChanges, h.setupAccounts, h.setupNotify, h.setupMetrics, h.setupAPI} {
+	for _, setup := range []func(Options) error{h.setupAccess, h.setupAudit, h.setupInventory, h.setupChanges, h.setupDrift, h.setupAccounts, h.setupNotify, h.setupMetrics, h.setupAPI} {
 		if err := setup(o); err != nil {
 			return nil, err
 		}

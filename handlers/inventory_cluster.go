@@ -89,7 +89,13 @@ func (h *Handler) clusterShow(c echo.Context) error {
 		p.Tags = append(p.Tags, pages.TagRow{Key: aws.ToString(t.Key), Value: aws.ToString(t.Value)})
 	}
 	h.clusterActivity(c, cl.Account, &p)
-	return h.render(c, http.StatusOK, pages.Cluster(p))
+	p.Drift = h.driftPanel(c, cl)
+	status := http.StatusOK
+	if _, ok := c.Get(driftFormKey).(pages.DriftForm); ok {
+		// An accept refused for its missing comment.
+		status = http.StatusUnprocessableEntity
+	}
+	return h.render(c, status, pages.Cluster(p))
 }
 
 // clusterRoles is the live roles fragment the cluster page polls while a

@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rolegate/internal/change"
+	"rolegate/internal/drift"
 	"rolegate/internal/inventory"
 	"rolegate/views"
 	"rolegate/views/components"
@@ -33,11 +34,15 @@ const clusterPageSize = 50
 type clusterFilter struct {
 	q, account, region, status string
 	notInSync                  bool
-	open                       bool   // only clusters with open change requests
-	tag                        string // only clusters carrying this approval tag (key=value)
-	sort                       string // id, account, region, status, type, nodes, roles; "" = account, region then id
-	desc                       bool
-	page                       int
+	open                       bool // only clusters with open change requests
+	drifted                    bool // only clusters changed outside Rolegate (an open drift)
+	// driftSet are the clusters with an open drift, for the filter and
+	// the badge; the handler fills it.
+	driftSet driftSet
+	tag      string // only clusters carrying this approval tag (key=value)
+	sort     string // id, account, region, status, type, nodes, roles; "" = account, region then id
+	desc     bool
+	page     int
 }
 
 var clusterSorts = []string{"id", "account", "region", "status", "type", "nodes", "roles"}
@@ -50,6 +55,7 @@ func parseClusterFilter(v url.Values) clusterFilter {
 		status:    v.Get("status"),
 		notInSync: v.Get("notinsync") == "1",
 		open:      v.Get("open") == "1",
+		drifted:   v.Get("drift") == "1",
 		tag:       v.Get("tag"),
 		desc:      v.Get("dir") == "desc",
 		page:      1,
@@ -84,6 +90,9 @@ func (f clusterFilter) query(sort string, desc bool, page int) string {
 	if f.open {
 		v.Set("open", "1")
 	}
+	if f.drifted {
+		v.Set("drift", "1")
+	}
 	if f.tag != "" {
 		v.Set("tag", f.tag)
 	}
@@ -112,6 +121,9 @@ func (f clusterFilter) match(c *inventory.Cluster, lowerQ string, open func(*inv
 	if f.open && len(open(c)) == 0 {
 		return false
 	}
+	if f.drifted && !f.driftSet.has(c) {
+		return false
+	}
 	if f.tag != "" && !hasTag(c, f.tag) {
 		return false
 	}
@@ -125,7 +137,26 @@ func (f clusterFilter) match(c *inventory.Cluster, lowerQ string, open func(*inv
 }
 
 func (f clusterFilter) filters() bool {
-	return f.q != "" || f.account != "" || f.region != "" || f.status != "" || f.notInSync || f.open || f.tag != ""
+	return f.q != "" || f.account != "" || f.region != "" || f.status != "" || f.notInSync || f.open || f.drifted || f.tag != ""
+}
+
+// driftSet are the clusters with an open drift.
+type driftSet map[drift.Key]bool
+
+func (d driftSet) has(c *inventory.Cluster) bool {
+	return d[drift.Key{Account: c.Account, Region: c.Region, Cluster: c.ID}]
+}
+
+// fingerprint changes whenever the set does.
+func (d driftSet) fingerprint() string {
+	keys := slices.SortedFunc(maps.Keys(d), func(a, b drift.Key) int {
+		return cmp.Or(strings.Compare(a.Account, b.Account), strings.Compare(a.Region, b.Region), strings.Compare(a.Cluster, b.Cluster))
+	})
+	h := fnv.New64a()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", k.Account, k.Region, k.Cluster)
+	}
+	return strconv.FormatUint(h.Sum64(), 36)
 }
 
 // openByCluster is every cluster's open change requests, by ID.
@@ -208,7 +239,8 @@ func (h *Handler) clusterList(c echo.Context) error {
 		h.log.Warn("listing open change requests for the cluster list", "request_id", requestIDOf(c), "err", err)
 		open = map[change.ClusterKey][]int64{}
 	}
-	key := p.Back + "\x00" + openByCluster(open).fingerprint()
+	f.driftSet = h.driftedKeys(ctx, c)
+	key := p.Back + "\x00" + openByCluster(open).fingerprint() + "\x00" + f.driftSet.fingerprint()
 	listing, ok := h.listings.get(inv.Version, key)
 	if !ok {
 		var buf bytes.Buffer
@@ -284,6 +316,7 @@ func (h *Handler) clusterListing(inv inventory.Inventory, f clusterFilter, open 
 		Status:    f.status,
 		NotInSync: f.notInSync,
 		Open:      f.open,
+		Drifted:   f.drifted,
 		Tag:       f.tag,
 		Tags:      h.changes.ApprovalTags(),
 		Sort:      f.sort,
@@ -296,6 +329,7 @@ func (h *Handler) clusterListing(inv inventory.Inventory, f clusterFilter, open 
 	for _, cl := range matched[from:to] {
 		r := clusterRowOf(cl)
 		r.Open = openMarker(open[h.changes.Key(cl.Account, cl.Region, cl.ID)], cl.ID)
+		r.Drifted = f.driftSet.has(cl)
 		r.ApprovalTags, r.TwoApprovers = approvalTags(cl, p.Tags)
 		p.Rows = append(p.Rows, r)
 	}

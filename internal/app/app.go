@@ -21,6 +21,7 @@ import (
 	"rolegate/internal/auth"
 	"rolegate/internal/change"
 	"rolegate/internal/config"
+	"rolegate/internal/drift"
 	"rolegate/internal/iam"
 	"rolegate/internal/inventory"
 	"rolegate/internal/metrics"
@@ -99,7 +100,9 @@ type App struct {
 	Gateway   *inventory.Gateway
 	Changes   *change.Service
 	// Roles lists and checks IAM roles in each account.
-	Roles  *iam.Service
+	Roles *iam.Service
+	// Drift checks every read cluster against its audited state.
+	Drift  *drift.Service
 	Notify *notify.Service
 	// Tokens are the API's personal access tokens.
 	Tokens *auth.Tokens
@@ -178,11 +181,12 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 	if err != nil {
 		return nil, err
 	}
-	if a.Gateway, err = gateway(ctx, cfg, a.pace, log, a.Metrics, accs, simURL, simRegions); err != nil {
-		return nil, err
-	}
 	a.Notify = notifications(cfg, a.pace, log, db, a.Audit)
 	a.Metrics.WatchOutbox(a.Notify)
+	a.Drift = drift.New(drift.Options{DB: db, Audit: a.Audit, Notifier: a.Notify, Logger: log.With("component", "drift")})
+	if a.Gateway, err = gateway(ctx, cfg, a.pace, log, a.Metrics, accs, simURL, simRegions, a.Drift); err != nil {
+		return nil, err
+	}
 	a.Roles = roles(cfg, log, a.Gateway)
 	a.Changes = changes(cfg, a.pace, log, db, a.Audit, a.Gateway, a.Accounts, a.Notify, a.Roles)
 	a.Assets = static.New()
@@ -210,6 +214,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 		},
 		InventoryOptions: handlers.InventoryOptions{Gateway: a.Gateway},
 		ChangeOptions:    handlers.ChangeOptions{Changes: a.Changes, Roles: a.Roles},
+		DriftOptions:     handlers.DriftOptions{Drift: a.Drift},
 		NotifyOptions:    handlers.NotifyOptions{Notify: a.Notify},
 		AccountOptions: handlers.AccountOptions{
 			Accounts: a.Accounts, DefaultRegions: defaultRegions(cfg, simRegions), DefaultProductionTag: cfg.ProductionTag,

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"rolegate/internal/config"
+	"rolegate/internal/drift"
 	"rolegate/internal/inventory"
 	"rolegate/internal/metrics"
 	"rolegate/redshiftsim"
@@ -25,7 +26,7 @@ const demoRoleDelay = 8 * time.Second
 // gateway builds the Redshift gateway over the accounts from the settings,
 // sending its calls to endpoint in regions when endpoint is set (the demo
 // simulator). Its AWS calls and sweeps are counted in m.
-func gateway(ctx context.Context, cfg config.Config, pace Pace, log *slog.Logger, m *metrics.Metrics, accounts []inventory.Account, endpoint string, regions []string) (*inventory.Gateway, error) {
+func gateway(ctx context.Context, cfg config.Config, pace Pace, log *slog.Logger, m *metrics.Metrics, accounts []inventory.Account, endpoint string, regions []string, d *drift.Service) (*inventory.Gateway, error) {
 	opts := inventory.Options{
 		Regions:     cfg.Regions,
 		Accounts:    accounts,
@@ -43,7 +44,8 @@ func gateway(ctx context.Context, cfg config.Config, pace Pace, log *slog.Logger
 			}
 			return []func(*middleware.Stack) error{m.AWS(id)}
 		},
-		OnSweep: m.Sweep,
+		OnSweep:    m.Sweep,
+		OnClusters: d.Observe,
 	}
 	if endpoint != "" {
 		opts.Endpoint, opts.Regions = endpoint, regions

@@ -36,10 +36,14 @@ func (g *Gateway) Cluster(ctx context.Context, accountID, regionName, id string,
 	if err != nil {
 		return nil, err
 	}
-	if c := r.current().find(id); c != nil && c.API == tc {
-		return c, nil
+	c := r.current().find(id)
+	if c == nil || c.API != tc {
+		c = r.newCluster(tc, g.o.Now())
 	}
-	return r.newCluster(tc, g.o.Now()), nil
+	if g.o.OnClusters != nil {
+		g.o.OnClusters(ctx, []*Cluster{c})
+	}
+	return c, nil
 }
 
 func (s *snapshot) find(id string) *Cluster {

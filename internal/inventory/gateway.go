@@ -89,6 +89,10 @@ type Options struct {
 	// OnSweep, when set, learns of every region sweep: how long it took,
 	// the clusters it found, and its error.
 	OnSweep func(region string, took time.Duration, clusters int, err error)
+	// OnClusters, when set, is given the clusters of every successful
+	// sweep and every live read, after the cache holds them (the drift
+	// check). It runs on the reading goroutine and must not fail it.
+	OnClusters func(ctx context.Context, clusters []*Cluster)
 }
 
 // Defaults of the account options.

@@ -331,6 +331,9 @@ func (g *Gateway) sweep(ctx context.Context, r *region) (*snapshot, error) {
 	if g.o.OnSweep != nil {
 		g.o.OnSweep(r.name, g.o.Now().Sub(started), len(list), nil)
 	}
+	if g.o.OnClusters != nil {
+		g.o.OnClusters(ctx, list)
+	}
 	return s, nil
 }
 

@@ -70,8 +70,20 @@ func (m Message) Change() string {
 	return strings.Join(parts, "; ")
 }
 
+// Link is what the message's link opens: its request, or the cluster for a
+// message about a cluster (a drift).
+func (m Message) Link() string {
+	if m.ChangeID == 0 {
+		return "Open cluster " + m.Cluster
+	}
+	return "Open request #" + strconv.FormatInt(m.ChangeID, 10)
+}
+
 // Subject is the mail subject.
 func (m Message) Subject() string {
+	if m.ChangeID == 0 {
+		return fmt.Sprintf("[Rolegate] %s: %s (%s)", m.Title, m.Cluster, m.Region)
+	}
 	return fmt.Sprintf("[Rolegate] %s: #%d %s (%s)", m.Title, m.ChangeID, m.Cluster, m.Region)
 }
 
@@ -79,7 +91,9 @@ func (m Message) Subject() string {
 func (m Message) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", m.Title)
-	fmt.Fprintf(&b, "Request:  #%d (%s)\n", m.ChangeID, m.State)
+	if m.ChangeID != 0 {
+		fmt.Fprintf(&b, "Request:  #%d (%s)\n", m.ChangeID, m.State)
+	}
 	fmt.Fprintf(&b, "Cluster:  %s in %s\n", m.Cluster, m.Region)
 	fmt.Fprintf(&b, "Account:  %s\n", m.Account)
 	fmt.Fprintf(&b, "Change:   %s\n", m.Change())

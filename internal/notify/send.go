@@ -175,11 +175,11 @@ func slackBody(m Message) ([]byte, error) {
 		map[string]any{"type": "header", "text": text{"plain_text", clip(m.Title, 150)}},
 		map[string]any{"type": "section", "fields": fields},
 		map[string]any{"type": "actions", "elements": []any{map[string]any{
-			"type": "button", "text": text{"plain_text", "Open request #" + strconv.FormatInt(m.ChangeID, 10)}, "url": m.URL,
+			"type": "button", "text": text{"plain_text", clip(m.Link(), 75)}, "url": m.URL,
 		}}},
 	}
 	return json.Marshal(map[string]any{
-		"text":   fmt.Sprintf("%s: #%d %s (%s) <%s|open>", mrkdwn(m.Title), m.ChangeID, mrkdwn(m.Cluster), mrkdwn(m.Region), m.URL),
+		"text":   fmt.Sprintf("%s: %s (%s) <%s|%s>", mrkdwn(m.Title), mrkdwn(m.Cluster), mrkdwn(m.Region), m.URL, mrkdwn(m.Link())),
 		"blocks": blocks,
 	})
 }
@@ -188,7 +188,7 @@ var mailHTML = template.Must(template.New("mail").Parse(`<!doctype html>
 <html><body>
 <h1>{{.Title}}</h1>
 <table>
-<tr><th align="left">Request</th><td>#{{.ChangeID}} ({{.State}})</td></tr>
+{{if .ChangeID}}<tr><th align="left">Request</th><td>#{{.ChangeID}} ({{.State}})</td></tr>{{end}}
 <tr><th align="left">Cluster</th><td>{{.Cluster}} in {{.Region}}</td></tr>
 <tr><th align="left">Account</th><td>{{.Account}}</td></tr>
 <tr><th align="left">Change</th><td>{{.Change}}</td></tr>
@@ -196,7 +196,7 @@ var mailHTML = template.Must(template.New("mail").Parse(`<!doctype html>
 {{if .Detail}}<tr><th align="left">Detail</th><td>{{.Detail}}</td></tr>{{end}}
 {{if .Actor}}<tr><th align="left">By</th><td>{{.Actor}}</td></tr>{{end}}
 </table>
-<p><a href="{{.URL}}">Open request #{{.ChangeID}}</a></p>
+<p><a href="{{.URL}}">{{.Link}}</a></p>
 </body></html>
 `))
 

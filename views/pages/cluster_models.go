@@ -18,6 +18,7 @@ type ClusterListPage struct {
 	Status    string
 	NotInSync bool
 	Open      bool   // only clusters with open change requests
+	Drifted   bool   // only clusters changed outside Rolegate
 	Tag       string // only clusters carrying this tag (key=value)
 	Sort      string
 	Desc      bool
@@ -79,6 +80,8 @@ type ClusterRow struct {
 	Unsynced []RoleRow
 	// Open marks the cluster's open change requests.
 	Open OpenMarker
+	// Drifted: its roles changed outside Rolegate (an open drift).
+	Drifted bool
 	// ApprovalTags are the cluster's values of the tags that decide
 	// approval; TwoApprovers says one of them makes changes need two.
 	ApprovalTags []ApprovalTag
@@ -129,6 +132,8 @@ type ClusterPage struct {
 
 	// Warning says that the live read failed and cached data is shown.
 	Warning string
+	// Drift is the cluster's open drift, nil when none.
+	Drift *DriftPanel
 
 	CanRequest   bool
 	NewChangeURL string
