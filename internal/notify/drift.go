@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -41,38 +40,8 @@ func ClusterURL(base, account, region, cluster string) string {
 // event ev: the channels subscribed to alerts, and mail to the users who
 // take alerts.
 func (s *Service) NotifyDrift(ctx context.Context, tx *sql.Tx, ev audit.Event, added, removed []string, def string) error {
-	users, err := loadUsers(ctx, tx)
-	if err != nil {
-		return err
-	}
-	channels, err := loadChannels(ctx, tx)
-	if err != nil {
-		return err
-	}
-	now := s.now()
 	t := ev.Target
-	msg := DriftMessage(t.Account, t.Region, t.Cluster, added, removed, def, s.o.BaseURL, now)
-	queue := func(dest string, c Channel, u User, label string) error {
-		d := Delivery{
-			Key: newKey(), AuditSeq: ev.Seq, Kind: KindDrift, Dest: dest,
-			ChannelID: c.ID, UserID: u.ID, Address: u.Email, Label: label, Message: msg, NextAt: now, CreatedAt: now,
-		}
-		return insertDelivery(ctx, tx, &d)
-	}
-	for _, c := range Subscribed(KindDrift, channels) {
-		if err := queue("channel"+strconv.FormatInt(c.ID, 10), c, User{}, c.Name); err != nil {
-			return err
-		}
-	}
-	if mailer, ok := mailChannel(channels); ok {
-		for _, rc := range Recipients(KindDrift, nil, users) {
-			if rc.User.EmailOn && rc.User.Email != "" {
-				if err := queue("mail"+strconv.FormatInt(rc.User.ID, 10), mailer, rc.User, rc.User.Username); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	s.poke()
-	return nil
+	return s.enqueue(ctx, tx, ev.Seq, nil, KindDrift, func(now time.Time) Message {
+		return DriftMessage(t.Account, t.Region, t.Cluster, added, removed, def, s.o.BaseURL, now)
+	})
 }

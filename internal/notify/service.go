@@ -105,6 +105,16 @@ func (s *Service) Notify(ctx context.Context, tx *sql.Tx, ev audit.Event, r *cha
 	if !ok {
 		return nil
 	}
+	return s.enqueue(ctx, tx, ev.Seq, r, k, func(now time.Time) Message {
+		return newMessage(k, r, ev.Actor.Username, s.o.BaseURL, now)
+	})
+}
+
+// enqueue queues, inside tx, one delivery of message to every channel
+// subscribed to k and one mail to every user who takes k (of request r,
+// nil for a notification about a cluster), all keyed to the audit event
+// seq, and wakes the sender.
+func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, seq int64, r *change.Request, k Kind, message func(now time.Time) Message) error {
 	users, err := loadUsers(ctx, tx)
 	if err != nil {
 		return err
@@ -114,10 +124,14 @@ func (s *Service) Notify(ctx context.Context, tx *sql.Tx, ev audit.Event, r *cha
 		return err
 	}
 	now := s.now()
-	msg := newMessage(k, r, ev.Actor.Username, s.o.BaseURL, now)
+	msg := message(now)
+	var changeID int64
+	if r != nil {
+		changeID = r.ID
+	}
 	queue := func(dest string, c Channel, u User, label string) error {
 		d := Delivery{
-			Key: newKey(), AuditSeq: ev.Seq, ChangeID: r.ID, Kind: k, Dest: dest,
+			Key: newKey(), AuditSeq: seq, ChangeID: changeID, Kind: k, Dest: dest,
 			ChannelID: c.ID, UserID: u.ID, Address: u.Email, Label: label, Message: msg, NextAt: now, CreatedAt: now,
 		}
 		return insertDelivery(ctx, tx, &d)
