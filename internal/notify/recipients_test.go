@@ -92,7 +92,7 @@ func TestWhoHearsWhat(t *testing.T) {
 	}
 }
 
-// Drift is not detected yet; its rule already tells the subscribers, and
+// A drift tells the subscribers to alerts, and
 // the requester of the request it concerns when there is one.
 func TestDriftTellsSubscribers(t *testing.T) {
 	if got := hears(notify.Recipients(notify.KindDrift, nil, ruleUsers)); got != "adam:subscriber vic:subscriber" {
