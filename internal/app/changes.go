@@ -38,10 +38,10 @@ func changes(cfg config.Config, pace Pace, log *slog.Logger, db *store.DB, l *au
 // with the gateway's credentials for it.
 func roles(cfg config.Config, log *slog.Logger, g *inventory.Gateway) *iam.Service {
 	return iam.New(iam.Options{
-		Connect:         iam.Connect(g.AccountConfig),
-		TTL:             cfg.IAMTTL,
-		Accounts:        accountRule(cfg),
-		Logger:          log.With("component", "iam"),
+		Connect:  iam.Connect(g.AccountConfig),
+		TTL:      cfg.IAMTTL,
+		Accounts: accountRule(cfg),
+		Logger:   log.With("component", "iam"),
 	})
 }
 

@@ -43,8 +43,8 @@ type Options struct {
 	PageSize int
 	// Accounts decides which accounts' roles may go on a cluster.
 	Accounts AccountRule
-	Now             func() time.Time
-	Logger          *slog.Logger
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // DefaultTTL is how long a role listing is kept.
