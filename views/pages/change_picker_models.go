@@ -9,10 +9,10 @@ type RolePicker struct {
 	// PickURL takes the whole change form by POST and gives it back, every
 	// field kept, with the results of role_q and the role in pick added.
 	PickURL  string
-	Query     string
-	Searched  bool
-	Results   []RolePick
-	More      bool
+	Query    string
+	Searched bool
+	Results  []RolePick
+	More     bool
 	// Error is a safe sentence when the roles could not be listed.
 	Error string
 }
