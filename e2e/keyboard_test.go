@@ -34,6 +34,9 @@ func TestKeyboardOnly(t *testing.T) {
 	rita.open(changeFormPath(region, cluster), 200)
 	rita.tabTo("add", 20)
 	rita.press(spectrum)
+	// The role picker sits under Roles to add, inside the form.
+	rita.tabNext("role-q")
+	rita.tabNext("role-search-submit")
 	rita.tabNext("remove-0") // apac-poc's one role; left unticked
 	rita.tabNext("default")
 	rita.press(kb.ArrowDown) // the first role: RedshiftML, kept

@@ -55,6 +55,18 @@ type apiChange struct {
 	URL               string        `json:"url"`
 	PageURL           string        `json:"page_url"`
 	Timeline          []apiTimeline `json:"timeline"`
+	// Checks are a pending request's pre-flight checks, as its page
+	// shows them; ApprovalBlocked is why they refuse an approval now.
+	Checks          []apiCheck `json:"checks,omitempty"`
+	ApprovalBlocked string     `json:"approval_blocked,omitempty"`
+}
+
+// apiCheck is one line of the pre-flight checklist.
+type apiCheck struct {
+	Key    string `json:"key"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	Detail string `json:"detail"`
 }
 
 // apiTimeline is one audit event of a change request.
@@ -87,7 +99,11 @@ func (h *Handler) apiChangeOf(c echo.Context, r *change.Request) (apiChange, err
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), Done: r.State.Done(),
 		URL: "/api/v1" + changeURL(r.ID), PageURL: changeURL(r.ID), Timeline: []apiTimeline{},
 	}
-	page, err := h.audit.Query(c.Request().Context(), audit.Filter{ChangeID: r.ID}, "", audit.MaxPageSize)
+	ctx := c.Request().Context()
+	if r.State == change.Pending {
+		h.apiChecksOf(c, r, &out)
+	}
+	page, err := h.audit.Query(ctx, audit.Filter{ChangeID: r.ID}, "", audit.MaxPageSize)
 	if err != nil {
 		return out, err
 	}
@@ -101,6 +117,24 @@ func (h *Handler) apiChangeOf(c echo.Context, r *change.Request) (apiChange, err
 		out.Timeline = append(out.Timeline, t)
 	}
 	return out, nil
+}
+
+// apiChecksOf adds a pending request's pre-flight checks, from the change
+// service as the request page has them, against the inventory's copy of
+// the cluster. When the cluster cannot be read the checks are left out
+// (the request page says so in its blockers).
+func (h *Handler) apiChecksOf(c echo.Context, r *change.Request, out *apiChange) {
+	cl, err := h.cachedCluster(c.Request().Context(), r.Account, r.Region, r.Cluster)
+	if err != nil {
+		h.log.Warn("reading the cluster for a change request's checks", "request_id", requestIDOf(c), "change", r.ID, "err", err)
+		return
+	}
+	rc := h.changes.RequestChecks(c.Request().Context(), r, cl)
+	out.Checks = make([]apiCheck, 0, len(rc.Checks))
+	for _, ch := range rc.Checks {
+		out.Checks = append(out.Checks, apiCheck{Key: string(ch.Key), Name: ch.Name, Status: string(ch.Status), Detail: ch.Detail})
+	}
+	out.ApprovalBlocked = rc.Blocked
 }
 
 // apiChangeCreate proposes a change with the form's parsing and checks

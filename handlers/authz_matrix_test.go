@@ -105,6 +105,7 @@ func routeExpectations() map[string]access {
 		"GET /clusters/:account/:region/:cluster/changes/new":      requester,
 		"POST /clusters/:account/:region/:cluster/changes":         requester,
 		"POST /clusters/:account/:region/:cluster/changes/preview": requester,
+		"POST /clusters/:account/:region/:cluster/changes/search":  requester,
 		"POST /clusters/:account/:region/:cluster/drift/revert":    requester,
 		"POST /clusters/:account/:region/:cluster/drift/accept":    approver,
 

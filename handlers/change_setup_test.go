@@ -23,6 +23,8 @@ type changeTestOptions struct {
 	requestTTL time.Duration
 	// highRiskTags need two approvers besides environment=production.
 	highRiskTags []string
+	// iamAllowedAccounts are listed in -iam-allowed-accounts.
+	iamAllowedAccounts []string
 }
 
 // setupChangeTest sets the apply settings (as -apply-max-attempts,
@@ -39,6 +41,7 @@ func (a *testApp) setupChangeTest(t *testing.T, o *testOptions, cfg *config.Conf
 	}
 	cfg.ProductionTag = "environment=production"
 	cfg.HighRiskTags = strings.Join(o.highRiskTags, ",")
+	cfg.IAMAllowedAccounts = strings.Join(o.iamAllowedAccounts, ",")
 	cfg.ApplyBackoff, cfg.WorkerEvery = 10*time.Millisecond, 10*time.Millisecond
 	ao.Pace.ApplyMaxBackoff, ao.Pace.Follow = 50*time.Millisecond, 10*time.Millisecond
 }

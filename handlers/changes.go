@@ -87,6 +87,7 @@ func (h *Handler) routesChanges(e *echo.Echo) {
 	e.GET("/clusters/:account/:region/:cluster/changes/new", h.changeNew, requester)
 	e.POST("/clusters/:account/:region/:cluster/changes", h.changeCreate, requester)
 	e.POST("/clusters/:account/:region/:cluster/changes/preview", h.changePreview, requester)
+	e.POST("/clusters/:account/:region/:cluster/changes/search", h.changeSearch, requester)
 }
 
 // regionFilter is what a region filter may hold: a region name, perhaps
@@ -194,7 +195,7 @@ func (h *Handler) changeNew(c echo.Context) error {
 	_, searched := c.QueryParams()["role_q"]
 	p.Picker = h.rolePicker(c, in, live, c.QueryParam("role_q"), searched)
 	if searched && isHTMX(c) {
-		return h.render(c, http.StatusOK, pages.RoleResults(p.Picker, p.PreviewURL))
+		return h.render(c, http.StatusOK, pages.RoleResults(p.Picker))
 	}
 	p.Open = h.openRequests(c, in.Account, in.Region, in.Cluster, 0)
 	return h.render(c, http.StatusOK, pages.ChangeForm(p))
@@ -208,8 +209,6 @@ func (h *Handler) changePreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// A role chosen in the picker joins the roles to add.
-	in.Add = withPick(in.Add, c.FormValue("pick"))
 	cl, err := h.cachedCluster(c.Request().Context(), in.Account, in.Region, in.Cluster)
 	if err != nil {
 		return changeError(err)
@@ -223,7 +222,9 @@ func (h *Handler) changePreview(c echo.Context) error {
 		return h.render(c, http.StatusOK, pages.PreviewFragment(p))
 	}
 	p.Open, p.ConfirmOpen = h.openRequests(c, in.Account, in.Region, in.Cluster, 0), in.ConfirmOpen
-	p.Picker = h.rolePicker(c, in, live, "", false)
+	// A search typed before pressing Preview keeps its results.
+	q, searched := c.FormValue("role_q"), strings.TrimSpace(c.FormValue("role_q")) != ""
+	p.Picker = h.rolePicker(c, in, live, q, searched)
 	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
 
@@ -248,7 +249,7 @@ func (h *Handler) changeCreate(c echo.Context) error {
 		// A refusal for unseen open requests asks to confirm again, now
 		// that they are shown.
 		p.Open, p.ConfirmOpen = h.openRequests(c, in.Account, in.Region, in.Cluster, 0), in.ConfirmOpen && verr.Fields[change.FieldOpen] == ""
-		p.Picker = h.rolePicker(c, in, live, "", false)
+		p.Picker = h.rolePicker(c, in, live, c.FormValue("role_q"), false)
 		return h.render(c, http.StatusUnprocessableEntity, pages.ChangeForm(p))
 	}
 	if err != nil {

@@ -11,6 +11,8 @@ import (
 	"rolegate/redshiftsim"
 )
 
+var actionError = regexp.MustCompile(`data-testid="action-error">([^<]*)<`)
+
 var checkItem = regexp.MustCompile(`(?s)<li data-testid="check"[^>]* data-status="([^"]+)"[^>]*>.*?<strong>([^<]+)</strong> <span class="muted small">([^<]*)</span>`)
 
 // accountCheckOf is the status and detail of the account check a page
@@ -67,5 +69,56 @@ func TestChangeAccountCheckNotCheckedWhenTheAccountIsUnknown(t *testing.T) {
 	res = rita.postForm(t, "/clusters/"+testAccount+"/"+testRegion+"/named/changes/preview", changeForm([]string{roleA}, nil, "", "Copy from our own account"))
 	if status, _ := accountCheckOf(t, readBody(t, res)); status != "pass" {
 		t.Fatalf("account check of an own-account role: %q", status)
+	}
+}
+
+// A role of an account listed in -iam-allowed-accounts passes the form's
+// account check, saying why, and is submitted; the IAM check at approval
+// agrees. A role of an unlisted account is still refused, with its reason.
+func TestARoleOfAnAllowedAccountIsAcceptedAndAnUnlistedOneRefused(t *testing.T) {
+	const allowedAcct, otherAcct = "999988887777", "210987654321"
+	app := newTestAppWith(t, func(o *testOptions) {
+		iamWorld()(o)
+		o.iamAllowedAccounts = []string{allowedAcct}
+	})
+	rita := app.signIn(t, "rita", auth.RoleRequester)
+	arno := app.signIn(t, "arno", auth.RoleApprover)
+	base := "/clusters/" + testAccount + "/" + testRegion + "/sales/changes"
+	shared := "arn:aws:iam::" + allowedAcct + ":role/SharedCopy"
+	form := changeForm([]string{shared}, nil, "", "Copy with the data team's shared role")
+
+	// An account not listed is refused, with its reason next to the field.
+	unlisted := "arn:aws:iam::" + otherAcct + ":role/SharedCopy"
+	body := wantStatus(t, rita.postForm(t, base, changeForm([]string{unlisted}, nil, "", "Copy with another team's role")), http.StatusUnprocessableEntity, "submit of an unlisted account's role")
+	if status, detail := accountCheckOf(t, body); status != "fail" || !strings.Contains(detail, otherAcct+" is not listed in -iam-allowed-accounts") {
+		t.Fatalf("account check of an unlisted account: %q %q", status, detail)
+	}
+	if !strings.Contains(body, `id="add-error"`) {
+		t.Fatalf("the refusal is not next to Roles to add:\n%s", body)
+	}
+
+	body = wantStatus(t, rita.postForm(t, base+"/preview", form), http.StatusOK, "preview of the allowed account's role")
+	if status, detail := accountCheckOf(t, body); status != "pass" || !strings.Contains(detail, allowedAcct+", allowed by -iam-allowed-accounts") {
+		t.Fatalf("preview's account check: %q %q, want pass naming -iam-allowed-accounts", status, detail)
+	}
+	id := rita.submit(t, "sales", form)
+	body = readBody(t, rita.get(t, fmt.Sprintf("/changes/%d", id)))
+	if status, detail := accountCheckOf(t, body); status != "pass" || !strings.Contains(detail, "allowed by -iam-allowed-accounts") {
+		t.Fatalf("request page's account check: %q %q", status, detail)
+	}
+	// The approval re-runs the IAM checks: the account check passes there
+	// too (the simulator lets Rolegate pass no role of another account, so
+	// the approval is refused for iam:PassRole, and for nothing else).
+	body = wantStatus(t, arno.approve(t, id), http.StatusConflict, "approve")
+	refusal := actionError.FindStringSubmatch(body)
+	if refusal == nil || strings.Contains(refusal[1], "not listed in -iam-allowed-accounts") || !strings.Contains(refusal[1], "iam:PassRole") {
+		t.Fatalf("the approval's IAM checks disagree with the form's account check: %q", refusal)
+	}
+	var params string
+	if err := app.db.Reader().QueryRow(`SELECT params FROM audit_events WHERE change_id = ? AND action = 'change.approved' AND outcome = 'failure'`, id).Scan(&params); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(params, `{"kind":"account","status":"pass","detail":"the role is in account `+allowedAcct+`, not the cluster's account `+testAccount+`, and allowed by -iam-allowed-accounts"}`) {
+		t.Fatalf("the approval's account check is not the allowed pass: %s", params)
 	}
 }

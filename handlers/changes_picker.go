@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/http"
 	"slices"
 	"strings"
 
@@ -22,7 +23,8 @@ func (h *Handler) rolePicker(c echo.Context, in change.Input, live change.Live, 
 	if h.roles == nil {
 		return pages.RolePicker{}
 	}
-	p := pages.RolePicker{Enabled: true, SearchURL: clusterURL(in.Account, in.Region, in.Cluster) + "/changes/new", Query: q, Searched: searched}
+	base := clusterURL(in.Account, in.Region, in.Cluster) + "/changes"
+	p := pages.RolePicker{Enabled: true, SearchURL: base + "/new", PickURL: base + "/search", Query: q, Searched: searched}
 	if !searched {
 		return p
 	}
@@ -46,6 +48,42 @@ func (h *Handler) rolePicker(c echo.Context, in change.Input, live change.Live, 
 	}
 	p.More = more
 	return p
+}
+
+// changeSearch is the role picker as a part of the change form: Search
+// roles and each result's Add post the whole form here, and it comes back
+// with every field as typed, the roles matching role_q listed, and the
+// chosen role (pick) added to Roles to add, so that nothing typed is lost
+// without JavaScript. It stores and sends nothing and writes no audit
+// event. It is a POST, with the form's CSRF token, rather than a GET with
+// every field in the query, so that a reason or ticket never lands in
+// URLs, access logs or the browser's history.
+func (h *Handler) changeSearch(c echo.Context) error {
+	in, err := changeInput(c)
+	if err != nil {
+		return err
+	}
+	in.Add = withPick(in.Add, c.FormValue("pick"))
+	ctx := c.Request().Context()
+	cl, err := h.cachedCluster(ctx, in.Account, in.Region, in.Cluster)
+	if err != nil {
+		return changeError(err)
+	}
+	live := h.liveAt(in.Account, in.Region, cl)
+	// Once the form holds a change, its preview is shown as Preview
+	// would show it; an empty form is not yet faulted for being empty.
+	var plan change.Plan
+	var pv *pages.ChangePreview
+	if strings.TrimSpace(in.Add) != "" || len(in.Remove) > 0 || in.Default != "" {
+		var errs change.FieldErrors
+		plan, errs = h.changes.Preview(change.ParseDraft(in), cl)
+		plan.Checks, _ = h.changes.RoleChecks(ctx, accountOf(live, in.Account), plan.Add, plan.Default, plan.Checks)
+		pv = previewOf(plan, errs, live)
+	}
+	p := h.changeFormPage(in, live, plan, nil, pv)
+	p.Open, p.ConfirmOpen = h.openRequests(c, in.Account, in.Region, in.Cluster, 0), in.ConfirmOpen
+	p.Picker = h.rolePicker(c, in, live, c.FormValue("role_q"), true)
+	return h.render(c, http.StatusOK, pages.ChangeForm(p))
 }
 
 // withPick adds the role the picker chose to the typed roles to add, on a

@@ -255,8 +255,7 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 		live := h.liveAt(r.Account, r.Region, cl)
 		p.LiveRoles, p.LiveDefault = roleRows(live), live.Default
 		if r.State == change.Pending {
-			checks, _ := h.changes.RoleChecks(ctx, accountOf(live, r.Account), r.Add, r.Default, h.changes.Checks(r, cl))
-			p.Checks = checkRows(checks)
+			p.Checks = checkRows(h.changes.RequestChecks(ctx, r, cl).Checks)
 		}
 	} else if errors.Is(err, inventory.ErrNotFound) {
 		// A request already closed as cluster gone says so in its blockers.

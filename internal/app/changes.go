@@ -22,7 +22,7 @@ func changes(cfg config.Config, pace Pace, log *slog.Logger, db *store.DB, l *au
 		Audit:       l,
 		Redshift:    g,
 		Logger:      log.With("component", "apply"),
-		Policy:      change.Policy{ProductionTag: cfg.ProductionTag, HighRiskTags: cfg.HighRiskTagList(), AccountTag: accountTag(accounts, log)},
+		Policy:      change.Policy{ProductionTag: cfg.ProductionTag, HighRiskTags: cfg.HighRiskTagList(), AccountTag: accountTag(accounts, log), Accounts: accountRule(cfg)},
 		TTL:         cfg.RequestTTL,
 		MaxAttempts: cfg.ApplyMaxAttempts,
 		Backoff:     cfg.ApplyBackoff,
@@ -38,11 +38,17 @@ func changes(cfg config.Config, pace Pace, log *slog.Logger, db *store.DB, l *au
 // with the gateway's credentials for it.
 func roles(cfg config.Config, log *slog.Logger, g *inventory.Gateway) *iam.Service {
 	return iam.New(iam.Options{
-		Connect:         iam.Connect(g.AccountConfig),
-		TTL:             cfg.IAMTTL,
-		AllowedAccounts: cfg.IAMAllowedAccountList(),
-		Logger:          log.With("component", "iam"),
+		Connect:  iam.Connect(g.AccountConfig),
+		TTL:      cfg.IAMTTL,
+		Accounts: accountRule(cfg),
+		Logger:   log.With("component", "iam"),
 	})
+}
+
+// accountRule is -iam-allowed-accounts as the one rule that both the
+// change form's account check and the IAM pre-flight check apply.
+func accountRule(cfg config.Config) iam.AccountRule {
+	return iam.AccountRule{Allowed: cfg.IAMAllowedAccountList()}
 }
 
 // applyChanges is the apply worker: it applies approved requests,

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
+
 	"rolegate/audit"
 	"rolegate/internal/iam"
 )
@@ -109,7 +111,7 @@ func (s *Service) approvalRoleChecks(ctx context.Context, actor Actor, origin au
 	if len(fails) == 0 {
 		return &rep, nil
 	}
-	why := "the role checks failed, so the change cannot be approved: " + strings.Join(fails, "; ")
+	why := roleCheckRefusal(fails)
 	if _, err := s.o.Audit.Record(ctx, audit.Event{
 		Actor: actor.audit(), Origin: origin, Action: audit.ChangeApproved, Outcome: audit.Failure,
 		Target: audit.Target{Account: r.Account, Region: r.Region, Cluster: r.Cluster, ChangeID: r.ID},
@@ -118,4 +120,37 @@ func (s *Service) approvalRoleChecks(ctx context.Context, actor Actor, origin au
 		return nil, err
 	}
 	return nil, refuse(ErrConflict, "%s", why)
+}
+
+// roleCheckRefusal is why failed role checks refuse an approval, in the
+// words the approver is shown.
+func roleCheckRefusal(fails []string) string {
+	return "the role checks failed, so the change cannot be approved: " + strings.Join(fails, "; ")
+}
+
+// RequestChecks are a pending request's pre-flight checks as its page
+// shows them, and what they mean for approving it.
+type RequestChecks struct {
+	Checks []Check
+	// Blocked is why an approval would be refused now by the role checks,
+	// in the words the approval's refusal uses; "" when they do not block.
+	Blocked string
+}
+
+// RequestChecks is the checklist of request r against the cluster as c
+// describes it, with the IAM checks of its roles from a recent run (as
+// Cached answers), for the request page and the API alike. Approving runs
+// the IAM checks again, afresh.
+func (s *Service) RequestChecks(ctx context.Context, r *Request, c *types.Cluster) RequestChecks {
+	live := s.liveAt(r.Account, r.Region, c)
+	account := live.Account
+	if account == "" {
+		account = r.Account
+	}
+	checks, rep := s.RoleChecks(ctx, account, r.Add, r.Default, s.Checks(r, c))
+	out := RequestChecks{Checks: checks}
+	if fails := rep.Failures(); len(fails) > 0 {
+		out.Blocked = roleCheckRefusal(fails)
+	}
+	return out
 }

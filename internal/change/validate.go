@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"rolegate/internal/iam"
 )
 
 // Limits on the free-text fields.
@@ -121,6 +123,10 @@ type Policy struct {
 	// AccountTag, when set, gives an account's own production tag, which
 	// replaces ProductionTag for its clusters; "" keeps ProductionTag.
 	AccountTag func(account string) string
+	// Accounts decides which accounts' roles may go on a cluster: its
+	// own, and those -iam-allowed-accounts lists. The IAM checks apply
+	// the same rule.
+	Accounts iam.AccountRule
 }
 
 // productionTag is the tag that marks production clusters in account.
@@ -164,8 +170,8 @@ func (p Policy) validate(d Draft, live Live) (Plan, FieldErrors) {
 	var add, remove []string
 	for _, a := range d.Add {
 		switch s := a.String(); {
-		case live.Account != "" && a.Account != live.Account:
-			v.fail(CheckAccount, FieldAdd, fmt.Sprintf("%s belongs to account %s; the cluster is in account %s", quote(s), a.Account, live.Account))
+		case p.Accounts.Check(a.Account, live.Account).Status == iam.Fail:
+			v.fail(CheckAccount, FieldAdd, fmt.Sprintf("%s belongs to account %s; the cluster is in account %s, and account %s is not listed in -iam-allowed-accounts", quote(s), a.Account, live.Account, a.Account))
 		case live.Has(s):
 			v.fail(CheckRoles, FieldAdd, fmt.Sprintf("%s is already associated with the cluster", quote(s)))
 		default:
@@ -217,7 +223,7 @@ func (p Policy) validate(d Draft, live Live) (Plan, FieldErrors) {
 
 	plan := Plan{Add: addSorted, Remove: removeSorted, Default: def, Result: result, ResultDef: resultDef}
 	plan.Risk, plan.RiskReasons = p.risk(live, removeSorted, def)
-	plan.Checks = preflight(live, plan, quota, v.issues)
+	plan.Checks = preflight(live, plan, quota, v.issues, p.Accounts)
 	return plan, v.Errors
 }
 
@@ -253,7 +259,7 @@ func ApprovalsFor(r Risk) int {
 // preflight is the Redshift-specific checklist, run at request time and
 // again before approval. A check with a fault tied to it fails and names
 // every such fault; only a check with none passes.
-func preflight(live Live, plan Plan, quota int, issues []issue) []Check {
+func preflight(live Live, plan Plan, quota int, issues []issue, accounts iam.AccountRule) []Check {
 	faults := map[CheckKey][]string{}
 	for _, is := range issues {
 		if is.check != "" {
@@ -262,7 +268,7 @@ func preflight(live Live, plan Plan, quota int, issues []issue) []Check {
 	}
 	checks := []Check{
 		{Key: CheckSyntax, Name: "ARN syntax and partition", Status: CheckPass, Detail: "every role ARN is well formed, in partition " + PartitionOf(live.Region)},
-		accountCheck(live.Account),
+		accountCheck(live.Account, plan.Add, accounts),
 		{Key: CheckServiceLinked, Name: "No service-linked roles", Status: CheckPass, Detail: "no role to add is service-linked (AWSServiceRoleForRedshift and the like cannot be associated)"},
 		{Key: CheckRoles, Name: "Roles to add are new, roles to remove are there", Status: CheckPass, Detail: "each role is named once; none to add is associated yet, every one to remove is"},
 		{Key: CheckQuota, Name: "Role count within quota", Status: CheckPass, Detail: fmt.Sprintf("%d of %d roles after the change", len(plan.Result), quota)},
@@ -289,17 +295,27 @@ func preflight(live Live, plan Plan, quota int, issues []issue) []Check {
 	return checks
 }
 
-// accountCheck is the check that the roles are in the cluster's account.
-// The account comes from the cluster's ClusterNamespaceArn; an API answer
-// without it (moto, some older clusters) leaves it unknown, and then the
-// check cannot pass: it says it was not done, and why.
-func accountCheck(account string) Check {
+// accountCheck is the check that the roles are in the cluster's account,
+// or in one -iam-allowed-accounts lists. The account comes from the
+// cluster's ClusterNamespaceArn; an API answer without it (moto, some
+// older clusters) leaves it unknown, and then the check cannot pass: it
+// says it was not done, and why.
+func accountCheck(account string, add []string, rule iam.AccountRule) Check {
 	c := Check{Key: CheckAccount, Name: "Roles in the cluster's account"}
 	if account == "" {
 		c.Status = CheckSkipped
 		c.Detail = "the cluster's account is unknown: the API's answer has no ClusterNamespaceArn, so Rolegate cannot compare the roles' account with it; Redshift itself refuses a role it cannot use"
 		return c
 	}
+	var others []string
+	for _, s := range add {
+		if a, bad := parseARN(s); bad == "" && rule.AllowedOther(a.Account, account) && !slices.Contains(others, a.Account) {
+			others = append(others, a.Account)
+		}
+	}
 	c.Status, c.Detail = CheckPass, "every added role is in account "+account+", the cluster's"
+	if len(others) > 0 {
+		c.Detail = "every added role is in account " + account + ", the cluster's, or in account " + strings.Join(others, ", ") + ", allowed by -iam-allowed-accounts"
+	}
 	return c
 }

@@ -116,16 +116,7 @@ func (s *Service) checkOne(ctx context.Context, account, arn string, reach Reach
 		add(KindExists, Fail, "%s is not an IAM role ARN", arn)
 		return rr
 	}
-	switch {
-	case account == "":
-		add(KindAccount, NotChecked, "the cluster's account is unknown, so the role's account %s cannot be compared with it", p.account)
-	case p.account == account:
-		add(KindAccount, Pass, "the role is in the cluster's account %s", account)
-	case s.allowed(p.account):
-		add(KindAccount, Pass, "the role is in account %s, which the settings allow for clusters of other accounts", p.account)
-	default:
-		add(KindAccount, Fail, "the role is in account %s, not the cluster's account %s, and that account is not allowed by the settings", p.account, account)
-	}
+	rr.Results = append(rr.Results, s.o.Accounts.Check(p.account, account))
 	if serviceLinked(p.path) {
 		add(KindServiceLinked, Fail, "the role is service-linked (path %s): Redshift cannot use it for a cluster", p.path)
 	} else {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -42,11 +41,10 @@ type Options struct {
 	TTL time.Duration
 	// PageSize is the MaxItems of each ListRoles call (1000 when zero).
 	PageSize int
-	// AllowedAccounts are accounts whose roles may be associated with
-	// clusters of another account.
-	AllowedAccounts []string
-	Now             func() time.Time
-	Logger          *slog.Logger
+	// Accounts decides which accounts' roles may go on a cluster.
+	Accounts AccountRule
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // DefaultTTL is how long a role listing is kept.
@@ -183,9 +181,6 @@ func Match(roles []Role, q string, limit int) ([]Role, bool, error) {
 
 // serviceLinked is whether a role's path is that of service-linked roles.
 func serviceLinked(path string) bool { return strings.HasPrefix(path, "/aws-service-role/") }
-
-// allowed is whether roles of account may go on clusters of another.
-func (s *Service) allowed(account string) bool { return slices.Contains(s.o.AllowedAccounts, account) }
 
 // checkTTL is how long Cached serves a report.
 const checkTTL = 30 * time.Second

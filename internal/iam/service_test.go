@@ -75,7 +75,7 @@ func results(rep iam.Report, arn string) map[iam.Kind]iam.Result {
 
 func TestEachRoleCheckPassesFailsOrIsNotCheckedWithItsReason(t *testing.T) {
 	w := newWorld(t, 0)
-	s := w.service(iam.Options{AllowedAccounts: []string{"999988887777"}})
+	s := w.service(iam.Options{Accounts: iam.AccountRule{Allowed: []string{"999988887777"}}})
 	good, lambda, missing := arnIn(home, "RedshiftCopyUnload"), arnIn(home, "LambdaDataLoader"), arnIn(home, "NoSuchRole")
 	closed, linked := arnIn(home, "RedshiftPartnerShare"), arnIn(home, "aws-service-role/redshift.amazonaws.com/AWSServiceRoleForRedshift")
 	foreign, allowed := arnIn("210987654321", "Elsewhere"), arnIn("999988887777", "Shared")
@@ -97,7 +97,7 @@ func TestEachRoleCheckPassesFailsOrIsNotCheckedWithItsReason(t *testing.T) {
 		{linked, iam.KindServiceLinked, iam.Fail, "service-linked"},
 		{foreign, iam.KindAccount, iam.Fail, "not the cluster's account"},
 		{foreign, iam.KindExists, iam.NotChecked, "only in the cluster's account"},
-		{allowed, iam.KindAccount, iam.Pass, "settings allow"},
+		{allowed, iam.KindAccount, iam.Pass, "allowed by -iam-allowed-accounts"},
 	} {
 		got := results(rep, tc.arn)[tc.kind]
 		if got.Status != tc.status || !strings.Contains(got.Detail, tc.detail) {

@@ -5,11 +5,14 @@ package pages
 type RolePicker struct {
 	// Enabled when Rolegate reads IAM; without it the form has no picker.
 	Enabled   bool
-	SearchURL string // GET: the form's page with the results (the fragment for htmx)
-	Query     string
-	Searched  bool
-	Results   []RolePick
-	More      bool
+	SearchURL string // GET: the results fragment htmx swaps in as the search is typed
+	// PickURL takes the whole change form by POST and gives it back, every
+	// field kept, with the results of role_q and the role in pick added.
+	PickURL  string
+	Query    string
+	Searched bool
+	Results  []RolePick
+	More     bool
 	// Error is a safe sentence when the roles could not be listed.
 	Error string
 }
