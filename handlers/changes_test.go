@@ -636,6 +636,9 @@ func TestChangePagesOfferOnlyWhatTheUserMayDo(t *testing.T) {
 	}
 	id := rita.submit(t, "offers", changeForm([]string{roleA}, nil, "", "Offer only what is allowed"))
 	own := readBody(t, rita.get(t, fmt.Sprintf("/changes/%d", id)))
+	if !regexp.MustCompile(`data-testid="expires">expires in [^<]+, on <time datetime="`).MatchString(own) || strings.Contains(own, "@components") {
+		t.Fatal("the pending request does not say when it expires as a time")
+	}
 	if strings.Contains(own, `data-testid="approve-form"`) || strings.Contains(own, `data-testid="reject-form"`) || !strings.Contains(own, `data-testid="cancel-form"`) {
 		t.Fatal("the requester's own request offers approve/reject, or no cancel")
 	}
