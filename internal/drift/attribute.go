@@ -23,7 +23,7 @@ func (s *Service) schedule(w *Who, detectedAt time.Time) {
 		return
 	}
 	if w.LookedUp {
-		w.Reason = fmt.Sprintf("no CloudTrail event found within %s of the drift", s.o.LookFor)
+		w.Reason = fmt.Sprintf("no CloudTrail event found within %d minutes of the drift", int(s.o.LookFor.Minutes()))
 	}
 }
 
@@ -57,17 +57,18 @@ type pending struct {
 	detectedAt  time.Time
 }
 
-// lookAgain looks up, once their time has come, the open drifts nobody is
-// named for yet, and records a drift.attributed event for each whose
-// caller CloudTrail now names.
-func (s *Service) lookAgain(ctx context.Context) error {
+// lookAgain looks up, once their time has come, the open drifts of region
+// nobody is named for yet, and records a drift.attributed event for each
+// whose caller CloudTrail now names. Each region's sweep looks after its
+// own drifts, so that regions swept at once do not ask twice.
+func (s *Service) lookAgain(ctx context.Context, region string) error {
 	tc := s.trail.Load()
 	if tc == nil {
 		return nil
 	}
 	now := s.o.Now().UTC()
 	rows, err := s.o.DB.Reader().QueryContext(ctx, `SELECT id, account, region, cluster, baseline_seq, detected_at FROM drifts
-		WHERE resolved_at IS NULL AND who_next_at IS NOT NULL AND who_next_at <= ?`, now.Format(audit.TimeFormat))
+		WHERE resolved_at IS NULL AND who_next_at IS NOT NULL AND who_next_at <= ? AND region = ?`, now.Format(audit.TimeFormat), region)
 	if err != nil {
 		return fmt.Errorf("drifts to look up again: %w", err)
 	}

@@ -159,7 +159,16 @@ func (s *Service) Check(ctx context.Context, clusters []*inventory.Cluster) erro
 			return err
 		}
 	}
-	return s.lookAgain(ctx)
+	done := map[string]bool{}
+	for _, c := range clusters {
+		if !done[c.Region] {
+			done[c.Region] = true
+			if err := s.lookAgain(ctx, c.Region); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func liveState(c *inventory.Cluster) State {

@@ -75,8 +75,12 @@ type Trail func(account string) (aws.Config, string, error)
 // and CloudTrail's event times are not exact.
 const lookupMargin = 5 * time.Minute
 
-// maxLookupPages bounds the pages of one lookup (50 events each).
-const maxLookupPages = 10
+// maxLookupPages bounds the pages of one lookup (50 events each), and
+// lookupTimeout its time, retries included.
+const (
+	maxLookupPages = 10
+	lookupTimeout  = 20 * time.Second
+)
 
 // trailClients builds one CloudTrail client per account, region and
 // credentials.
@@ -200,6 +204,8 @@ func (s *Service) lookup(ctx context.Context, tc *trailClients, k Key, baseSeq i
 		w.Reason = "not looked up: Rolegate could not read its own applies from the audit log"
 		return w
 	}
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
 	client, err := tc.client(k.Account, k.Region)
 	if err != nil {
 		w.Reason = "not looked up: Rolegate has no credentials for account " + k.Account

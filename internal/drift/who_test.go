@@ -158,7 +158,7 @@ func TestLookingForTheCallerStopsAfterLookFor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Who == nil || d.Who.Found() || !d.Who.NextLook.IsZero() || d.Who.Text() != "no CloudTrail event found within 3m0s of the drift" {
+	if d.Who == nil || d.Who.Found() || !d.Who.NextLook.IsZero() || d.Who.Text() != "no CloudTrail event found within 3 minutes of the drift" {
 		t.Errorf("who after giving up: %+v, %q", d.Who, d.Who.Text())
 	}
 	lookups := r.sim.Stats().Calls("LookupEvents", region)
