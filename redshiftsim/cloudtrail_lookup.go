@@ -117,6 +117,24 @@ func (s *Sim) serveCloudTrail(w http.ResponseWriter, r *http.Request, rec *Call,
 		fail(badRequest("UnknownOperationException", "The operation %s is not supported.", target))
 		return
 	}
+	// Faults on LookupEvents answer as CloudTrail's errors; latency and
+	// dropped connections are Redshift's and STS's only.
+	if f, hit := s.faults.match(rec.Op, sc.region); hit {
+		switch f.Kind {
+		case FaultThrottle:
+			rec.Fault = f.Kind
+			fail(badRequest("ThrottlingException", "Rate exceeded"))
+			return
+		case FaultUnavailable:
+			rec.Fault = f.Kind
+			fail(&jsonError{status: http.StatusServiceUnavailable, typ: "ServiceUnavailableException", msg: "Service is unavailable. Please try again later."})
+			return
+		case FaultInternal:
+			rec.Fault = f.Kind
+			fail(&jsonError{status: http.StatusInternalServerError, typ: "InternalFailure", msg: "The request processing has failed because of an unknown error, exception or failure."})
+			return
+		}
+	}
 	var in lookupInput
 	if len(bytes.TrimSpace(body)) > 0 {
 		if err := json.Unmarshal(body, &in); err != nil {

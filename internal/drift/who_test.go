@@ -220,3 +220,34 @@ func TestRolegatesOwnApplyIsNeverBlamed(t *testing.T) {
 		t.Errorf("who: %+v; want oskar alone, Rolegate's apply skipped", w)
 	}
 }
+
+// A lookup CloudTrail throttles says so, names nobody, and is made again on
+// a later sweep once CloudTrail answers.
+func TestAThrottledLookupSaysWhyAndIsMadeAgainLater(t *testing.T) {
+	clock := redshiftsim.NewManualClock(time.Now().UTC())
+	r := newTrailRig(t, redshiftsim.Options{Clock: clock}, drift.Options{Now: clock.Now}, false)
+	r.sweep(t)
+	r.sim.SetFaults(redshiftsim.Fault{Op: "LookupEvents", Kind: redshiftsim.FaultThrottle})
+	r.cli(t, "modify-cluster-iam-roles", "--cluster-identifier", "analytics", "--add-iam-roles", spectrumRole)
+	r.sweep(t)
+	got := r.events(t, audit.DriftDetected)
+	if len(got) != 1 {
+		t.Fatalf("drift events: %d, want 1", len(got))
+	}
+	w := whoOf(t, got[0])
+	want := "not looked up: CloudTrail is throttling Rolegate's lookups in account 123456789012; it will look again"
+	if w.LookedUp || w.Text() != want || len(w.Events) != 0 || w.NextLook.IsZero() {
+		t.Fatalf("who while throttled: %+v, %q; want %q", w, w.Text(), want)
+	}
+	if n := r.sim.Stats().Calls("LookupEvents", region); n < 2 {
+		t.Errorf("%d LookupEvents calls: the SDK did not retry the throttled call", n)
+	}
+
+	r.sim.ClearFaults()
+	clock.Advance(time.Minute)
+	r.sweep(t)
+	att := r.events(t, audit.DriftAttributed)
+	if len(att) != 1 || whoOf(t, att[0]).Events[0].ARN != oskarARN {
+		t.Fatalf("drift.attributed after CloudTrail answered: %v", att)
+	}
+}
