@@ -93,6 +93,9 @@ const (
 	// DriftRevert is a revert of a drift opened as a change form; the
 	// change itself follows the normal approval path.
 	DriftRevert Action = "drift.revert_proposed"
+	// DriftAttributed is the caller of a drift found in CloudTrail after
+	// the drift was recorded without one.
+	DriftAttributed Action = "drift.attributed"
 )
 
 // Applying a change through the Redshift API.
@@ -156,11 +159,12 @@ var descriptions = map[Action]string{
 	NotifyChannelChanged: "Notification channel changed (its secrets are never recorded, only that they were set)",
 	NotifyPrefsChanged:   "User changed their own notification settings",
 
-	DriftBaseline: "Cluster first seen: its roles and default recorded as the baseline later reads are compared with",
-	DriftDetected: "Roles or default changed outside Rolegate: the last audited state, the live state and the difference are recorded",
-	DriftResolved: "Drift closed: the cluster is back at its last audited state",
-	DriftAccepted: "Drift accepted by an approver: the live roles and default are the new baseline",
-	DriftRevert:   "Revert of a drift proposed: the change form was opened with the change restoring the last audited state",
+	DriftBaseline:   "Cluster first seen: its roles and default recorded as the baseline later reads are compared with",
+	DriftDetected:   "Roles or default changed outside Rolegate: the last audited state, the live state and the difference are recorded",
+	DriftResolved:   "Drift closed: the cluster is back at its last audited state",
+	DriftAccepted:   "Drift accepted by an approver: the live roles and default are the new baseline",
+	DriftRevert:     "Revert of a drift proposed: the change form was opened with the change restoring the last audited state",
+	DriftAttributed: "Caller of a drift found in CloudTrail after the drift was recorded: who, when and from where",
 
 	ApplyStarted:    "ModifyClusterIamRoles about to be sent (intent recorded before the call)",
 	ApplySucceeded:  "ModifyClusterIamRoles accepted; the returned Cluster is recorded",

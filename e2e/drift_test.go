@@ -18,9 +18,10 @@ import (
 )
 
 // TestDriftBadgeFilterPageAndRevert: a role added to a cluster straight at
-// the simulator (as the console or the CLI would) shows as a badge on the
-// cluster list, under the "changed outside Rolegate" filter, and on the
-// cluster page with its difference; proposing the revert opens the change
+// the simulator (as the console or the CLI would) by an IAM user other than
+// Rolegate shows as a badge on the cluster list, under the "changed outside
+// Rolegate" filter, and on the cluster page with its difference and the
+// user CloudTrail names; proposing the revert opens the change
 // form with the removal ticked, and once two approvers approved it (a
 // production cluster) and it is in-sync the drift is gone.
 func TestDriftBadgeFilterPageAndRevert(t *testing.T) {
@@ -41,7 +42,7 @@ func TestDriftBadgeFilterPageAndRevert(t *testing.T) {
 
 	client := redshift.New(redshift.Options{
 		Region: region, BaseEndpoint: aws.String(demoSimURL(t)),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		Credentials: credentials.NewStaticCredentialsProvider(redshiftsim.DemoOperatorKey, "secret", ""),
 		HTTPClient:  &http.Client{Transport: redshiftsim.ClientTransport()},
 	})
 	if _, err := client.ModifyClusterIamRoles(context.Background(), &redshift.ModifyClusterIamRolesInput{
@@ -63,6 +64,10 @@ func TestDriftBadgeFilterPageAndRevert(t *testing.T) {
 	}
 	if got := rita.text(tid("drift-added")); !strings.Contains(got, extra) {
 		rita.fail("the drift says %q, want the added %s", got, extra)
+	}
+	// CloudTrail names who did it.
+	if got, want := rita.text(tid("drift-caller-arn")), "arn:aws:iam::"+demoAccount+":user/"+redshiftsim.DemoOperator; got != want {
+		rita.fail("the drift names %q, want %s", got, want)
 	}
 
 	rita.open("/clusters", 200)

@@ -133,6 +133,19 @@ func (h *Handler) driftPanel(c echo.Context, cl *inventory.Cluster) *pages.Drift
 	if f, ok := c.Get(driftFormKey).(pages.DriftForm); ok {
 		p.Form = f
 	}
+	if w := d.Who; w != nil {
+		for _, e := range w.Events {
+			p.Callers = append(p.Callers, pages.DriftCaller{ARN: e.ARN, SourceIdentity: e.SourceIdentity, When: clock(e.Time, zoneOf(c)),
+				SourceIP: e.SourceIP, Added: e.Added, Removed: e.Removed})
+		}
+		switch {
+		case len(p.Callers) > 0:
+		case w.LookedUp && !w.NextLook.IsZero():
+			p.WhoPending, p.NextLook = true, clock(w.NextLook, zoneOf(c))
+		default:
+			p.WhoNote = w.Text()
+		}
+	}
 	return p
 }
 

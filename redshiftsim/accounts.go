@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 )
 
 // place is where a cluster lives: an account and a region in it.
@@ -15,6 +16,18 @@ type place struct{ account, region string }
 type World struct {
 	Accounts []AccountSpec `json:"accounts,omitempty"`
 	Seeds    []Seed        `json:"clusters"`
+	// CloudTrail, when set, overrides the CloudTrail settings of Options
+	// (ThrottleLookups, TrailDelay) for the whole simulator.
+	CloudTrail *TrailSpec `json:"cloudtrail,omitempty"`
+}
+
+// TrailSpec is how the simulated CloudTrail behaves.
+type TrailSpec struct {
+	// ThrottleLookups holds LookupEvents to two calls a second per
+	// account and region.
+	ThrottleLookups bool `json:"throttle_lookups,omitempty"`
+	// DelaySeconds is how long after a call its event can be looked up.
+	DelaySeconds int `json:"delay_seconds,omitempty"`
 }
 
 // SeedsIn returns the seeds of the world that belong to account.
@@ -37,6 +50,19 @@ type AccountSpec struct {
 	// IAM, when set, is the account's IAM as ListRoles, GetRole and
 	// SimulatePrincipalPolicy answer it (see IAMSpec).
 	IAM *IAMSpec `json:"iam,omitempty"`
+	// Users are IAM users of the account with their access keys: a call
+	// signed with one of those keys is made as that user (any other key
+	// without a session STS issued is the default account's User).
+	Users []UserSpec `json:"users,omitempty"`
+	// DenyLookupEvents refuses cloudtrail:LookupEvents to every caller in
+	// the account (AccessDeniedException), as for a policy that lacks it.
+	DenyLookupEvents bool `json:"deny_lookup_events,omitempty"`
+}
+
+// UserSpec is an IAM user and the access key it signs with.
+type UserSpec struct {
+	Name      string `json:"name"`
+	AccessKey string `json:"access_key"`
 }
 
 // AssumableRole is an IAM role as STS sees it: who its trust policy lets
@@ -63,14 +89,16 @@ type AssumableRole struct {
 // accountState is one account's IAM roles, keyed by Name. Guarded by
 // Sim.mu.
 type accountState struct {
-	roles map[string]AssumableRole
-	iam   *iamState // nil: the account's IAM is not simulated
+	roles       map[string]AssumableRole
+	iam         *iamState // nil: the account's IAM is not simulated
+	denyLookups bool
 }
 
 func newAccountState() *accountState { return &accountState{roles: map[string]AssumableRole{}} }
 
 var (
 	accountIDPattern = regexp.MustCompile(`^\d{12}$`)
+	userNamePattern  = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	roleNamePattern  = regexp.MustCompile(`^(?:[\x21-\x7E]*/)?[\w+=,.@-]{1,64}$`)
 	trustARNPattern  = regexp.MustCompile(`^arn:[a-z-]+:iam::\d{12}:(root|user/.+|role/.+)$`)
 )
@@ -127,12 +155,22 @@ func (s *Sim) DeclareAccount(spec AccountSpec) error {
 		}
 		seen[r.Name] = true
 	}
+	for _, u := range spec.Users {
+		if !userNamePattern.MatchString(u.Name) || u.AccessKey == "" || strings.HasPrefix(u.AccessKey, "ASIA") {
+			return fmt.Errorf("redshiftsim: declare account %s: user %q needs a valid name and a long-term (not ASIA) access key", spec.ID, u.Name)
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.account(spec.ID)
 	for _, r := range spec.Roles {
 		if _, dup := a.roles[r.Name]; dup {
 			return fmt.Errorf("redshiftsim: declare account %s: role %s declared twice", spec.ID, r.Name)
+		}
+	}
+	for _, u := range spec.Users {
+		if _, dup := s.users[u.AccessKey]; dup {
+			return fmt.Errorf("redshiftsim: declare account %s: access key of user %s declared twice", spec.ID, u.Name)
 		}
 	}
 	if spec.IAM != nil {
@@ -144,12 +182,26 @@ func (s *Sim) DeclareAccount(spec AccountSpec) error {
 		r.Trust = append([]string(nil), r.Trust...)
 		a.roles[r.Name] = r
 	}
+	if s.users == nil {
+		s.users = map[string]identity{}
+	}
+	for _, u := range spec.Users {
+		arn := "arn:aws:iam::" + spec.ID + ":user/" + u.Name
+		s.users[u.AccessKey] = identity{account: spec.ID, arn: arn, userID: "AIDA" + stableID(arn, 17), accessKey: u.AccessKey}
+	}
+	a.denyLookups = a.denyLookups || spec.DenyLookupEvents
 	return nil
 }
 
 // LoadWorld declares the world's accounts, then seeds its clusters,
 // stopping at the first error.
 func (s *Sim) LoadWorld(w World) error {
+	if w.CloudTrail != nil {
+		if w.CloudTrail.DelaySeconds < 0 {
+			return fmt.Errorf("redshiftsim: cloudtrail delay_seconds %d is negative", w.CloudTrail.DelaySeconds)
+		}
+		s.trail.configure(w.CloudTrail.ThrottleLookups, time.Duration(w.CloudTrail.DelaySeconds)*time.Second)
+	}
 	for _, a := range w.Accounts {
 		if err := s.DeclareAccount(a); err != nil {
 			return err

@@ -58,6 +58,8 @@ func serviceFor(sc scope) *service {
 		return &stsService
 	case iamService.name:
 		return &iamService
+	case cloudtrailService.name:
+		return &cloudtrailService
 	}
 	return &redshiftService
 }
@@ -70,7 +72,8 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	reqID := requestID()
 	w.Header().Set("x-amzn-RequestId", reqID)
-	svc := serviceFor(scopeOf(r, params{}))
+	sc0 := scopeOf(r, params{})
+	svc := serviceFor(sc0)
 	rec := Call{Time: s.clock.Now().UTC(), RequestID: reqID, Service: svc.name, Region: DefaultRegion}
 	defer func() {
 		rec.Duration = time.Since(start)
@@ -79,6 +82,12 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
 	fail := func(e *apiError) {
 		rec.Status, rec.Code = e.Status, e.Code
 		writeError(w, svc.namespace, reqID, e)
+	}
+
+	if svc == &cloudtrailService {
+		rec.Service, rec.Region, rec.AccessKey = svc.name, sc0.region, sc0.accessKey
+		s.serveCloudTrail(w, r, &rec, sc0)
+		return
 	}
 
 	var raw string
@@ -190,6 +199,9 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.Status = http.StatusOK
+	if svc == &redshiftService && trailed[rec.Op] {
+		s.recordTrail(r, who, rec.Region, rec.Op, reqID, p)
+	}
 	s.log.Debug("redshiftsim call", "op", rec.Op, "region", rec.Region, "account", rec.Account, "cluster", rec.Cluster, "request_id", reqID)
 	writeResult(w, svc.namespace, rec.Op, reqID, buf.Bytes())
 }

@@ -110,7 +110,8 @@ func errExpiredToken() *apiError {
 // authenticate tells who made a request whose body was body. Credentials
 // STS issued must come with their session token, before their expiration
 // on the simulator's clock, and (in an Authorization header) signed with
-// their secret. Any other access key is the default account's User, with
+// their secret. An access key declared for an IAM user (AccountSpec.Users)
+// is that user. Any other access key is the default account's User, with
 // or without a session token, unless Options.StrictTokens refuses a
 // session token STS did not issue; their signatures are not checked.
 func (s *Sim) authenticate(r *http.Request, body []byte, p params, sc scope) (identity, *apiError) {
@@ -134,6 +135,12 @@ func (s *Sim) authenticate(r *http.Request, body []byte, p params, sc scope) (id
 	}
 	if token != "" && s.o.StrictTokens {
 		return identity{}, errInvalidToken()
+	}
+	s.mu.Lock()
+	u, declared := s.users[sc.accessKey]
+	s.mu.Unlock()
+	if declared {
+		return u, nil
 	}
 	arn := "arn:" + partitionOf(sc.region) + ":iam::" + Account + ":user/" + User
 	return identity{account: Account, arn: arn, userID: "AIDA" + stableID(arn, 17), accessKey: sc.accessKey}, nil

@@ -52,6 +52,13 @@ type Options struct {
 	// simulator's STS did not issue (InvalidClientTokenId). Without it such
 	// credentials act as the default account's User, like any others.
 	StrictTokens bool
+	// ThrottleLookups holds CloudTrail's LookupEvents to its limit of two
+	// calls a second per account and region (ThrottlingException beyond).
+	ThrottleLookups bool
+	// TrailDelay is how long after a call its CloudTrail event can be
+	// looked up (0: at once), as CloudTrail's delivery lags by up to 15
+	// minutes.
+	TrailDelay time.Duration
 }
 
 // Sim is a simulated Redshift and STS endpoint over several accounts. It is
@@ -61,14 +68,16 @@ type Sim struct {
 	clock Clock
 	log   *slog.Logger
 
-	mu       sync.Mutex // guards regions, accounts and every cluster in them
+	mu       sync.Mutex // guards regions, accounts, users and every cluster in them
 	regions  map[place]*regionState
 	accounts map[string]*accountState
+	users    map[string]identity // declared IAM users by access key
 
 	creds credStore
 
 	faults faultSet
 	stats  statsRec
+	trail  trail
 }
 
 type regionState struct {
@@ -88,6 +97,7 @@ func New(o Options) *Sim {
 	}
 	s.faults.init(o.Seed, o.Faults)
 	s.stats.init(o.StatsLogSize)
+	s.trail.configure(o.ThrottleLookups, o.TrailDelay)
 	return s
 }
 

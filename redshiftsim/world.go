@@ -21,6 +21,11 @@ const (
 	// DemoPaymentsExternalID is the external ID the payments account's
 	// role requires.
 	DemoPaymentsExternalID = "rolegate-demo"
+	// DemoOperatorKey is the access key of DemoOperator, an IAM user of the
+	// default account who is not Rolegate: what it changes is drift, and
+	// CloudTrail names it.
+	DemoOperatorKey = "AKIADEMOOPERATOR"
+	DemoOperator    = "dba-on-call"
 )
 
 // DemoWorld is the built-in demo world in three accounts. The default
@@ -31,11 +36,12 @@ const (
 // DemoDataAccount (3 clusters) and DemoPaymentsAccount (2) are reached
 // only with credentials from AssumeRole of their DemoAccessRole, which
 // trusts the default account and allows a source identity; the payments
-// account's requires DemoPaymentsExternalID as well.
+// account's requires DemoPaymentsExternalID as well. DemoOperator signs
+// with DemoOperatorKey in the default account.
 func DemoWorld() World {
 	return World{
 		Accounts: []AccountSpec{
-			{ID: Account, IAM: demoIAM(false)},
+			{ID: Account, IAM: demoIAM(false), Users: []UserSpec{{Name: DemoOperator, AccessKey: DemoOperatorKey}}},
 			{ID: DemoDataAccount, IAM: demoIAM(true), Roles: []AssumableRole{
 				{Name: DemoAccessRole, Trust: []string{Account}, AllowSourceIdentity: true},
 			}},

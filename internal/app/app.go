@@ -187,6 +187,9 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *App, err error) 
 	if a.Gateway, err = gateway(ctx, cfg, a.pace, log, a.Metrics, accs, simURL, simRegions, a.Drift); err != nil {
 		return nil, err
 	}
+	// Drift asks CloudTrail who made it with the credentials the inventory
+	// reads each account with.
+	a.Drift.UseCloudTrail(a.Gateway.AccountConfig)
 	a.Roles = roles(cfg, log, a.Gateway)
 	a.Changes = changes(cfg, a.pace, log, db, a.Audit, a.Gateway, a.Accounts, a.Notify, a.Roles)
 	a.Assets = static.New()

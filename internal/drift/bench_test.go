@@ -19,15 +19,17 @@ import (
 // regions (as inventory's SweepCold, at 20,000), without the drift check
 // and with it, where every cluster already has its baseline (the steady
 // state of every sweep after the first). first-sight is the one sweep
-// that records 20,000 baselines.
+// that records 20,000 baselines. steady-cloudtrail is steady with
+// CloudTrail lookups on: no drift, so no lookup, but every check asks for
+// the open drifts due to be looked up again.
 //
-//	go test -run '^$' -bench 'SweepColdWithDrift/.*/drift=(none|steady)$' -benchtime 5x ./internal/drift/
+//	go test -run '^$' -bench 'SweepColdWithDrift/.*/drift=(none|steady|steady-cloudtrail)$' -benchtime 5x ./internal/drift/
 func BenchmarkSweepColdWithDrift(b *testing.B) {
 	if testing.Short() {
 		b.Skip("slow: a full sweep of 20,000 clusters per iteration")
 	}
 	for _, latency := range []time.Duration{20 * time.Millisecond, 0} {
-		for _, mode := range []string{"none", "steady", "first-sight"} {
+		for _, mode := range []string{"none", "steady", "steady-cloudtrail", "first-sight"} {
 			b.Run("latency="+latency.String()+"/drift="+mode, func(b *testing.B) { benchDrift(b, latency, mode) })
 		}
 	}
@@ -69,6 +71,9 @@ func benchDrift(b *testing.B, latency time.Duration, mode string) {
 		g, err := inventory.New(ctx, o)
 		if err != nil {
 			b.Fatal(err)
+		}
+		if mode == "steady-cloudtrail" {
+			svc.UseCloudTrail(g.AccountConfig)
 		}
 		return g
 	}

@@ -5,5 +5,9 @@
 // cluster seen for the first time gets a drift.baseline event; a
 // difference that no request in flight explains is recorded once as a
 // drift.detected event and kept open until the cluster is back at its
-// audited state. Every audit write goes through the audit package.
+// audited state. With CloudTrail set up (UseCloudTrail) each new drift is
+// attributed to the callers of its ModifyClusterIamRoles events, Rolegate's
+// own applies left out, and drifts nobody is named for yet are looked up
+// again on later sweeps (drift.attributed). Every audit write goes through
+// the audit package.
 package drift

@@ -44,9 +44,19 @@ type rig struct {
 	gw    *inventory.Gateway
 	sim   *redshiftsim.Sim
 	url   string
+	// cliKey is the access key the AWS CLI signs with (AKIDEXAMPLE: the
+	// simulator's default user, as Rolegate's own credentials are).
+	cliKey string
 }
 
 func newRig(t *testing.T, so redshiftsim.Options) *rig {
+	t.Helper()
+	return newRigWith(t, so, drift.Options{}, redshiftsim.World{})
+}
+
+// newRigWith is newRig with drift options (DB and Audit are the rig's) and
+// a world loaded before the cluster is added.
+func newRigWith(t *testing.T, so redshiftsim.Options, do drift.Options, world redshiftsim.World) *rig {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "rolegate.db"), slog.New(slog.DiscardHandler))
@@ -54,9 +64,13 @@ func newRig(t *testing.T, so redshiftsim.Options) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	r := &rig{db: db, log: audit.New(db)}
-	r.drift = drift.New(drift.Options{DB: db, Audit: r.log})
+	r := &rig{db: db, log: audit.New(db), cliKey: "AKIDEXAMPLE"}
+	do.DB, do.Audit = db, r.log
+	r.drift = drift.New(do)
 	r.sim = redshiftsim.New(so)
+	if err := r.sim.LoadWorld(world); err != nil {
+		t.Fatal(err)
+	}
 	if err := r.sim.AddCluster(region, redshiftsim.ClusterSpec{ID: "analytics", Roles: []redshiftsim.RoleSpec{{ARN: copyRole}}, DefaultRole: copyRole}); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +144,7 @@ func (r *rig) cli(t *testing.T, args ...string) {
 	cmd := exec.Command(bin, append(append([]string{"redshift"}, args...), "--endpoint-url", r.url, "--output", "json")...)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
-		"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+		"AWS_ACCESS_KEY_ID=" + r.cliKey, "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 		"AWS_DEFAULT_REGION=" + region, "AWS_CONFIG_FILE=" + filepath.Join(dir, "config"),
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "credentials"), "AWS_EC2_METADATA_DISABLED=true",
 		"AWS_PAGER=", "AWS_MAX_ATTEMPTS=1",

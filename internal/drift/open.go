@@ -17,6 +17,9 @@ type Drift struct {
 	DetectedSeq int64
 	DetectedAt  time.Time
 	Diff        Diff
+	// Who is what CloudTrail said of who made it; nil when it was not
+	// asked.
+	Who *Who
 }
 
 // ErrNoDrift is returned by Open for a cluster without an open drift.
@@ -26,9 +29,10 @@ var ErrNoDrift = errors.New("no open drift")
 func (s *Service) Open(ctx context.Context, k Key) (*Drift, error) {
 	d := Drift{Key: k}
 	var at, diff string
-	err := s.o.DB.Reader().QueryRowContext(ctx, `SELECT id, baseline_seq, detected_seq, detected_at, diff FROM drifts
+	var who sql.NullString
+	err := s.o.DB.Reader().QueryRowContext(ctx, `SELECT id, baseline_seq, detected_seq, detected_at, diff, who FROM drifts
 		WHERE account = ? AND region = ? AND cluster = ? AND resolved_at IS NULL`, k.Account, k.Region, k.Cluster).
-		Scan(&d.ID, &d.BaselineSeq, &d.DetectedSeq, &at, &diff)
+		Scan(&d.ID, &d.BaselineSeq, &d.DetectedSeq, &at, &diff, &who)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoDrift
 	}
@@ -38,6 +42,12 @@ func (s *Service) Open(ctx context.Context, k Key) (*Drift, error) {
 	d.DetectedAt, _ = time.Parse(time.RFC3339Nano, at)
 	if err := json.Unmarshal([]byte(diff), &d.Diff); err != nil {
 		return nil, fmt.Errorf("open drift of %s: %w", k.Cluster, err)
+	}
+	if who.Valid {
+		d.Who = &Who{}
+		if err := json.Unmarshal([]byte(who.String), d.Who); err != nil {
+			return nil, fmt.Errorf("open drift of %s: who: %w", k.Cluster, err)
+		}
 	}
 	return &d, nil
 }

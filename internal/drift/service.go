@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -35,11 +36,16 @@ type Options struct {
 	Notifier Notifier
 	Logger   *slog.Logger
 	Now      func() time.Time
+	// LookAgain is how long after a CloudTrail lookup that named nobody
+	// the next sweep looks again (0: a minute); LookFor how long after
+	// the drift was found it keeps looking (0: 30 minutes).
+	LookAgain, LookFor time.Duration
 }
 
 // Service checks clusters for drift and keeps the drifts found.
 type Service struct {
-	o Options
+	o     Options
+	trail atomic.Pointer[trailClients] // nil: CloudTrail is not asked
 }
 
 // New returns a Service.
@@ -49,6 +55,12 @@ func New(o Options) *Service {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.LookAgain <= 0 {
+		o.LookAgain = time.Minute
+	}
+	if o.LookFor <= 0 {
+		o.LookFor = 30 * time.Minute
 	}
 	return &Service{o: o}
 }
@@ -75,11 +87,15 @@ type step struct {
 	newBase bool // the event is the new baseline itself
 	close   *openDrift
 	closeAs string
-	open    *struct {
-		fingerprint string
-		baseSeq     int64
-		diff        Diff
-	}
+	open    *opening
+}
+
+// opening is a drift to record.
+type opening struct {
+	fingerprint string
+	baseSeq     int64
+	diff        Diff
+	who         *Who // nil when CloudTrail is not asked
 }
 
 // Observe checks clusters just read (a sweep's or a live read's) and logs
@@ -119,17 +135,40 @@ func (s *Service) Check(ctx context.Context, clusters []*inventory.Cluster) erro
 			steps = append(steps, st)
 		}
 	}
-	if len(steps) == 0 {
-		return nil
-	}
-	return s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
+	if tc := s.trail.Load(); tc != nil {
+		// Drifts are rare: only a new one is looked up now, before it is
+		// recorded; the others wait for lookAgain.
 		for _, st := range steps {
-			if err := s.write(ctx, tx, st); err != nil {
+			if st.open != nil {
+				who := s.lookup(ctx, tc, st.key, st.open.baseSeq)
+				s.schedule(&who, who.At)
+				st.open.who = &who
+				st.event.Params = withWho(st.event.Params, who)
+			}
+		}
+	}
+	if len(steps) > 0 {
+		if err := s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
+			for _, st := range steps {
+				if err := s.write(ctx, tx, st); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	done := map[string]bool{}
+	for _, c := range clusters {
+		if !done[c.Region] {
+			done[c.Region] = true
+			if err := s.lookAgain(ctx, c.Region); err != nil {
 				return err
 			}
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 func liveState(c *inventory.Cluster) State {
@@ -208,11 +247,7 @@ func (s *Service) decide(ctx context.Context, c *inventory.Cluster, bases map[Ke
 		Snapshot: inventory.SnapshotJSON(c.API),
 	}
 	st.event = &ev
-	st.open = &struct {
-		fingerprint string
-		baseSeq     int64
-		diff        Diff
-	}{fp, base.seq, diff}
+	st.open = &opening{fingerprint: fp, baseSeq: base.seq, diff: diff}
 	return st, true, nil
 }
 
@@ -253,8 +288,9 @@ func (s *Service) write(ctx context.Context, tx *sql.Tx, st step) error {
 	}
 	if st.open != nil {
 		diff, _ := json.Marshal(st.open.diff)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO drifts (account, region, cluster, fingerprint, baseline_seq, detected_seq, detected_at, diff)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, k.Account, k.Region, k.Cluster, st.open.fingerprint, st.open.baseSeq, ev.Seq, now, string(diff)); err != nil {
+		who, next := whoColumns(st.open.who)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO drifts (account, region, cluster, fingerprint, baseline_seq, detected_seq, detected_at, diff, who, who_next_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, k.Account, k.Region, k.Cluster, st.open.fingerprint, st.open.baseSeq, ev.Seq, now, string(diff), who, next); err != nil {
 			return fmt.Errorf("open drift: %w", err)
 		}
 	}

@@ -18,6 +18,25 @@ type DriftPanel struct {
 	CanRevert bool
 	CanAccept bool
 	Form      DriftForm
+	// Callers are the CloudTrail events that made the change, newest
+	// first. Without any, WhoPending says CloudTrail is asked again after
+	// NextLook, else WhoNote why nobody is named ("" when CloudTrail is
+	// not asked at all).
+	Callers    []DriftCaller
+	WhoPending bool
+	NextLook   components.Moment
+	WhoNote    string
+}
+
+// DriftCaller is who made a change outside Rolegate, as CloudTrail names
+// them.
+type DriftCaller struct {
+	ARN            string
+	SourceIdentity string
+	When           components.Moment
+	SourceIP       string
+	Added          []string
+	Removed        []string
 }
 
 // DriftForm is the accept form as typed, with its error.
