@@ -31,8 +31,11 @@ type apiCluster struct {
 	InSync       bool              `json:"in_sync"`
 	Tags         map[string]string `json:"tags,omitempty"`
 	OpenChanges  []int64           `json:"open_changes,omitempty"`
-	FetchedAt    time.Time         `json:"fetched_at"`
-	URL          string            `json:"url"`
+	// Drifted: the roles were changed outside Rolegate and the drift is
+	// still open (the list's drift=1 filter).
+	Drifted   bool      `json:"drifted"`
+	FetchedAt time.Time `json:"fetched_at"`
+	URL       string    `json:"url"`
 }
 
 type apiRole struct {
@@ -60,13 +63,13 @@ type apiUnreadable struct {
 	Reason  string `json:"reason"`
 }
 
-func apiClusterOf(cl *inventory.Cluster, open []int64) apiCluster {
+func apiClusterOf(cl *inventory.Cluster, open []int64, drifted driftSet) apiCluster {
 	a := cl.API
 	out := apiCluster{
 		Account: cl.Account, AccountName: cl.AccountName, Region: cl.Region, ID: cl.ID,
 		Status: cl.Status, Availability: cl.Availability, NodeType: cl.NodeType, Nodes: cl.Nodes,
 		DefaultRole: cl.Default, Roles: make([]apiRole, 0, len(a.IamRoles)), InSync: cl.InSync,
-		OpenChanges: open, FetchedAt: cl.Fetched.UTC(), URL: "/api/v1" + clusterURL(cl.Account, cl.Region, cl.ID),
+		OpenChanges: open, Drifted: drifted.has(cl), FetchedAt: cl.Fetched.UTC(), URL: "/api/v1" + clusterURL(cl.Account, cl.Region, cl.ID),
 	}
 	for _, r := range a.IamRoles {
 		out.Roles = append(out.Roles, apiRole{ARN: aws.ToString(r.IamRoleArn), ApplyStatus: aws.ToString(r.ApplyStatus)})
@@ -117,7 +120,7 @@ func (h *Handler) apiClusterList(c echo.Context) error {
 		Page: cp.page, Pages: cp.pages, Unreadable: unreadable,
 	}
 	for _, cl := range cp.matched[cp.from:cp.to] {
-		out.Clusters = append(out.Clusters, apiClusterOf(cl, open[h.changes.Key(cl.Account, cl.Region, cl.ID)]))
+		out.Clusters = append(out.Clusters, apiClusterOf(cl, open[h.changes.Key(cl.Account, cl.Region, cl.ID)], f.driftSet))
 	}
 	if cp.page > 1 {
 		out.Prev = "/api/v1" + f.query(f.sort, f.desc, cp.page-1)
@@ -149,7 +152,7 @@ func (h *Handler) apiClusterShow(c echo.Context) error {
 	if err != nil {
 		h.log.Warn("listing open change requests for the API cluster", "request_id", requestIDOf(c), "err", err)
 	}
-	out := apiClusterDetail{apiCluster: apiClusterOf(cl, open[h.changes.Key(cl.Account, cl.Region, cl.ID)]), Warning: strings.TrimSpace(warning)}
+	out := apiClusterDetail{apiCluster: apiClusterOf(cl, open[h.changes.Key(cl.Account, cl.Region, cl.ID)], h.driftedKeys(c.Request().Context(), c)), Warning: strings.TrimSpace(warning)}
 	return apiJSONResponse(c, http.StatusOK, out)
 }
 

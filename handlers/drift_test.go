@@ -59,6 +59,13 @@ func TestARoleAddedOutsideRolegateIsBadgedFilteredShownAndRevertedThroughApprova
 	if n := strings.Count(body, `data-testid="cluster-row"`); n != 1 || !strings.Contains(body, `data-id="sales"`) {
 		t.Fatalf("the filter shows %d rows, want sales alone:\n%s", n, body)
 	}
+	// The API lists the same clusters under the same filter and says which
+	// were changed outside Rolegate.
+	api := app.apiClient(t, rita.makeToken(t, "", "drift watch", "read", "1"))
+	if res, b := api.do(t, http.MethodGet, "/api/v1/clusters?drift=1", nil); res.StatusCode != http.StatusOK ||
+		strings.Count(string(b), `"id":`) != 1 || !strings.Contains(string(b), `"id":"sales"`) || !strings.Contains(string(b), `"drifted":true`) {
+		t.Fatalf("API drift filter: %d %s", res.StatusCode, b)
+	}
 	page := "/clusters/" + testAccount + "/" + testRegion + "/sales"
 	body = readBody(t, rita.get(t, page))
 	if !strings.Contains(body, `data-testid="cluster-drift"`) || !strings.Contains(body, `data-testid="drift-added">Added: <code>`+roleC) {
