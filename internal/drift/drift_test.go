@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"rolegate/audit"
+	"rolegate/internal/change"
 	"rolegate/internal/drift"
 	"rolegate/internal/inventory"
 	"rolegate/internal/store"
@@ -93,6 +94,29 @@ func newRigWith(t *testing.T, so redshiftsim.Options, do drift.Options, world re
 
 // sweep lists every cluster afresh, as the next sweep does, waiting until
 // no role is adding or removing.
+// stepUntilInSync steps the change service's worker, sweeping between
+// steps, until request id is in-sync.
+func (r *rig) stepUntilInSync(t *testing.T, svc *change.Service, id int64) {
+	t.Helper()
+	ctx := context.Background()
+	for i := 0; ; i++ {
+		if err := svc.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		cur, err := svc.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cur.State == change.InSync {
+			return
+		}
+		if i > 50 {
+			t.Fatalf("request never in-sync: %s (%s)", cur.State, cur.StateReason)
+		}
+		r.sweep(t)
+	}
+}
+
 func (r *rig) sweep(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)

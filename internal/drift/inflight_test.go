@@ -75,22 +75,7 @@ func TestAChangeThroughRolegateIsNeverDriftEvenAcrossACrashAndReconcile(t *testi
 	r.sweep(t)
 
 	// The reconciler reads the cluster and follows the change to in-sync.
-	for i := 0; ; i++ {
-		if err := svc.Step(ctx); err != nil {
-			t.Fatal(err)
-		}
-		cur, err := svc.Get(ctx, req.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cur.State == change.InSync {
-			break
-		}
-		if i > 50 {
-			t.Fatalf("request never in-sync: %s (%s)", cur.State, cur.StateReason)
-		}
-		r.sweep(t)
-	}
+	r.stepUntilInSync(t, svc, req.ID)
 	r.sweep(t)
 	r.sweep(t)
 	if got := r.events(t, audit.DriftDetected); len(got) != 0 {

@@ -185,22 +185,7 @@ func TestRolegatesOwnApplyIsNeverBlamed(t *testing.T) {
 	if req, err = svc.Approve(ctx, arno, audit.Origin{}, req.ID, req.Hash, ""); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; ; i++ {
-		if err := svc.Step(ctx); err != nil {
-			t.Fatal(err)
-		}
-		cur, err := svc.Get(ctx, req.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cur.State == change.InSync {
-			break
-		}
-		if i > 50 {
-			t.Fatalf("request never in-sync: %s (%s)", cur.State, cur.StateReason)
-		}
-		r.sweep(t)
-	}
+	r.stepUntilInSync(t, svc, req.ID)
 	r.sweep(t)
 	if got := r.events(t, audit.DriftDetected); len(got) != 0 {
 		t.Fatalf("Rolegate's own apply reported as drift: %s", got[0].Params)
