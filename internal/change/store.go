@@ -305,9 +305,37 @@ type ClusterKey struct{ Account, Region, Cluster string }
 // inFlightByCluster lists the IDs of every open request (InFlightStates),
 // per cluster, oldest first; key makes each request's cluster key.
 func inFlightByCluster(ctx context.Context, q querier, key func(account, region, cluster string) ClusterKey) (map[ClusterKey][]int64, error) {
-	ph := make([]string, len(InFlightStates))
-	args := make([]any, len(InFlightStates))
-	for i, st := range InFlightStates {
+	return byCluster(ctx, q, InFlightStates, key)
+}
+
+// ChangingStates are the states in which a request is changing its
+// cluster: approved, applying, or applied and followed until in-sync.
+var ChangingStates = []State{Approved, Applying, Applied}
+
+// Changing lists the clusters that a request is changing now (a request
+// in ChangingStates), as stored: drift detection leaves them alone. It
+// reads through q, so that callers outside the change service (which
+// starts later) can ask.
+func Changing(ctx context.Context, q store.Querier) (map[ClusterKey]bool, error) {
+	by, err := byCluster(ctx, q, ChangingStates, func(account, region, cluster string) ClusterKey {
+		return ClusterKey{Account: account, Region: region, Cluster: cluster}
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[ClusterKey]bool, len(by))
+	for k := range by {
+		out[k] = true
+	}
+	return out, nil
+}
+
+// byCluster lists the IDs of every request in states, per cluster, oldest
+// first; key makes each request's cluster key.
+func byCluster(ctx context.Context, q querier, states []State, key func(account, region, cluster string) ClusterKey) (map[ClusterKey][]int64, error) {
+	ph := make([]string, len(states))
+	args := make([]any, len(states))
+	for i, st := range states {
 		ph[i], args[i] = "?", string(st)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT id, account, region, cluster FROM change_requests

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"rolegate/audit"
+	"rolegate/internal/change"
 	"rolegate/internal/inventory"
 	"rolegate/internal/store"
 )
@@ -297,23 +298,18 @@ func (s *Service) write(ctx context.Context, tx *sql.Tx, st step) error {
 	return nil
 }
 
-// inFlight are the clusters with a request that is changing them: approved,
-// applying, or applied and followed until in-sync.
+// inFlight are the clusters with a request that is changing them, as the
+// change package defines it.
 func (s *Service) inFlight(ctx context.Context) (map[Key]bool, error) {
-	rows, err := s.o.DB.Reader().QueryContext(ctx, `SELECT account, region, cluster FROM change_requests WHERE state IN ('approved', 'applying', 'applied')`)
+	changing, err := change.Changing(ctx, s.o.DB.Reader())
 	if err != nil {
 		return nil, fmt.Errorf("requests in flight: %w", err)
 	}
-	defer rows.Close()
-	out := map[Key]bool{}
-	for rows.Next() {
-		var k Key
-		if err := rows.Scan(&k.Account, &k.Region, &k.Cluster); err != nil {
-			return nil, err
-		}
-		out[k] = true
+	out := make(map[Key]bool, len(changing))
+	for k := range changing {
+		out[Key(k)] = true
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // load reads the baselines and open drifts of the clusters' regions.
