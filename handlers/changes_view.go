@@ -227,7 +227,7 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 		StateReason: r.StateReason, AWSRequest: r.AWSRequestID,
 		Decider: r.DeciderUsername, Decided: fmtWhen(r.DecidedAt, loc), Decision: r.DecisionComment,
 		AuditURL:        "/audit?change=" + strconv.FormatInt(r.ID, 10),
-		ResubmittedFrom: r.ResubmittedFrom, SupersededBy: r.SupersededBy,
+		ResubmittedFrom: r.ResubmittedFrom, SupersededBy: r.SupersededBy, BulkID: r.BulkID,
 		Siblings: h.openRequests(c, r.Account, r.Region, r.Cluster, r.ID),
 	}
 	if r.RequesterName != "" && r.RequesterName != r.RequesterUsername {

@@ -134,7 +134,10 @@ func (s *Service) ApproveBulk(ctx context.Context, actor Actor, origin audit.Ori
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var stale []string
+	stale, err := s.staleNoOps(ctx, b)
+	if err != nil {
+		return nil, err
+	}
 	for i, err := range fails {
 		var ref *Refusal
 		switch {
@@ -196,6 +199,46 @@ func (s *Service) ApproveBulk(ctx context.Context, actor Actor, origin audit.Ori
 		s.poke()
 	}
 	return b, nil
+}
+
+// staleNoOps names the no-op members whose clusters changed since the
+// set was submitted: nothing would be sent to them, but the set would no
+// longer leave them as the approver reviewed it.
+func (s *Service) staleNoOps(ctx context.Context, b *Bulk) ([]string, error) {
+	var noop []Member
+	for _, m := range b.Members {
+		if m.Outcome == MemberNoOp {
+			noop = append(noop, m)
+		}
+	}
+	changed := make([]bool, len(noop))
+	fails := make([]error, len(noop))
+	s.fanOut(ctx, len(noop), func(ctx context.Context, i int) {
+		m := noop[i]
+		c, _, err := s.describe(ctx, m.Account, m.Region, m.Cluster)
+		if errors.Is(err, ErrNotFound) {
+			changed[i] = true
+			return
+		}
+		if err != nil {
+			fails[i] = err
+			return
+		}
+		changed[i] = len(s.liveAt(m.Account, m.Region, c).DriftFrom(&Request{BaseRoles: m.BaseRoles, BaseDefault: m.BaseDefault})) > 0
+	})
+	if err := errors.Join(fails...); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []string
+	for i, m := range noop {
+		if changed[i] {
+			out = append(out, m.Name())
+		}
+	}
+	return out, nil
 }
 
 // markBulkStale records that a member of the pending set went stale.
