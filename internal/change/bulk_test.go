@@ -454,3 +454,68 @@ func actionsOf(t *testing.T, db *store.DB, id int64) []string {
 	}
 	return out
 }
+
+func TestBulkMemberChangedAfterApprovalIsCaughtAsStaleAndTheSetSaysPartlyFailed(t *testing.T) {
+	// A long backoff: the paused member is looked at again only after a
+	// second, time enough to change its cluster meanwhile.
+	g := newBulkRig(t, bulkRigOptions{backoff: time.Second})
+	targets := g.seed(t, 1, 0)
+	if err := g.sim.AddCluster("eu-west-1", redshiftsim.ClusterSpec{ID: "sleepy", NodeType: "ra3.xlplus", NumberOfNodes: 2, Status: "paused"}); err != nil {
+		t.Fatal(err)
+	}
+	targets = append(targets, change.Target{Region: "eu-west-1", Cluster: "sleepy"})
+	ctx := context.Background()
+	b, err := g.svc.CreateBulk(ctx, rita, audit.Origin{}, change.BulkInput{Add: bulkRole, Reason: "Spectrum for every analytics cluster"}, targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.svc.ApproveBulk(ctx, arno, audit.Origin{}, b.ID, b.Hash, ""); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for memberOn(t, g, b.ID, "sleepy").Phase != change.PhaseWaiting {
+		if time.Now().After(deadline) {
+			t.Fatal("the paused member never waited for its cluster")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	resume(t, g, "eu-west-1", "sleepy")
+	waitInSync(t, g, "eu-west-1", "sleepy")
+	modify(t, g, "eu-west-1", "sleepy", &redshift.ModifyClusterIamRolesInput{AddIamRoles: []string{otherRole}})
+	b, members := g.waitSettled(t, b.ID, 30*time.Second)
+	if r := memberOn(t, g, b.ID, "sleepy"); r.State != change.Stale {
+		t.Fatalf("the member changed after approval is %s (%s), want stale", r.State, r.StateReason)
+	}
+	p := b.Progress(members)
+	if p.InSync != 2 || p.Closed != 1 || !strings.HasPrefix(p.Overall, "partly failed") || !strings.Contains(p.Overall, "stay changed") {
+		t.Fatalf("progress %+v", p)
+	}
+	if accepted, _ := g.modifyCalls(); accepted["eu-west-1/sleepy"] != 1 { // the outside change only
+		t.Fatalf("%d ModifyClusterIamRoles accepted on the stale member's cluster, want only the outside one", accepted["eu-west-1/sleepy"])
+	}
+}
+
+func TestBulkNoOpMemberChangedBeforeApprovalBlocksIt(t *testing.T) {
+	g := newBulkRig(t, bulkRigOptions{})
+	targets := g.seed(t, 2, 1) // analytics-00 already has the role in each region
+	ctx := context.Background()
+	b, err := g.svc.CreateBulk(ctx, rita, audit.Origin{}, change.BulkInput{Add: bulkRole, Reason: "Spectrum for every analytics cluster"}, targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Someone removes the role from a no-op member: the set would no longer
+	// leave it with the role, as reviewed.
+	modify(t, g, "us-east-1", "analytics-00", &redshift.ModifyClusterIamRolesInput{RemoveIamRoles: []string{bulkRole}})
+	waitInSync(t, g, "us-east-1", "analytics-00")
+	_, err = g.svc.ApproveBulk(ctx, arno, audit.Origin{}, b.ID, b.Hash, "")
+	var ref *change.Refusal
+	if !errors.Is(err, change.ErrStale) || !errors.As(err, &ref) || !strings.Contains(ref.Message, "analytics-00 (us-east-1)") {
+		t.Fatalf("approve: %v", err)
+	}
+	if b, _ := g.svc.GetBulk(ctx, b.ID); b.State != change.BulkStale {
+		t.Fatalf("the set is %s, want stale", b.State)
+	}
+	if n := g.sim.Stats().Calls("ModifyClusterIamRoles", ""); n != 1 {
+		t.Fatalf("%d ModifyClusterIamRoles, want only the outside one", n)
+	}
+}
