@@ -284,3 +284,43 @@ func TestBulkRefusalNamesTheClusterAndKeepsWhatWasTyped(t *testing.T) {
 		t.Fatalf("viewer submitting a set: %d", res.StatusCode)
 	}
 }
+
+func TestBulkRejectNeedsAReasonAndClosesEveryMember(t *testing.T) {
+	app := newBulkApp(t)
+	rita := app.signIn(t, "rita", auth.RoleRequester)
+	arno := app.signIn(t, "arno", auth.RoleApprover)
+	set := rita.openBulkForm(t, url.Values{"q": {"analytics"}, "region": {"us-east-1"}})
+	id := rita.submitBulk(t, bulkForm(set, roleC, "Spectrum for every analytics cluster"))
+
+	// The members are in the queue, marked as part of the set.
+	body := readBody(t, arno.get(t, "/changes"))
+	if n := strings.Count(body, fmt.Sprintf(`data-testid="bulk-member-of">bulk #%d<`, id)); n != 2 {
+		t.Fatalf("the queue marks %d requests as members of bulk #%d, want 2:\n%s", n, id, body)
+	}
+
+	res := arno.postForm(t, fmt.Sprintf("/bulk/%d/reject", id), url.Values{"comment": {"  "}})
+	body = readBody(t, res)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-testid="reject-error"`) {
+		t.Fatalf("rejecting without a reason: %d\n%s", res.StatusCode, body)
+	}
+	res = arno.postForm(t, fmt.Sprintf("/bulk/%d/reject", id), url.Values{"comment": {"not before the freeze ends"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reject: %d\n%s", res.StatusCode, readBody(t, res))
+	}
+	members, err := app.changes.BulkMembers(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range members {
+		if r.State != change.Rejected || app.countEvents(t, r.ID, "change.rejected") != 1 {
+			t.Fatalf("member %s is %s with events %v", r.Cluster, r.State, app.changeActions(t, r.ID))
+		}
+	}
+	body = readBody(t, rita.get(t, fmt.Sprintf("/bulk/%d", id)))
+	if !strings.Contains(body, "rejected; nothing was applied") || strings.Contains(body, `data-testid="bulk-approve-form"`) {
+		t.Fatalf("the rejected set's page:\n%s", body)
+	}
+	if n := app.sim.Stats().Calls("ModifyClusterIamRoles", ""); n != 0 {
+		t.Fatalf("%d ModifyClusterIamRoles for a rejected set", n)
+	}
+}

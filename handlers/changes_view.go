@@ -178,6 +178,9 @@ func (h *Handler) changeRow(r *change.Request, loc *time.Location) pages.ChangeR
 	if r.State == change.Pending {
 		row.ExpiresIn = until(r.ExpiresAt)
 	}
+	if r.BulkID != 0 {
+		row.BulkID, row.BulkURL = r.BulkID, bulkURL(r.BulkID)
+	}
 	return row
 }
 

@@ -181,6 +181,10 @@ type ChangeRow struct {
 	Created    components.Moment
 	CreatedAgo string // relative hint: "5 min ago"
 	ExpiresIn  string
+	// BulkURL is the bulk request the request is a member of; "" for one
+	// made on its own.
+	BulkURL string
+	BulkID  int64
 }
 
 // ChangeListPage is the queue of change requests.
