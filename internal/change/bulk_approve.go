@@ -58,8 +58,8 @@ func BulkPermissions(actor Actor, b *Bulk, members []*Request) BulkActions {
 		a.Resubmit = forbidden("only the requester can resubmit the set")
 	case !actor.Role.CanRequest():
 		a.Resubmit = forbidden("your role cannot request changes")
-	case !b.State.resubmittable():
-		a.Resubmit = Permission{Why: "only a stale set can be resubmitted; this one is " + b.State.Label()}
+	case len(b.leftOver(members)) == 0:
+		a.Resubmit = Permission{Why: "only a stale set, or the clusters of an applied set that did not get through, can be resubmitted"}
 	}
 	return a
 }
@@ -319,20 +319,26 @@ func (s *Service) RejectBulk(ctx context.Context, actor Actor, origin audit.Orig
 	return b, nil
 }
 
-// ResubmitBulk makes a new bulk request from a stale one: the same delta
-// over the same clusters, planned against each cluster as AWS reports it
-// now. The old set is superseded with its pending members.
+// ResubmitBulk makes a new bulk request from a stale one (over the same
+// clusters), or from an applied one whose apply is over (over the clusters
+// whose change did not get through): the same delta, planned against each
+// cluster as AWS reports it now. The members it replaces are superseded.
 func (s *Service) ResubmitBulk(ctx context.Context, actor Actor, origin audit.Origin, id int64) (*Bulk, error) {
 	b, err := s.GetBulk(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.enforceBulk(ctx, actor, origin, b, "resubmit", BulkPermissions(actor, b, nil).Resubmit); err != nil {
+	members, err := s.BulkMembers(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.enforceBulk(ctx, actor, origin, b, "resubmit", BulkPermissions(actor, b, members).Resubmit); err != nil {
 		return nil, err
 	}
 	in := BulkInput{Add: strings.Join(b.Add, "\n"), Remove: strings.Join(b.Remove, "\n"), Default: b.Default, Reason: b.Reason, Ticket: b.Ticket}
-	targets := make([]Target, len(b.Members))
-	for i, m := range b.Members {
+	left := b.leftOver(members)
+	targets := make([]Target, len(left))
+	for i, m := range left {
 		targets[i] = Target{Account: m.Account, Region: m.Region, Cluster: m.Cluster}
 	}
 	return s.createBulk(ctx, actor, origin, in, targets, b)

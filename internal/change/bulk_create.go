@@ -249,25 +249,28 @@ func (s *Service) supersede(ctx context.Context, tx *sql.Tx, actor Actor, origin
 	if err != nil {
 		return err
 	}
-	if cur.Version != from.Version || !cur.State.resubmittable() {
+	members, err := bulkMembers(ctx, tx, from.ID)
+	if err != nil {
+		return err
+	}
+	if cur.Version != from.Version || len(cur.leftOver(members)) == 0 {
 		return refuse(ErrConflict, "the bulk request is %s now; reload it", cur.State.Label())
 	}
-	for _, m := range cur.Members {
-		if m.ChangeID == 0 {
+	for _, r := range members {
+		if r.State != Pending && !r.State.Resubmittable() {
 			continue
 		}
-		r, err := loadRequest(ctx, tx, m.ChangeID)
-		if err != nil {
-			return err
-		}
-		if r.State != Pending {
-			continue
-		}
-		if _, err := s.closeIn(ctx, tx, actor, origin, r.ID, Superseded, "", audit.ChangeResubmitted, map[string]any{"bulk_id": cur.ID, "superseded_by_bulk": b.ID}, Pending); err != nil {
+		if _, err := s.closeIn(ctx, tx, actor, origin, r.ID, Superseded, "", audit.ChangeResubmitted,
+			map[string]any{"bulk_id": cur.ID, "superseded_by_bulk": b.ID}, Pending, Stale, Failed, Expired); err != nil {
 			return err
 		}
 	}
-	cur.State, cur.SupersededBy, cur.UpdatedAt = BulkSuperseded, b.ID, s.now()
+	// A stale set is replaced whole; an applied one stays approved, its
+	// members that got through applied, and points to its resubmission.
+	if cur.State == BulkStale {
+		cur.State = BulkSuperseded
+	}
+	cur.SupersededBy, cur.UpdatedAt = b.ID, s.now()
 	if err := updateBulk(ctx, tx, cur); err != nil {
 		return err
 	}
@@ -278,6 +281,30 @@ func (s *Service) supersede(ctx context.Context, tx *sql.Tx, actor Actor, origin
 	return err
 }
 
-// resubmittable reports whether the requester can resubmit the set
-// against the clusters as they are now.
-func (s BulkState) resubmittable() bool { return s == BulkStale }
+// leftOver are the members a resubmission takes: every member of a
+// stale set; of an approved set whose apply is over, those whose change
+// did not get through (failed, stale, expired). Nil when the set cannot
+// be resubmitted.
+func (b *Bulk) leftOver(members []*Request) []Member {
+	switch {
+	case b.SupersededBy != 0:
+		return nil
+	case b.State == BulkStale:
+		return b.Members
+	case b.State != BulkApproved || !b.Progress(members).Done:
+		return nil
+	}
+	redo := map[int64]bool{}
+	for _, r := range members {
+		if r.State.Resubmittable() {
+			redo[r.ID] = true
+		}
+	}
+	var out []Member
+	for _, m := range b.Members {
+		if redo[m.ChangeID] {
+			out = append(out, m)
+		}
+	}
+	return out
+}

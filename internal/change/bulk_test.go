@@ -455,7 +455,7 @@ func actionsOf(t *testing.T, db *store.DB, id int64) []string {
 	return out
 }
 
-func TestBulkMemberChangedAfterApprovalIsCaughtAsStaleAndTheSetSaysPartlyFailed(t *testing.T) {
+func TestBulkMemberChangedAfterApprovalIsCaughtAsStaleAndResubmittedAlone(t *testing.T) {
 	// A long backoff: the paused member is looked at again only after a
 	// second, time enough to change its cluster meanwhile.
 	g := newBulkRig(t, bulkRigOptions{backoff: time.Second})
@@ -492,6 +492,30 @@ func TestBulkMemberChangedAfterApprovalIsCaughtAsStaleAndTheSetSaysPartlyFailed(
 	}
 	if accepted, _ := g.modifyCalls(); accepted["eu-west-1/sleepy"] != 1 { // the outside change only
 		t.Fatalf("%d ModifyClusterIamRoles accepted on the stale member's cluster, want only the outside one", accepted["eu-west-1/sleepy"])
+	}
+	// The requester resubmits what did not get through: the one cluster.
+	if _, err := g.svc.ResubmitBulk(ctx, arno, audit.Origin{}, b.ID); !errors.Is(err, change.ErrForbidden) {
+		t.Fatalf("someone else resubmitting the set: %v", err)
+	}
+	nb, err := g.svc.ResubmitBulk(ctx, rita, audit.Origin{}, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nb.Members) != 1 || nb.Members[0].Cluster != "sleepy" {
+		t.Fatalf("the resubmission holds %+v, want sleepy alone", nb.Members)
+	}
+	if old, _ := g.svc.GetBulk(ctx, b.ID); old.State != change.BulkApproved || old.SupersededBy != nb.ID {
+		t.Fatalf("the applied set is %s, superseded by %d", old.State, old.SupersededBy)
+	}
+	if _, err := g.svc.ApproveBulk(ctx, arno, audit.Origin{}, nb.ID, nb.Hash, ""); err != nil {
+		t.Fatal(err)
+	}
+	nb, members = g.waitSettled(t, nb.ID, 30*time.Second)
+	if p := nb.Progress(members); p.InSync != 1 {
+		t.Fatalf("the resubmission's progress %+v", p)
+	}
+	if _, err := g.svc.ResubmitBulk(ctx, rita, audit.Origin{}, b.ID); !errors.Is(err, change.ErrConflict) {
+		t.Fatalf("resubmitting the same set twice: %v", err)
 	}
 }
 
