@@ -83,6 +83,7 @@ const (
 	BulkSubmitted   Action = "bulk.submitted"
 	BulkApproved    Action = "bulk.approved"
 	BulkRejected    Action = "bulk.rejected"
+	BulkCancelled   Action = "bulk.cancelled"
 	BulkStale       Action = "bulk.stale"
 	BulkResubmitted Action = "bulk.resubmitted"
 )
@@ -165,6 +166,7 @@ var descriptions = map[Action]string{
 	BulkSubmitted:   "Bulk request submitted: one change over a frozen set of clusters, with every member's planned change",
 	BulkApproved:    "Bulk request approved as a whole: every member's approval recorded at once",
 	BulkRejected:    "Bulk request rejected: every pending member closed",
+	BulkCancelled:   "Bulk request withdrawn by its requester: every pending member cancelled",
 	BulkStale:       "Bulk request marked stale: a member's cluster changed since the set was submitted",
 	BulkResubmitted: "Bulk request resubmitted against the clusters as they are now",
 

@@ -110,6 +110,7 @@ func routeExpectations() map[string]access {
 		"GET /bulk/:id/status":       viewer,
 		"POST /bulk/:id/approve":     approver,
 		"POST /bulk/:id/reject":      approver,
+		"POST /bulk/:id/cancel":      requester,
 		"POST /bulk/:id/resubmit":    requester,
 		"GET /clusters/:account/:region/:cluster/changes/new":      requester,
 		"POST /clusters/:account/:region/:cluster/changes":         requester,

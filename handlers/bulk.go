@@ -36,6 +36,7 @@ func (h *Handler) routesBulk(e *echo.Echo) {
 	// Approving asks for the password again when the sign-in is old.
 	e.POST("/bulk/:id/approve", h.bulkApprove, approver, h.requireRecentAuth)
 	e.POST("/bulk/:id/reject", h.bulkReject, approver)
+	e.POST("/bulk/:id/cancel", h.bulkCancel, requester)
 	e.POST("/bulk/:id/resubmit", h.bulkResubmit, requester)
 }
 

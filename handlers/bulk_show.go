@@ -67,7 +67,7 @@ func (h *Handler) bulkPage(c echo.Context) (*pages.BulkPage, error) {
 		Overall: prog.Overall, OverallTone: prog.Tone, Live: !prog.Done && b.State == change.BulkApproved, StatusURL: bulkURL(b.ID) + "/status",
 		Requester: b.RequesterUsername, Reason: b.Reason, Ticket: b.Ticket, Add: b.Add, Remove: b.Remove, Default: b.Default,
 		Risk: string(b.Risk), ApprovalsRequired: b.ApprovalsRequired,
-		CanApprove: may.Approve.OK(), CanReject: may.Reject.OK(), CanResubmit: may.Resubmit.OK(),
+		CanApprove: may.Approve.OK(), CanReject: may.Reject.OK(), CanCancel: may.Cancel.OK(), CanResubmit: may.Resubmit.OK(),
 		Errors: map[string]string{}, ResubmittedFrom: b.ResubmittedFrom, SupersededBy: b.SupersededBy,
 		Counts: countsLine(prog),
 	}
@@ -191,6 +191,15 @@ func (h *Handler) bulkReject(c echo.Context) error {
 	comment := c.FormValue("comment")
 	_, err = h.changes.RejectBulk(c.Request().Context(), actorOf(c), h.auditOrigin(c), id, comment)
 	return h.afterBulkDecision(c, id, err, comment)
+}
+
+func (h *Handler) bulkCancel(c echo.Context) error {
+	id, err := changeID(c)
+	if err != nil {
+		return err
+	}
+	_, err = h.changes.CancelBulk(c.Request().Context(), actorOf(c), h.auditOrigin(c), id)
+	return h.afterBulkDecision(c, id, err, "")
 }
 
 func (h *Handler) bulkResubmit(c echo.Context) error {

@@ -324,3 +324,36 @@ func TestBulkRejectNeedsAReasonAndClosesEveryMember(t *testing.T) {
 		t.Fatalf("%d ModifyClusterIamRoles for a rejected set", n)
 	}
 }
+
+func TestBulkRequesterWithdrawsHerOwnSetOnly(t *testing.T) {
+	app := newBulkApp(t)
+	rita := app.signIn(t, "rita", auth.RoleRequester)
+	arno := app.signIn(t, "arno", auth.RoleApprover)
+	set := rita.openBulkForm(t, url.Values{"q": {"analytics"}, "region": {testRegion}})
+	id := rita.submitBulk(t, bulkForm(set, roleC, "Spectrum for every analytics cluster"))
+
+	if res := arno.postForm(t, fmt.Sprintf("/bulk/%d/cancel", id), url.Values{}); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("someone else withdrawing the set: %d", res.StatusCode)
+	}
+	if body := readBody(t, rita.get(t, fmt.Sprintf("/bulk/%d", id))); !strings.Contains(body, `data-testid="bulk-cancel"`) {
+		t.Fatalf("the requester is not offered to withdraw her set:\n%s", body)
+	}
+	if res := rita.postForm(t, fmt.Sprintf("/bulk/%d/cancel", id), url.Values{}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d\n%s", res.StatusCode, readBody(t, res))
+	}
+	b, err := app.changes.GetBulk(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	members, _ := app.changes.BulkMembers(context.Background(), id)
+	if b.State != change.BulkCancelled || len(members) != 1 { // analytics-b already has the role
+		t.Fatalf("the set is %s with %d members", b.State, len(members))
+	}
+	for _, r := range members {
+		if r.State != change.Cancelled {
+			t.Fatalf("member %s is %s", r.Cluster, r.State)
+		}
+	}
+	// Its clusters are free for another request.
+	rita.submit(t, "analytics-a", changeForm([]string{roleB}, nil, "", "COPY from the new bucket"))
+}

@@ -16,6 +16,7 @@ import (
 type BulkActions struct {
 	Approve  Permission
 	Reject   Permission
+	Cancel   Permission
 	Resubmit Permission
 }
 
@@ -52,6 +53,14 @@ func BulkPermissions(actor Actor, b *Bulk, members []*Request) BulkActions {
 		a.Reject = forbidden("you cannot decide on your own request")
 	default:
 		a.Reject = open
+	}
+	switch {
+	case !mine:
+		a.Cancel = forbidden("only the requester can cancel the set")
+	case !actor.Role.CanRequest():
+		a.Cancel = forbidden("your role cannot request changes")
+	default:
+		a.Cancel = open
 	}
 	switch {
 	case !mine:
@@ -288,7 +297,30 @@ func (s *Service) RejectBulk(ctx context.Context, actor Actor, origin audit.Orig
 	if err := s.enforceBulk(ctx, actor, origin, b, "reject", may); err != nil {
 		return nil, err
 	}
-	err = s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
+	return s.closeBulk(ctx, actor, origin, b, members, BulkRejected, Rejected, comment, audit.BulkRejected, audit.ChangeRejected)
+}
+
+// CancelBulk withdraws the requester's own pending set: every pending
+// member is cancelled, in one transaction.
+func (s *Service) CancelBulk(ctx context.Context, actor Actor, origin audit.Origin, id int64) (*Bulk, error) {
+	b, err := s.GetBulk(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	members, err := s.BulkMembers(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.enforceBulk(ctx, actor, origin, b, "cancel", BulkPermissions(actor, b, members).Cancel); err != nil {
+		return nil, err
+	}
+	return s.closeBulk(ctx, actor, origin, b, members, BulkCancelled, Cancelled, "", audit.BulkCancelled, audit.ChangeCancelled)
+}
+
+// closeBulk ends a pending set as to, closing every pending member as
+// member, with the set's event and each member's own.
+func (s *Service) closeBulk(ctx context.Context, actor Actor, origin audit.Origin, b *Bulk, members []*Request, to BulkState, member State, comment string, action, memberAction audit.Action) (*Bulk, error) {
+	err := s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
 		cur, err := loadBulk(ctx, tx, b.ID)
 		if err != nil {
 			return err
@@ -297,18 +329,18 @@ func (s *Service) RejectBulk(ctx context.Context, actor Actor, origin audit.Orig
 			return refuse(ErrConflict, "the bulk request changed meanwhile; reload it")
 		}
 		for _, r := range pendingMembers(members) {
-			if _, err := s.closeIn(ctx, tx, actor, origin, r.ID, Rejected, comment, audit.ChangeRejected, map[string]any{"bulk_id": cur.ID}, Pending); err != nil {
+			if _, err := s.closeIn(ctx, tx, actor, origin, r.ID, member, comment, memberAction, map[string]any{"bulk_id": cur.ID}, Pending); err != nil {
 				return err
 			}
 		}
 		now := s.now()
-		cur.State, cur.UpdatedAt, cur.DecidedAt, cur.DeciderUsername, cur.DecisionComment = BulkRejected, now, now, actor.Username, comment
+		cur.State, cur.UpdatedAt, cur.DecidedAt, cur.DeciderUsername, cur.DecisionComment = to, now, now, actor.Username, comment
 		if err := updateBulk(ctx, tx, cur); err != nil {
 			return err
 		}
 		b = cur
 		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
-			Actor: actor.audit(), Origin: origin, Action: audit.BulkRejected, Outcome: audit.Success,
+			Actor: actor.audit(), Origin: origin, Action: action, Outcome: audit.Success,
 			Params: bulkParams(cur, map[string]any{"comment": comment}),
 		})
 		return err

@@ -74,6 +74,7 @@ type BulkPage struct {
 
 	CanApprove  bool
 	CanReject   bool
+	CanCancel   bool
 	CanResubmit bool
 	// WhyNot says why the viewer cannot approve, when they are an approver.
 	WhyNot string
