@@ -11,11 +11,12 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestBulkByFilterApprovedToInSync: a requester filters the cluster list
-// down to one region of the main account, takes every match into a bulk
-// change, previews it (one cluster already has the role and is listed as
-// such) and submits it; an approver approves the whole set and watches
-// the bulk page follow every member to in-sync. It runs on a demo server
+// TestBulkByFilterApprovedToInSync: a requester, in a browser without
+// JavaScript, filters the cluster list down to one region of the main
+// account, takes every match into a bulk change, previews it (one cluster
+// already has the role and is listed as such) and submits it; an approver
+// approves the whole set and watches the bulk page follow every member to
+// in-sync. It runs on a demo server
 // of its own, so that the set's open requests cannot meet the suite's
 // other tests on the same clusters.
 func TestBulkByFilterApprovedToInSync(t *testing.T) {
@@ -40,7 +41,7 @@ func TestBulkByFilterApprovedToInSync(t *testing.T) {
 	})
 	spectrum := roleARN("RedshiftSpectrum")
 
-	rita := newTab(t, "rita", onServer(srv))
+	rita := newTab(t, "rita", onServer(srv), withoutJS())
 	rita.signIn("rita")
 	rita.open("/clusters?account="+demoAccount+"&region=ap-southeast-2", 200)
 	rita.click(tid("bulk-all"))
