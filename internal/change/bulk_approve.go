@@ -130,6 +130,16 @@ func (s *Service) ApproveBulk(ctx context.Context, actor Actor, origin audit.Ori
 	if len(comment) > MaxReasonLen {
 		return nil, &ValidationError{Fields: FieldErrors{FieldApproveComment: fmt.Sprintf("keep the comment under %d characters", MaxReasonLen)}}
 	}
+	// Each member request must be the one the set's hash covers.
+	frozen := map[int64]string{}
+	for _, m := range b.Members {
+		frozen[m.ChangeID] = m.ChangeHash
+	}
+	for _, r := range members {
+		if h, ok := frozen[r.ID]; !ok || h != r.Hash {
+			return nil, fmt.Errorf("bulk request %d: member request %d is not the one its hash covers: %w", b.ID, r.ID, ErrConflict)
+		}
+	}
 	pending := pendingMembers(members)
 	if len(pending) == 0 {
 		return nil, refuse(ErrConflict, "no member of the set is waiting for approval any more; reload it")
