@@ -53,6 +53,9 @@ func TestBulkByFilterApprovedToInSync(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#bulk-reason"), "Spectrum on every APAC cluster for the lake queries"),
 	)
 	rita.click(tid("bulk-preview"))
+	if got := rita.text(tid("bulk-set-note")); !strings.Contains(got, "Every cluster the filter matched") {
+		rita.fail("after the preview the set is described as %q", got)
+	}
 	status := func(cluster string) string {
 		return rita.attr(chromedp.CSS(`[data-testid="bulk-preview-row"][data-cluster="`+cluster+`"]`), "data-status")
 	}

@@ -77,7 +77,7 @@ func (h *Handler) bulkPreview(c echo.Context) error {
 // holds a refused submission's messages, by field and by cluster.
 func (h *Handler) bulkPreviewPage(c echo.Context, in change.BulkInput, targets []change.Target, back string, refused change.FieldErrors) (pages.BulkFormPage, error) {
 	ctx := c.Request().Context()
-	p := h.bulkFormPage(in, targets, back, false)
+	p := h.bulkFormPage(in, targets, back, c.FormValue("from_filter") == "1")
 	found, missing, err := h.withSnapshots(ctx, targets)
 	if err != nil {
 		return p, err
