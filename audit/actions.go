@@ -77,6 +77,17 @@ const (
 	ChangeExpiring    Action = "change.expiring"
 )
 
+// Bulk requests: one change over a set of clusters, decided as a whole.
+// Each member keeps its own change.* and apply.* events.
+const (
+	BulkSubmitted   Action = "bulk.submitted"
+	BulkApproved    Action = "bulk.approved"
+	BulkRejected    Action = "bulk.rejected"
+	BulkCancelled   Action = "bulk.cancelled"
+	BulkStale       Action = "bulk.stale"
+	BulkResubmitted Action = "bulk.resubmitted"
+)
+
 // Notifications.
 const (
 	NotifyChannelAdded   Action = "notify.channel_added"
@@ -154,6 +165,13 @@ var descriptions = map[Action]string{
 	ChangeRefused:     "Change request refused at submission; nothing was stored or sent",
 	ChangeClusterGone: "Change request closed: AWS answered ClusterNotFound, the cluster no longer exists",
 	ChangeExpiring:    "Change request about to expire without a decision; its requester is reminded",
+
+	BulkSubmitted:   "Bulk request submitted: one change over a frozen set of clusters, with every member's planned change",
+	BulkApproved:    "Bulk request approved as a whole: every member's approval recorded at once",
+	BulkRejected:    "Bulk request rejected: every pending member closed",
+	BulkCancelled:   "Bulk request withdrawn by its requester: every pending member cancelled",
+	BulkStale:       "Bulk request marked stale: a member's cluster changed since the set was submitted",
+	BulkResubmitted: "Bulk request resubmitted against the clusters as they are now",
 
 	NotifyChannelAdded:   "Notification channel added (its secrets are never recorded)",
 	NotifyChannelChanged: "Notification channel changed (its secrets are never recorded, only that they were set)",

@@ -178,6 +178,9 @@ func (h *Handler) changeRow(r *change.Request, loc *time.Location) pages.ChangeR
 	if r.State == change.Pending {
 		row.ExpiresIn = until(r.ExpiresAt)
 	}
+	if r.BulkID != 0 {
+		row.BulkID, row.BulkURL = r.BulkID, bulkURL(r.BulkID)
+	}
 	return row
 }
 
@@ -227,7 +230,7 @@ func (h *Handler) changePage(c echo.Context) (*pages.ChangePage, error) {
 		StateReason: r.StateReason, AWSRequest: r.AWSRequestID,
 		Decider: r.DeciderUsername, Decided: fmtWhen(r.DecidedAt, loc), Decision: r.DecisionComment,
 		AuditURL:        "/audit?change=" + strconv.FormatInt(r.ID, 10),
-		ResubmittedFrom: r.ResubmittedFrom, SupersededBy: r.SupersededBy,
+		ResubmittedFrom: r.ResubmittedFrom, SupersededBy: r.SupersededBy, BulkID: r.BulkID,
 		Siblings: h.openRequests(c, r.Account, r.Region, r.Cluster, r.ID),
 	}
 	if r.RequesterName != "" && r.RequesterName != r.RequesterUsername {

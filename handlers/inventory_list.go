@@ -240,11 +240,22 @@ func (h *Handler) clusterList(c echo.Context) error {
 		open = map[change.ClusterKey][]int64{}
 	}
 	f.driftSet = h.driftedKeys(ctx, c)
-	key := p.Back + "\x00" + openByCluster(open).fingerprint() + "\x00" + f.driftSet.fingerprint()
+	// Requesters get tick boxes for a bulk change, so the listing is kept
+	// apart for them.
+	pick := userOf(c).CanRequest()
+	if pick {
+		p.BulkAllURL = "/bulk/new?all=1"
+		if q := strings.TrimPrefix(f.query("", false, 1), "/clusters"); q != "" {
+			p.BulkAllURL += "&" + q[1:]
+		}
+	}
+	key := p.Back + "\x00" + openByCluster(open).fingerprint() + "\x00" + f.driftSet.fingerprint() + "\x00" + strconv.FormatBool(pick)
 	listing, ok := h.listings.get(inv.Version, key)
 	if !ok {
 		var buf bytes.Buffer
-		if err := pages.ClusterListing(h.clusterListing(inv, f, open)).Render(ctx, &buf); err != nil {
+		lp := h.clusterListing(inv, f, open)
+		lp.Pick = pick
+		if err := pages.ClusterListing(lp).Render(ctx, &buf); err != nil {
 			return err
 		}
 		listing = buf.String()
@@ -348,6 +359,7 @@ func (h *Handler) clusterListing(inv inventory.Inventory, f clusterFilter, open 
 func clusterRowOf(cl *inventory.Cluster) pages.ClusterRow {
 	a := cl.API
 	r := pages.ClusterRow{
+		Pick:         targetValue(cl.Account, cl.Region, cl.ID),
 		Account:      cl.Account,
 		AccountName:  cl.AccountName,
 		Region:       cl.Region,

@@ -33,6 +33,7 @@ func (h *Handler) register(e *echo.Echo) error {
 	h.routesInventory(e)
 	h.routesAudit(e)
 	h.routesChanges(e)
+	h.routesBulk(e)
 	h.routesDrift(e)
 	h.routesNotify(e)
 	h.routesAccounts(e)

@@ -31,6 +31,9 @@ func changes(cfg config.Config, pace Pace, log *slog.Logger, db *store.DB, l *au
 		CallTimeout: cfg.AWSTimeout,
 		Notifier:    n,
 		Roles:       roles,
+
+		BulkLimit:       cfg.BulkLimit,
+		BulkConcurrency: cfg.BulkConcurrency,
 	})
 }
 

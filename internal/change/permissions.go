@@ -1,6 +1,7 @@
 package change
 
 import (
+	"fmt"
 	"time"
 
 	"rolegate/internal/auth"
@@ -54,7 +55,26 @@ func forbidden(why string) Permission { return Permission{Why: why, Forbidden: t
 // The service enforces exactly these answers, and the request page offers
 // exactly the allowed actions. Rules that need the cluster or the form
 // (the change hash, drift, the comment) are checked when the action runs.
+//
+// A member of a bulk request is approved, rejected and resubmitted only
+// with its set, on the bulk request's page.
 func Permissions(actor Actor, r *Request, now time.Time) Actions {
+	a := permissions(actor, r, now)
+	if r.BulkID == 0 {
+		return a
+	}
+	set := Permission{Why: fmt.Sprintf("this request is part of bulk request #%d; it is decided with its whole set there", r.BulkID)}
+	for _, p := range []*Permission{&a.Approve, &a.Reject, &a.Resubmit} {
+		if p.OK() {
+			*p = set
+		}
+	}
+	return a
+}
+
+// permissions is Permissions for a request on its own, or for a member as
+// its bulk request decides it.
+func permissions(actor Actor, r *Request, now time.Time) Actions {
 	mine := actor.ID != 0 && actor.ID == r.RequesterID
 	var open Permission
 	switch {

@@ -136,6 +136,9 @@ type Request struct {
 
 	ResubmittedFrom int64
 	SupersededBy    int64
+	// BulkID is the bulk request the request is a member of, zero for one
+	// made on its own. A member is approved and rejected only with its set.
+	BulkID int64
 
 	Version int64
 }

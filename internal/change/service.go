@@ -105,6 +105,12 @@ type Options struct {
 	// Roles checks the roles of a change in IAM before approval; nil
 	// leaves those checks "not checked".
 	Roles RoleChecker
+	// BulkLimit is how many clusters one bulk request may hold (100 when
+	// zero); BulkConcurrency is how many members of bulk requests the
+	// worker works on at once, and how many clusters a bulk submission or
+	// approval reads at once (4 when zero).
+	BulkLimit       int
+	BulkConcurrency int
 }
 
 // Notifier queues, inside tx, the notifications that ev causes about r,
@@ -116,10 +122,16 @@ type Notifier interface {
 
 // record appends ev to the audit log inside tx and queues the
 // notifications it causes about r.
+//
+// The members of a bulk request are submitted, approved and rejected as one
+// set, so those events of a member tell nobody: the apply events do.
 func (s *Service) record(ctx context.Context, tx *sql.Tx, r *Request, ev audit.Event) error {
 	ev, err := s.o.Audit.Append(ctx, tx, ev)
 	if err != nil || s.o.Notifier == nil {
 		return err
+	}
+	if r.BulkID != 0 && (ev.Action == audit.ChangeCreated || ev.Action == audit.ChangeApproved || ev.Action == audit.ChangeRejected || ev.Action == audit.ChangeResubmitted) {
+		return nil
 	}
 	return s.o.Notifier.Notify(ctx, tx, ev, r)
 }
@@ -152,6 +164,12 @@ func New(o Options) *Service {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.BulkLimit <= 0 {
+		o.BulkLimit = 100
+	}
+	if o.BulkConcurrency <= 0 {
+		o.BulkConcurrency = 4
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -341,87 +359,6 @@ func requestParams(r *Request, extra map[string]any) []byte {
 	return audit.Params(p)
 }
 
-// Approve records the actor's approval of the hash they were shown. It
-// refuses self-approval (whatever the role), a hash that no longer matches,
-// and a cluster whose roles changed since the request (marking it stale).
-func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin, id int64, hash, comment string) (*Request, error) {
-	r, err := s.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.enforce(ctx, actor, origin, r, "approve", s.Allowed(actor, r).Approve); err != nil {
-		return nil, err
-	}
-	if hash != r.Hash {
-		return nil, refuse(ErrConflict, "the request is not the one you reviewed (its change hash differs); reload it and review it again")
-	}
-	if r.ComputeHash() != r.Hash {
-		return nil, fmt.Errorf("change request %d: stored hash does not match its content: %w", r.ID, ErrConflict)
-	}
-	if len(comment) > MaxReasonLen {
-		return nil, &ValidationError{Fields: FieldErrors{FieldApproveComment: fmt.Sprintf("keep the comment under %d characters", MaxReasonLen)}}
-	}
-	c, reqID, err := s.describe(ctx, r.Account, r.Region, r.Cluster)
-	if errors.Is(err, ErrClusterGone) {
-		return nil, s.goneRefusal(ctx, r, actor, origin, reqID, "approve")
-	}
-	if err != nil {
-		return nil, err
-	}
-	live := s.liveAt(r.Account, r.Region, c)
-	if drift := live.DriftFrom(r); len(drift) > 0 {
-		if err := s.markStale(ctx, actor.audit(), origin, r, drift, c, reqID); err != nil {
-			return nil, err
-		}
-		return nil, refuse(ErrStale, "the cluster changed since the request was made (%s); the request is now stale and the requester can resubmit it", strings.Join(drift, "; "))
-	}
-	roles, err := s.approvalRoleChecks(ctx, actor, origin, r)
-	if err != nil {
-		return nil, err
-	}
-	err = s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
-		cur, err := loadRequest(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if cur.State != Pending || cur.Hash != hash || cur.Version != r.Version {
-			return refuse(ErrConflict, "the request changed while you were approving it; reload it")
-		}
-		if cur.ApprovedBy(actor.ID) {
-			return refuse(ErrConflict, "you have already approved this request")
-		}
-		now := s.now()
-		a := Approval{ApproverID: actor.ID, ApproverUsername: actor.Username, ApproverName: actor.Name, Hash: hash, Comment: strings.TrimSpace(comment), At: now}
-		if err := putApproval(ctx, tx, cur.ID, a); err != nil {
-			return err
-		}
-		cur.Approvals = append(cur.Approvals, a)
-		got := cur.ValidApprovals()
-		cur.UpdatedAt = now
-		if got >= cur.ApprovalsRequired {
-			cur.State, cur.DecidedAt, cur.DeciderUsername, cur.DecisionComment = Approved, now, actor.Username, strings.TrimSpace(comment)
-		}
-		if err := update(ctx, tx, cur); err != nil {
-			return err
-		}
-		r = cur
-		return s.record(ctx, tx, cur, audit.Event{
-			Actor: actor.audit(), Origin: origin, Action: audit.ChangeApproved, Outcome: audit.Success,
-			Target: audit.Target{Account: cur.Account, Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID}, AWSRequestID: reqID,
-			Params: audit.Params(map[string]any{"change_hash": hash, "comment": strings.TrimSpace(comment), "approvals": got,
-				"approvals_required": cur.ApprovalsRequired, "state": cur.State, "role_checks": roles}),
-			Snapshot: inventory.SnapshotJSON(c),
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	if r.State == Approved {
-		s.poke()
-	}
-	return r, nil
-}
-
 func (s *Service) markStale(ctx context.Context, actor audit.Actor, origin audit.Origin, r *Request, drift []string, c *types.Cluster, reqID string) error {
 	return s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
 		cur, err := loadRequest(ctx, tx, r.ID)
@@ -485,29 +422,45 @@ func (s *Service) Cancel(ctx context.Context, actor Actor, origin audit.Origin, 
 
 func (s *Service) close(ctx context.Context, actor Actor, origin audit.Origin, r *Request, to State, comment string, action audit.Action, from ...State) (*Request, error) {
 	err := s.o.DB.Tx(ctx, func(tx *sql.Tx) error {
-		cur, err := loadRequest(ctx, tx, r.ID)
-		if err != nil {
-			return err
-		}
-		if !slices.Contains(from, cur.State) {
-			return refuse(ErrConflict, "the request is %s now; reload it", cur.State.Label())
-		}
-		now := s.now()
-		cur.State, cur.UpdatedAt, cur.DecidedAt, cur.DeciderUsername, cur.DecisionComment = to, now, now, actor.Username, comment
-		if err := update(ctx, tx, cur); err != nil {
-			return err
-		}
-		r = cur
-		return s.record(ctx, tx, cur, audit.Event{
-			Actor: actor.audit(), Origin: origin, Action: action, Outcome: audit.Success,
-			Target: audit.Target{Account: cur.Account, Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID},
-			Params: audit.Params(map[string]any{"comment": comment, "change_hash": cur.Hash}),
-		})
+		var err error
+		r, err = s.closeIn(ctx, tx, actor, origin, r.ID, to, comment, action, nil, from...)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// closeIn moves the request to a terminal state inside tx, with its event
+// (extra adds to its parameters); it refuses with ErrConflict a request
+// no longer in one of the from states.
+func (s *Service) closeIn(ctx context.Context, tx *sql.Tx, actor Actor, origin audit.Origin, id int64, to State, comment string, action audit.Action, extra map[string]any, from ...State) (*Request, error) {
+	cur, err := loadRequest(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(from, cur.State) {
+		return nil, refuse(ErrConflict, "the request is %s now; reload it", cur.State.Label())
+	}
+	now := s.now()
+	cur.State, cur.UpdatedAt, cur.DecidedAt, cur.DeciderUsername, cur.DecisionComment = to, now, now, actor.Username, comment
+	if err := update(ctx, tx, cur); err != nil {
+		return nil, err
+	}
+	params := map[string]any{"comment": comment, "change_hash": cur.Hash}
+	for k, v := range extra {
+		params[k] = v
+	}
+	err = s.record(ctx, tx, cur, audit.Event{
+		Actor: actor.audit(), Origin: origin, Action: action, Outcome: audit.Success,
+		Target: audit.Target{Account: cur.Account, Region: cur.Region, Cluster: cur.Cluster, ChangeID: cur.ID},
+		Params: audit.Params(params),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cur, nil
 }
 
 // expire closes a pending request whose time to live has passed.

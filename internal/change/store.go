@@ -33,7 +33,7 @@ const requestColumns = `id, account, region, cluster, add_roles, remove_roles, d
 	requester_id, requester_username, requester_name, base_roles, base_default, change_hash, risk, risk_reasons,
 	approvals_required, state, state_reason, phase, attempts, next_at, reissued, aws_request_id,
 	created_at, updated_at, expires_at, decided_at, decider_username, decision_comment,
-	resubmitted_from, superseded_by, version`
+	resubmitted_from, superseded_by, version, bulk_id`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -41,12 +41,12 @@ func scanRequest(s rowScanner) (*Request, error) {
 	var r Request
 	var add, remove, base, reasons, risk, state, phase, nextAt, created, updated, expires, decided string
 	var reissued int
-	var from, by sql.NullInt64
+	var from, by, bulk sql.NullInt64
 	err := s.Scan(&r.ID, &r.Account, &r.Region, &r.Cluster, &add, &remove, &r.Default, &r.Reason, &r.Ticket,
 		&r.RequesterID, &r.RequesterUsername, &r.RequesterName, &base, &r.BaseDefault, &r.Hash, &risk, &reasons,
 		&r.ApprovalsRequired, &state, &r.StateReason, &phase, &r.Attempts, &nextAt, &reissued, &r.AWSRequestID,
 		&created, &updated, &expires, &decided, &r.DeciderUsername, &r.DecisionComment,
-		&from, &by, &r.Version)
+		&from, &by, &r.Version, &bulk)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func scanRequest(s rowScanner) (*Request, error) {
 	}
 	r.Risk, r.State, r.Phase = Risk(risk), State(state), Phase(phase)
 	r.Reissued = reissued != 0
-	r.ResubmittedFrom, r.SupersededBy = from.Int64, by.Int64
+	r.ResubmittedFrom, r.SupersededBy, r.BulkID = from.Int64, by.Int64, bulk.Int64
 	return &r, nil
 }
 
@@ -149,18 +149,21 @@ func putApproval(ctx context.Context, tx *sql.Tx, changeID int64, a Approval) er
 }
 
 func insertRequest(ctx context.Context, tx *sql.Tx, r *Request) error {
-	var from any
+	var from, bulk any
 	if r.ResubmittedFrom != 0 {
 		from = r.ResubmittedFrom
+	}
+	if r.BulkID != 0 {
+		bulk = r.BulkID
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO change_requests
 		(account, region, cluster, add_roles, remove_roles, default_role, reason, ticket,
 		 requester_id, requester_username, requester_name, base_roles, base_default, change_hash, risk, risk_reasons,
-		 approvals_required, state, created_at, updated_at, expires_at, resubmitted_from)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 approvals_required, state, created_at, updated_at, expires_at, resubmitted_from, bulk_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Account, r.Region, r.Cluster, toJSON(r.Add), toJSON(r.Remove), r.Default, r.Reason, r.Ticket,
 		r.RequesterID, r.RequesterUsername, r.RequesterName, toJSON(r.BaseRoles), r.BaseDefault, r.Hash, string(r.Risk), toJSON(r.RiskReasons),
-		r.ApprovalsRequired, string(r.State), store.FormatTime(r.CreatedAt), store.FormatTime(r.UpdatedAt), store.FormatTime(r.ExpiresAt), from)
+		r.ApprovalsRequired, string(r.State), store.FormatTime(r.CreatedAt), store.FormatTime(r.UpdatedAt), store.FormatTime(r.ExpiresAt), from, bulk)
 	if err != nil {
 		return fmt.Errorf("insert change request: %w", err)
 	}

@@ -62,28 +62,54 @@ func (s *Service) Step(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var reqs []*Request
 	for _, id := range due {
-		if ctx.Err() != nil {
-			break
-		}
 		r, err := s.Get(ctx, id)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		switch {
-		case r.State == Approved, r.State == Applying && r.Phase == PhaseWaiting:
-			err = s.attempt(ctx, r)
-		case r.State == Applying:
-			err = s.reconcile(ctx, r, nil)
-		case r.State == Applied:
-			err = s.follow(ctx, r)
+		reqs = append(reqs, r)
+	}
+	// Requests made on their own are worked on one at a time, as always;
+	// the members of bulk requests, each on its own cluster, BulkConcurrency
+	// at once. The step waits for all of them, so that a request found in
+	// the calling phase at the start of a step was still left by a crash.
+	single, members := bulkDue(reqs)
+	for _, r := range single {
+		if ctx.Err() != nil {
+			break
 		}
-		if err != nil && !errors.Is(err, ErrConflict) {
-			errs = append(errs, fmt.Errorf("change request %d: %w", id, err))
+		if err := s.work(ctx, r); err != nil {
+			errs = append(errs, err)
 		}
 	}
+	var late errList
+	s.fanOut(ctx, len(members), func(ctx context.Context, i int) {
+		if err := s.work(ctx, members[i]); err != nil {
+			late.add(err)
+		}
+	})
+	errs = append(errs, late.errs...)
 	return errors.Join(errs...)
+}
+
+// work takes the request's next step: apply it, retry it, settle a call
+// a crash interrupted, or follow it until in-sync.
+func (s *Service) work(ctx context.Context, r *Request) error {
+	var err error
+	switch {
+	case r.State == Approved, r.State == Applying && r.Phase == PhaseWaiting:
+		err = s.attempt(ctx, r)
+	case r.State == Applying:
+		err = s.reconcile(ctx, r, nil)
+	case r.State == Applied:
+		err = s.follow(ctx, r)
+	}
+	if err != nil && !errors.Is(err, ErrConflict) {
+		return fmt.Errorf("change request %d: %w", r.ID, err)
+	}
+	return nil
 }
 
 func (s *Service) backoff(attempts int) time.Duration {

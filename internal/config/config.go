@@ -70,6 +70,10 @@ type Config struct {
 	ApplyMaxAttempts   int
 	ApplyBackoff       time.Duration
 	WorkerEvery        time.Duration
+	// BulkLimit is how many clusters one bulk request may hold;
+	// BulkConcurrency how many of its members are applied at once.
+	BulkLimit       int
+	BulkConcurrency int
 
 	// The audit witness: a copy of every anchor in an S3 bucket with
 	// Object Lock. An empty bucket means no witness.
@@ -159,6 +163,8 @@ func newFlagSet(c *Config) (*flag.FlagSet, *rawValues) {
 	fs.IntVar(&c.ApplyMaxAttempts, "apply-max-attempts", 10, "ModifyClusterIamRoles attempts while the cluster is busy or AWS throttles")
 	fs.DurationVar(&c.ApplyBackoff, "apply-backoff", 5*time.Second, "first wait between apply attempts (doubles, capped at 2m)")
 	fs.DurationVar(&c.WorkerEvery, "worker-every", time.Second, "how often the apply worker looks for due work: retries, roles to follow until in-sync, applies a crash left unfinished")
+	fs.IntVar(&c.BulkLimit, "bulk-limit", 100, "most clusters one bulk request may hold")
+	fs.IntVar(&c.BulkConcurrency, "bulk-concurrency", 4, "members of bulk requests the apply worker works on at once (and clusters a bulk submission or approval reads at once)")
 	fs.BoolVar(&c.Version, "version", false, "print the version and exit")
 	witnessFlags(fs, c)
 	oidcFlags(fs, c)
@@ -392,6 +398,12 @@ func (c *Config) Validate() error {
 	}
 	if c.WorkerEvery < 10*time.Millisecond || c.WorkerEvery > time.Minute {
 		bad("worker-every", "must be from 10ms to 1m")
+	}
+	if c.BulkLimit < 1 || c.BulkLimit > 1000 {
+		bad("bulk-limit", "must be from 1 to 1000")
+	}
+	if c.BulkConcurrency < 1 || c.BulkConcurrency > 32 {
+		bad("bulk-concurrency", "must be from 1 to 32")
 	}
 	errs = append(errs, c.validateWitness(), c.validateOIDC())
 	return errors.Join(errs...)

@@ -145,6 +145,9 @@ type ChangePage struct {
 
 	ResubmittedFrom int64
 	SupersededBy    int64
+	// BulkID is the bulk request the request is a member of, zero for one
+	// made on its own.
+	BulkID int64
 	// Siblings are the other open requests on the same cluster.
 	Siblings []OpenRequest
 
@@ -178,6 +181,10 @@ type ChangeRow struct {
 	Created    components.Moment
 	CreatedAgo string // relative hint: "5 min ago"
 	ExpiresIn  string
+	// BulkURL is the bulk request the request is a member of; "" for one
+	// made on its own.
+	BulkURL string
+	BulkID  int64
 }
 
 // ChangeListPage is the queue of change requests.

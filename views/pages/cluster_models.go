@@ -5,6 +5,11 @@ import "rolegate/views/components"
 // ClusterListPage is the list of every cluster of every region.
 type ClusterListPage struct {
 	Rows []ClusterRow
+	// Pick puts a tick box on every row, for a bulk change; BulkAllURL
+	// opens the bulk form on every cluster the filter matches. Both are
+	// for requesters only.
+	Pick       bool
+	BulkAllURL string
 	// Matching is how many clusters match the filter; Total how many there are.
 	Matching, Total int
 	Page, Pages     int
@@ -65,6 +70,8 @@ type RegionBanner struct {
 
 // ClusterRow is one cluster in the list.
 type ClusterRow struct {
+	// Pick is the cluster as the bulk form takes it (account/region/id).
+	Pick         string
 	Account      string // ID; "" when unknown
 	AccountName  string // what people call it; "" when not configured
 	Region       string

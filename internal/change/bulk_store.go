@@ -1,0 +1,179 @@
+package change
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"rolegate/internal/store"
+)
+
+const bulkColumns = `id, requester_id, requester_username, requester_name, reason, ticket,
+	add_roles, remove_roles, default_role, members, bulk_hash, risk, approvals_required,
+	state, state_reason, decided_at, decider_username, decision_comment,
+	resubmitted_from, superseded_by, created_at, updated_at, version`
+
+func scanBulk(s rowScanner) (*Bulk, error) {
+	var b Bulk
+	var add, remove, members, risk, state, decided, created, updated string
+	var from, by sql.NullInt64
+	err := s.Scan(&b.ID, &b.RequesterID, &b.RequesterUsername, &b.RequesterName, &b.Reason, &b.Ticket,
+		&add, &remove, &b.Default, &members, &b.Hash, &risk, &b.ApprovalsRequired,
+		&state, &b.StateReason, &decided, &b.DeciderUsername, &b.DecisionComment,
+		&from, &by, &created, &updated, &b.Version)
+	if err != nil {
+		return nil, err
+	}
+	if b.Add, err = fromJSON(add); err != nil {
+		return nil, fmt.Errorf("bulk request %d: column add_roles: %w", b.ID, err)
+	}
+	if b.Remove, err = fromJSON(remove); err != nil {
+		return nil, fmt.Errorf("bulk request %d: column remove_roles: %w", b.ID, err)
+	}
+	if err := json.Unmarshal([]byte(members), &b.Members); err != nil {
+		return nil, fmt.Errorf("bulk request %d: column members: %w", b.ID, err)
+	}
+	for _, c := range []struct {
+		column, text string
+		to           *time.Time
+	}{{"decided_at", decided, &b.DecidedAt}, {"created_at", created, &b.CreatedAt}, {"updated_at", updated, &b.UpdatedAt}} {
+		t, err := store.ParseTime(c.text)
+		if err != nil {
+			return nil, fmt.Errorf("bulk request %d: column %s: %w", b.ID, c.column, err)
+		}
+		*c.to = t
+	}
+	b.Risk, b.State = Risk(risk), BulkState(state)
+	b.ResubmittedFrom, b.SupersededBy = from.Int64, by.Int64
+	return &b, nil
+}
+
+func loadBulk(ctx context.Context, q querier, id int64) (*Bulk, error) {
+	b, err := scanBulk(q.QueryRowContext(ctx, `SELECT `+bulkColumns+` FROM bulk_requests WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("bulk request %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load bulk request %d: %w", id, err)
+	}
+	return b, nil
+}
+
+func membersJSON(ms []Member) string {
+	if ms == nil {
+		ms = []Member{}
+	}
+	buf, _ := json.Marshal(ms)
+	return string(buf)
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func insertBulk(ctx context.Context, tx *sql.Tx, b *Bulk) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO bulk_requests
+		(requester_id, requester_username, requester_name, reason, ticket, add_roles, remove_roles, default_role,
+		 members, bulk_hash, risk, approvals_required, state, resubmitted_from, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		b.RequesterID, b.RequesterUsername, b.RequesterName, b.Reason, b.Ticket, toJSON(b.Add), toJSON(b.Remove), b.Default,
+		membersJSON(b.Members), b.Hash, string(b.Risk), b.ApprovalsRequired, string(b.State), nullID(b.ResubmittedFrom),
+		store.FormatTime(b.CreatedAt), store.FormatTime(b.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("insert bulk request: %w", err)
+	}
+	b.ID, err = res.LastInsertId()
+	b.Version = 1
+	return err
+}
+
+// updateBulk writes the bulk request's mutable columns, conditional on the
+// version the caller read. The members are written too: their request IDs
+// are known only after the bulk row exists.
+func updateBulk(ctx context.Context, tx *sql.Tx, b *Bulk) error {
+	res, err := tx.ExecContext(ctx, `UPDATE bulk_requests SET
+		members = ?, state = ?, state_reason = ?, decided_at = ?, decider_username = ?, decision_comment = ?,
+		superseded_by = ?, updated_at = ?, version = version + 1
+		WHERE id = ? AND version = ?`,
+		membersJSON(b.Members), string(b.State), b.StateReason, store.FormatTime(b.DecidedAt), b.DeciderUsername, b.DecisionComment,
+		nullID(b.SupersededBy), store.FormatTime(b.UpdatedAt), b.ID, b.Version)
+	if err != nil {
+		return fmt.Errorf("update bulk request %d: %w", b.ID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return fmt.Errorf("bulk request %d changed meanwhile: %w", b.ID, ErrConflict)
+	}
+	b.Version++
+	return nil
+}
+
+// bulkMembers loads the member requests of a bulk request, by ID.
+func bulkMembers(ctx context.Context, q querier, bulkID int64) ([]*Request, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+requestColumns+` FROM change_requests WHERE bulk_id = ? ORDER BY id`, bulkID)
+	if err != nil {
+		return nil, fmt.Errorf("list members of bulk request %d: %w", bulkID, err)
+	}
+	var out []*Request
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := loadApprovals(ctx, q, out...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// listBulks lists bulk requests newest first, in the given states (all
+// when none).
+func listBulks(ctx context.Context, q querier, states []BulkState, limit int) ([]*Bulk, error) {
+	query := `SELECT ` + bulkColumns + ` FROM bulk_requests`
+	var args []any
+	if len(states) > 0 {
+		query += ` WHERE state IN (`
+		for i, s := range states {
+			if i > 0 {
+				query += ","
+			}
+			query += "?"
+			args = append(args, string(s))
+		}
+		query += `)`
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	query += fmt.Sprintf(" ORDER BY id DESC LIMIT %d", limit)
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list bulk requests: %w", err)
+	}
+	defer rows.Close()
+	var out []*Bulk
+	for rows.Next() {
+		b, err := scanBulk(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
