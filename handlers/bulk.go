@@ -158,6 +158,12 @@ func (h *Handler) previewRows(plans []change.MemberPlan, planned, missing []chan
 		if m.Waits != "" {
 			r.Note = m.Waits
 		}
+		r.Checks = checkRows(m.Checks)
+		for _, c := range m.Checks {
+			if c.Status == change.CheckFail {
+				r.Failing++
+			}
+		}
 		if m.Risk == change.RiskHigh {
 			r.Risk = "high risk (two approvers for the whole set): " + strings.Join(m.RiskReasons, "; ")
 		}

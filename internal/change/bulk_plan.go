@@ -229,6 +229,12 @@ func (s *Service) PreviewBulk(ctx context.Context, in BulkInput, targets []Targe
 	plans := make([]MemberPlan, len(targets))
 	for i, t := range targets {
 		plans[i] = s.planMember(in, t, s.liveAt(t.Account, t.Region, t.API))
+		// The IAM checks of each changed member's roles, as one request's
+		// preview shows them (from the cache: a set in one account asks
+		// IAM about each role once).
+		if plans[i].Outcome == MemberChange {
+			plans[i].Checks, _ = s.RoleChecks(ctx, plans[i].Account, plans[i].Add, plans[i].Default, plans[i].Checks)
+		}
 	}
 	if err := s.markOpen(ctx, s.o.DB.Reader(), plans, targets, nil); err != nil {
 		return nil, nil, err

@@ -42,6 +42,10 @@ type BulkPreviewRow struct {
 	Risk   string
 	// Problem says why the cluster blocks the submission.
 	Problem string
+	// Checks are the member's pre-flight checks; Failing counts those
+	// that fail (the list is open when any does).
+	Checks  []CheckRow
+	Failing int
 }
 
 // BulkPage is a bulk request: the change, the set with each member's
