@@ -16,7 +16,8 @@ var bulkMemberChecks = regexp.MustCompile(`(?s)<tr data-testid="bulk-preview-row
 // The bulk preview shows each changed member's pre-flight checks, as one
 // request's preview does: a role that does not trust Redshift fails the
 // trust check on every member, with its reason, and the list is open; a
-// role that passes everything leaves it closed.
+// role that passes everything leaves it closed. Approving the set with the
+// failing role is refused with the reason, and costs no call.
 func TestBulkPreviewShowsEachMembersPreflightChecks(t *testing.T) {
 	redshift := []string{"redshift.amazonaws.com"}
 	w := redshiftsim.World{
@@ -58,5 +59,14 @@ func TestBulkPreviewShowsEachMembersPreflightChecks(t *testing.T) {
 				t.Errorf("%s on %s: the checks are open %v, want %v", tc.role, row[1], open, tc.open)
 			}
 		}
+	}
+	id := rita.submitBulk(t, bulkForm(set, iamRole("LambdaOnly"), "load the new bucket"))
+	arno := app.signIn(t, "arno", auth.RoleApprover)
+	body := readBody(t, arno.approveBulk(t, id))
+	if !strings.Contains(body, "does not allow redshift.amazonaws.com to call sts:AssumeRole") {
+		t.Fatalf("approving the set with a role that does not trust Redshift does not say why:\n%s", body)
+	}
+	if n := app.sim.Stats().Calls("ModifyClusterIamRoles", ""); n != 0 {
+		t.Fatalf("ModifyClusterIamRoles calls %d, want 0", n)
 	}
 }
