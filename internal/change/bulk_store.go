@@ -119,25 +119,9 @@ func updateBulk(ctx context.Context, tx *sql.Tx, b *Bulk) error {
 
 // bulkMembers loads the member requests of a bulk request, by ID.
 func bulkMembers(ctx context.Context, q querier, bulkID int64) ([]*Request, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+requestColumns+` FROM change_requests WHERE bulk_id = ? ORDER BY id`, bulkID)
+	out, err := queryRequests(ctx, q, `SELECT `+requestColumns+` FROM change_requests WHERE bulk_id = ? ORDER BY id`, bulkID)
 	if err != nil {
 		return nil, fmt.Errorf("list members of bulk request %d: %w", bulkID, err)
-	}
-	var out []*Request
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if err := loadApprovals(ctx, q, out...); err != nil {
-		return nil, err
 	}
 	return out, nil
 }

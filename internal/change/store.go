@@ -278,9 +278,19 @@ func listRequests(ctx context.Context, q querier, f ListFilter) ([]*Request, err
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	query += fmt.Sprintf(" ORDER BY id DESC LIMIT %d", limit)
-	rows, err := q.QueryContext(ctx, query, args...)
+	out, err := queryRequests(ctx, q, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list change requests: %w", err)
+	}
+	return out, nil
+}
+
+// queryRequests runs query, which selects requestColumns, and reads each
+// request with its approvals.
+func queryRequests(ctx context.Context, q querier, query string, args ...any) ([]*Request, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	var out []*Request
 	for rows.Next() {
