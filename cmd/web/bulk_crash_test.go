@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -73,30 +72,7 @@ func TestSIGKILLMidBulkAppliesEveryMemberOnce(t *testing.T) {
 		clusters = append(clusters, fmt.Sprintf("bk-%02d", i))
 	}
 	rig := newBulkCrashRig(t, clusters...)
-	rig.sim.SetFaults(
-		redshiftsim.Fault{Op: "DescribeClusters", Kind: "latency", Latency: 30 * time.Millisecond},
-		redshiftsim.Fault{Op: "ModifyClusterIamRoles", Kind: "latency", Latency: 40 * time.Millisecond, Rate: 0.5},
-		redshiftsim.Fault{Op: "ModifyClusterIamRoles", Kind: "latency-after", Latency: 500 * time.Millisecond},
-	)
-	rnd := rand.New(rand.NewPCG(3, 4))
-	for range 15 {
-		cmd, logs := rig.start(t)
-		waitFor(t, "the server to listen", logs, func() bool { return addrRE.MatchString(logs.String()) })
-		time.Sleep(time.Duration(rnd.IntN(600)) * time.Millisecond)
-		cmd.Process.Kill()
-		cmd.Wait()
-	}
-	rig.sim.ClearFaults()
-	cmd, logs := rig.start(t)
-	done := func() bool {
-		db := rig.open(t)
-		defer db.Close()
-		var open int
-		db.QueryRow(`SELECT count(*) FROM change_requests WHERE state <> 'in_sync'`).Scan(&open)
-		return open == 0
-	}
-	waitFor(t, "every member to reach in_sync", logs, done)
-	stopGracefully(t, cmd, logs)
+	rig.killAtRandom(t, 15, 3, 4, "every member")
 	accepted := map[string]int{}
 	for _, c := range rig.sim.Stats().Log {
 		if c.Op == "ModifyClusterIamRoles" && c.Status == 200 {

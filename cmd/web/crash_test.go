@@ -315,30 +315,7 @@ func TestSIGKILLAtRandomPointsLosesNothing(t *testing.T) {
 		clusters = append(clusters, fmt.Sprintf("rk-%02d", i))
 	}
 	rig := newCrashRigFor(t, clusters...)
-	rig.sim.SetFaults(
-		redshiftsim.Fault{Op: "DescribeClusters", Kind: "latency", Latency: 30 * time.Millisecond},
-		redshiftsim.Fault{Op: "ModifyClusterIamRoles", Kind: "latency", Latency: 40 * time.Millisecond, Rate: 0.5},
-		redshiftsim.Fault{Op: "ModifyClusterIamRoles", Kind: "latency-after", Latency: 500 * time.Millisecond},
-	)
-	rnd := rand.New(rand.NewPCG(1, 2))
-	for range 20 {
-		cmd, logs := rig.start(t)
-		waitFor(t, "the server to listen", logs, func() bool { return addrRE.MatchString(logs.String()) })
-		time.Sleep(time.Duration(rnd.IntN(600)) * time.Millisecond)
-		cmd.Process.Kill()
-		cmd.Wait()
-	}
-	rig.sim.ClearFaults()
-	cmd, logs := rig.start(t)
-	done := func() bool {
-		db := rig.open(t)
-		defer db.Close()
-		var open int
-		db.QueryRow(`SELECT count(*) FROM change_requests WHERE state <> 'in_sync'`).Scan(&open)
-		return open == 0
-	}
-	waitFor(t, "every request to reach in_sync", logs, done)
-	stopGracefully(t, cmd, logs)
+	rig.killAtRandom(t, 20, 1, 2, "every request")
 	for _, id := range clusters {
 		if !rig.hasRole(id) {
 			t.Fatalf("cluster %s lacks the role", id)
@@ -378,4 +355,36 @@ func (rig *crashRig) hasRole(cluster string) bool {
 		}
 	}
 	return n == 1
+}
+
+// killAtRandom starts the dashboard n times, with the simulator slow to
+// read and to answer, and kills it with SIGKILL at a random moment of each
+// run (seeded by seed1, seed2); then starts it once more and stops it
+// gracefully once every request (what) is in-sync.
+func (rig *crashRig) killAtRandom(t *testing.T, n int, seed1, seed2 uint64, what string) {
+	t.Helper()
+	rig.sim.SetFaults(
+		redshiftsim.Fault{Op: "DescribeClusters", Kind: "latency", Latency: 30 * time.Millisecond},
+		redshiftsim.Fault{Op: "ModifyClusterIamRoles", Kind: "latency", Latency: 40 * time.Millisecond, Rate: 0.5},
+		redshiftsim.Fault{Op: "ModifyClusterIamRoles", Kind: "latency-after", Latency: 500 * time.Millisecond},
+	)
+	rnd := rand.New(rand.NewPCG(seed1, seed2))
+	for range n {
+		cmd, logs := rig.start(t)
+		waitFor(t, "the server to listen", logs, func() bool { return addrRE.MatchString(logs.String()) })
+		time.Sleep(time.Duration(rnd.IntN(600)) * time.Millisecond)
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	rig.sim.ClearFaults()
+	cmd, logs := rig.start(t)
+	done := func() bool {
+		db := rig.open(t)
+		defer db.Close()
+		var open int
+		db.QueryRow(`SELECT count(*) FROM change_requests WHERE state <> 'in_sync'`).Scan(&open)
+		return open == 0
+	}
+	waitFor(t, what+" to reach in_sync", logs, done)
+	stopGracefully(t, cmd, logs)
 }
