@@ -110,11 +110,7 @@ func pendingMembers(members []*Request) []*Request {
 // resubmit. Otherwise every member's approval is recorded in one
 // transaction, through approveIn.
 func (s *Service) ApproveBulk(ctx context.Context, actor Actor, origin audit.Origin, id int64, hash, comment string) (*Bulk, error) {
-	b, err := s.GetBulk(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	members, err := s.BulkMembers(ctx, id)
+	b, members, err := s.bulkWithMembers(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -285,11 +281,7 @@ func (s *Service) markBulkStale(ctx context.Context, actor Actor, origin audit.O
 // RejectBulk closes every pending member of the set as rejected, in one
 // transaction; the comment is required.
 func (s *Service) RejectBulk(ctx context.Context, actor Actor, origin audit.Origin, id int64, comment string) (*Bulk, error) {
-	b, err := s.GetBulk(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	members, err := s.BulkMembers(ctx, id)
+	b, members, err := s.bulkWithMembers(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -313,11 +305,7 @@ func (s *Service) RejectBulk(ctx context.Context, actor Actor, origin audit.Orig
 // CancelBulk withdraws the requester's own pending set: every pending
 // member is cancelled, in one transaction.
 func (s *Service) CancelBulk(ctx context.Context, actor Actor, origin audit.Origin, id int64) (*Bulk, error) {
-	b, err := s.GetBulk(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	members, err := s.BulkMembers(ctx, id)
+	b, members, err := s.bulkWithMembers(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -366,11 +354,7 @@ func (s *Service) closeBulk(ctx context.Context, actor Actor, origin audit.Origi
 // whose change did not get through): the same delta, planned against each
 // cluster as AWS reports it now. The members it replaces are superseded.
 func (s *Service) ResubmitBulk(ctx context.Context, actor Actor, origin audit.Origin, id int64) (*Bulk, error) {
-	b, err := s.GetBulk(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	members, err := s.BulkMembers(ctx, id)
+	b, members, err := s.bulkWithMembers(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -410,4 +394,17 @@ func (l *errList) add(err error) {
 	l.mu.Lock()
 	l.errs = append(l.errs, err)
 	l.mu.Unlock()
+}
+
+// bulkWithMembers loads bulk request id and its member requests.
+func (s *Service) bulkWithMembers(ctx context.Context, id int64) (*Bulk, []*Request, error) {
+	b, err := s.GetBulk(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	members, err := s.BulkMembers(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, members, nil
 }
