@@ -372,16 +372,30 @@ func (s *Service) ResubmitBulk(ctx context.Context, actor Actor, origin audit.Or
 
 // bulkDue splits the requests due for the worker into those on their own,
 // worked on one at a time as always, and members of bulk requests, which
-// may be worked on BulkConcurrency at once: each is its own cluster.
+// may be worked on BulkConcurrency at once. No two requests worked on at
+// once share a cluster: a member whose cluster another due request (on its
+// own, or of another set) also changes waits for the next step, where it
+// is due again.
 func bulkDue(due []*Request) (single, members []*Request) {
+	busy := map[ClusterKey]bool{}
 	for _, r := range due {
-		if r.BulkID != 0 {
-			members = append(members, r)
-		} else {
+		if r.BulkID == 0 {
 			single = append(single, r)
+			busy[r.clusterKey()] = true
+		}
+	}
+	for _, r := range due {
+		if r.BulkID != 0 && !busy[r.clusterKey()] {
+			members = append(members, r)
+			busy[r.clusterKey()] = true
 		}
 	}
 	return single, members
+}
+
+// clusterKey names the request's cluster as stored.
+func (r *Request) clusterKey() ClusterKey {
+	return ClusterKey{Account: r.Account, Region: r.Region, Cluster: r.Cluster}
 }
 
 // errList collects errors from goroutines.
