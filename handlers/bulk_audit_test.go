@@ -89,8 +89,12 @@ func TestAuditBulkFilterShowsTheSetAndItsMembersOnly(t *testing.T) {
 		path string
 		read func(r interface{ Read([]byte) (int, error) }, fn func(audit.Event) error) error
 	}{
-		{"/audit/export.csv", func(r interface{ Read([]byte) (int, error) }, fn func(audit.Event) error) error { return audit.ReadCSV(r, fn) }},
-		{"/audit/export.jsonl", func(r interface{ Read([]byte) (int, error) }, fn func(audit.Event) error) error { return audit.ReadJSONL(r, fn) }},
+		{"/audit/export.csv", func(r interface{ Read([]byte) (int, error) }, fn func(audit.Event) error) error {
+			return audit.ReadCSV(r, fn)
+		}},
+		{"/audit/export.jsonl", func(r interface{ Read([]byte) (int, error) }, fn func(audit.Event) error) error {
+			return audit.ReadJSONL(r, fn)
+		}},
 	} {
 		res := vera.get(t, fmt.Sprintf("%s?bulk=%d", tt.path, id))
 		var got []int64
