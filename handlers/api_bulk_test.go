@@ -98,6 +98,32 @@ func TestAPIBulkProposeByFilterAndClusterThenShowAndList(t *testing.T) {
 		t.Fatalf("the bulk page does not say %q", b.Overall)
 	}
 
+	// The API's audit filter is the page's: the set's events and its
+	// members' only.
+	_, body = reader.do(t, http.MethodGet, fmt.Sprintf("/api/v1/audit/events?bulk=%d", b.ID), nil)
+	var events struct {
+		Events []struct {
+			Action string `json:"action"`
+			Target struct {
+				ChangeID int64 `json:"change_id"`
+			} `json:"target"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal(body, &events); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range events.Events {
+		member := e.Target.ChangeID != 0 && (e.Target.ChangeID == b.Members[0].ChangeID || e.Target.ChangeID == b.Members[1].ChangeID)
+		if !member && !strings.HasPrefix(e.Action, "bulk.") {
+			t.Fatalf("the bulk filter shows %s of change %d: %s", e.Action, e.Target.ChangeID, body)
+		}
+		seen[e.Action] = true
+	}
+	if !seen["bulk.submitted"] || !seen["bulk.approved"] || !seen["apply.in_sync"] {
+		t.Fatalf("the bulk filter misses the set's events: %v", seen)
+	}
+
 	second := rita.submitBulk(t, bulkForm(rita.openBulkForm(t, url.Values{"q": {"analytics"}, "region": {"us-east-1"}}), roleC, "Spectrum for the analytics clusters in Virginia"))
 	var list struct {
 		Bulks []struct {
