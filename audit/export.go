@@ -52,6 +52,9 @@ func (f Filter) Fields() map[string]string {
 	if f.ChangeID != 0 {
 		m["change_id"] = strconv.FormatInt(f.ChangeID, 10)
 	}
+	if f.BulkID != 0 {
+		m["bulk_id"] = strconv.FormatInt(f.BulkID, 10)
+	}
 	set("outcome", string(f.Outcome))
 	set("role_arn", f.RoleARN)
 	return m

@@ -21,8 +21,11 @@ type Filter struct {
 	Region   string
 	Cluster  string
 	ChangeID int64
-	Outcome  Outcome
-	RoleARN  string // an IAM role ARN anywhere in the parameters or snapshot
+	// BulkID selects a bulk request's own events (bulk.*) and every event
+	// of its member requests.
+	BulkID  int64
+	Outcome Outcome
+	RoleARN string // an IAM role ARN anywhere in the parameters or snapshot
 }
 
 // Page is one page of events, newest first, with opaque cursors to the
@@ -50,6 +53,13 @@ var ErrBadCursor = errors.New("invalid page cursor")
 // ErrNotFound is returned by Get for a sequence number with no event.
 var ErrNotFound = errors.New("audit event not found")
 
+// bulkSeqs selects the sequence numbers of a bulk request's events (the
+// bulk ID is its two arguments). The expression json_extract(params,
+// '$.bulk_id') is the one audit_events_bulk indexes.
+const bulkSeqs = `SELECT seq FROM audit_events WHERE json_extract(params, '$.bulk_id') = ? AND action LIKE 'bulk.%'
+	UNION SELECT seq FROM audit_events WHERE change_id IN (
+		SELECT change_id FROM audit_events WHERE json_extract(params, '$.bulk_id') = ? AND action = 'change.created' AND change_id IS NOT NULL)`
+
 // selectFrom builds "SELECT … FROM … WHERE …" for f, with the keyset
 // column to compare and order by. A role ARN filter is driven by the
 // audit_event_arns index (arn, seq), so that its pages are as cheap as the
@@ -67,7 +77,19 @@ func (l *Log) selectFrom(ctx context.Context, f Filter, lo, hi int64, cols strin
 	add := func(c string, a any) { conds = append(conds, c); args = append(args, a) }
 	from := "audit_events e"
 	seqCol = "e.seq"
-	if f.RoleARN != "" {
+	switch {
+	case f.BulkID != 0:
+		// A bulk request's events are found by the bulk_id its events
+		// carry in their parameters (audit_events_bulk): its own bulk.*
+		// events, and the events of the change requests whose
+		// change.created names it. The log alone says which they are.
+		from = `(` + bulkSeqs + `) b CROSS JOIN audit_events e ON e.seq = b.seq`
+		seqCol = "b.seq"
+		args = append(args, f.BulkID, f.BulkID)
+		if f.RoleARN != "" {
+			add("EXISTS (SELECT 1 FROM audit_event_arns a WHERE a.seq = e.seq AND a.arn = ?)", f.RoleARN)
+		}
+	case f.RoleARN != "":
 		// CROSS JOIN keeps audit_event_arns as the outer loop.
 		from = "audit_event_arns a CROSS JOIN audit_events e ON e.seq = a.seq"
 		seqCol = "a.seq"

@@ -72,6 +72,12 @@ func (h *Handler) routesAPI(e *echo.Echo) {
 		e.GET(v1+"/clusters/:account/:region/:cluster/snapshot", h.apiClusterSnapshot, read...)
 		e.POST(v1+"/clusters/:account/:region/:cluster/changes", h.apiChangeCreate, request...)
 	}
+	if h.inv != nil {
+		// A set may be chosen by the cluster list's filter.
+		e.POST(v1+"/bulk", h.apiBulkCreate, request...)
+	}
+	e.GET(v1+"/bulk", h.apiBulkList, read...)
+	e.GET(v1+"/bulk/:id", h.apiBulkShow, read...)
 	e.GET(v1+"/changes/:id", h.apiChangeShow, read...)
 	e.POST(v1+"/changes/:id/cancel", h.apiChangeCancel, request...)
 	e.GET(v1+"/audit/events", h.apiAuditList, read...)

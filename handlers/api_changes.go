@@ -27,7 +27,9 @@ type apiChangeInput struct {
 
 // apiChange is a change request with its timeline.
 type apiChange struct {
-	ID                int64         `json:"id"`
+	ID int64 `json:"id"`
+	// BulkID is the bulk request the request is a member of.
+	BulkID            int64         `json:"bulk_id,omitempty"`
 	Account           string        `json:"account"`
 	Region            string        `json:"region"`
 	Cluster           string        `json:"cluster"`
@@ -90,7 +92,7 @@ func nonNil(s []string) []string {
 
 func (h *Handler) apiChangeOf(c echo.Context, r *change.Request) (apiChange, error) {
 	out := apiChange{
-		ID: r.ID, Account: r.Account, Region: r.Region, Cluster: r.Cluster,
+		ID: r.ID, BulkID: r.BulkID, Account: r.Account, Region: r.Region, Cluster: r.Cluster,
 		State: string(r.State), StateReason: r.StateReason, Phase: string(r.Phase),
 		Add: nonNil(r.Add), Remove: nonNil(r.Remove), Default: r.Default, Result: nonNil(r.Result()), ResultDefault: r.ResultDefault(),
 		Reason: r.Reason, Ticket: r.Ticket, Requester: r.RequesterUsername,

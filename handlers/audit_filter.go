@@ -12,7 +12,7 @@ import (
 )
 
 // auditFilterFields are the query parameters of the audit filter.
-var auditFilterFields = []string{"from", "to", "actor", "action", "account", "region", "cluster", "change", "outcome", "role_arn"}
+var auditFilterFields = []string{"from", "to", "actor", "action", "account", "region", "cluster", "change", "bulk", "outcome", "role_arn"}
 
 var roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$`)
 
@@ -23,7 +23,7 @@ func parseAuditFilter(q url.Values, loc *time.Location) (audit.Filter, pages.Aud
 	get := func(k string) string { return strings.TrimSpace(q.Get(k)) }
 	form := pages.AuditFilterForm{
 		From: get("from"), To: get("to"), Actor: get("actor"), Action: get("action"), Account: get("account"), Region: get("region"),
-		Cluster: get("cluster"), Change: get("change"), Outcome: get("outcome"), RoleARN: get("role_arn"),
+		Cluster: get("cluster"), Change: get("change"), Bulk: get("bulk"), Outcome: get("outcome"), RoleARN: get("role_arn"),
 	}
 	errs := map[string]string{}
 	var f audit.Filter
@@ -72,6 +72,13 @@ func parseAuditFilter(q url.Values, loc *time.Location) (audit.Filter, pages.Aud
 		}
 		f.ChangeID = n
 	}
+	if form.Bulk != "" {
+		n, err := strconv.ParseInt(strings.TrimPrefix(form.Bulk, "#"), 10, 64)
+		if err != nil || n <= 0 {
+			errs["bulk"] = "Enter a bulk request number, like 7."
+		}
+		f.BulkID = n
+	}
 	switch o := audit.Outcome(form.Outcome); o {
 	case "", audit.Success, audit.Failure, audit.Unknown:
 		f.Outcome = o
@@ -92,7 +99,7 @@ func parseAuditFilter(q url.Values, loc *time.Location) (audit.Filter, pages.Aud
 // parameters (the cursor) added.
 func auditQuery(form pages.AuditFilterForm, extra ...string) string {
 	v := url.Values{}
-	vals := []string{form.From, form.To, form.Actor, form.Action, form.Account, form.Region, form.Cluster, form.Change, form.Outcome, form.RoleARN}
+	vals := []string{form.From, form.To, form.Actor, form.Action, form.Account, form.Region, form.Cluster, form.Change, form.Bulk, form.Outcome, form.RoleARN}
 	for i, k := range auditFilterFields {
 		if vals[i] != "" {
 			v.Set(k, vals[i])
@@ -108,6 +115,9 @@ func auditQuery(form pages.AuditFilterForm, extra ...string) string {
 	}
 	return "?" + v.Encode()
 }
+
+// bulkAuditURL is the audit log of a bulk request and its members.
+func bulkAuditURL(id int64) string { return "/audit?bulk=" + strconv.FormatInt(id, 10) }
 
 // auditHistoryURL is the audit history of one cluster (of its account,
 // when known).

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -16,24 +17,14 @@ import (
 // (c=account/region/cluster, repeated), or with all=1 on every cluster its
 // filter matches, frozen now into the form.
 func (h *Handler) bulkNew(c echo.Context) error {
-	ctx := c.Request().Context()
 	q := c.QueryParams()
 	var targets []change.Target
 	fromFilter := q.Get("all") == "1"
 	back := clusterListQuery(q)
 	if fromFilter {
-		inv, err := h.inv.List(ctx)
-		if err != nil && ctx.Err() != nil {
+		var err error
+		if targets, err = h.filterTargets(c, q); err != nil {
 			return err
-		}
-		f := parseClusterFilter(q)
-		f.driftSet = h.driftedKeys(ctx, c)
-		open, err := h.changes.OpenByCluster(ctx)
-		if err != nil {
-			return err
-		}
-		for _, cl := range h.pickClusters(inv, f, open).matched {
-			targets = append(targets, change.Target{Account: cl.Account, Region: cl.Region, Cluster: cl.ID})
 		}
 	} else {
 		var err error
@@ -53,6 +44,27 @@ func (h *Handler) bulkNew(c echo.Context) error {
 		status = http.StatusUnprocessableEntity
 	}
 	return h.render(c, status, pages.BulkForm(p))
+}
+
+// filterTargets is every cluster the cluster list's filter q matches
+// now, as the list would show them.
+func (h *Handler) filterTargets(c echo.Context, q url.Values) ([]change.Target, error) {
+	ctx := c.Request().Context()
+	inv, err := h.inv.List(ctx)
+	if err != nil && ctx.Err() != nil {
+		return nil, err
+	}
+	f := parseClusterFilter(q)
+	f.driftSet = h.driftedKeys(ctx, c)
+	open, err := h.changes.OpenByCluster(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var targets []change.Target
+	for _, cl := range h.pickClusters(inv, f, open).matched {
+		targets = append(targets, change.Target{Account: cl.Account, Region: cl.Region, Cluster: cl.ID})
+	}
+	return targets, nil
 }
 
 // bulkPreview shows what the change does to each chosen cluster, from the

@@ -69,7 +69,7 @@ func (h *Handler) bulkPage(c echo.Context) (*pages.BulkPage, error) {
 		Risk: string(b.Risk), ApprovalsRequired: b.ApprovalsRequired,
 		CanApprove: may.Approve.OK(), CanReject: may.Reject.OK(), CanCancel: may.Cancel.OK(), CanResubmit: may.Resubmit.OK(),
 		Errors: map[string]string{}, ResubmittedFrom: b.ResubmittedFrom, SupersededBy: b.SupersededBy,
-		Counts: countsLine(prog),
+		Counts: countsLine(prog), AuditURL: bulkAuditURL(b.ID),
 	}
 	if !p.CanApprove && userOf(c).CanApprove() {
 		p.WhyNot = may.Approve.Why

@@ -31,6 +31,12 @@ func (s *Service) ListBulks(ctx context.Context, states []BulkState, limit int) 
 	return listBulks(ctx, s.o.DB.Reader(), states, limit)
 }
 
+// BulkPage is the page-th page (from 1) of size bulk requests, newest
+// first, and how many bulk requests there are.
+func (s *Service) BulkPage(ctx context.Context, page, size int) ([]*Bulk, int, error) {
+	return pageBulks(ctx, s.o.DB.Reader(), max(page, 1), max(size, 1))
+}
+
 // fanOut runs f for each index below n, at most BulkConcurrency at once,
 // and waits for all.
 func (s *Service) fanOut(ctx context.Context, n int, f func(ctx context.Context, i int)) {

@@ -146,6 +146,10 @@ func listBulks(ctx context.Context, q querier, states []BulkState, limit int) ([
 		limit = 50
 	}
 	query += fmt.Sprintf(" ORDER BY id DESC LIMIT %d", limit)
+	return queryBulks(ctx, q, query, args...)
+}
+
+func queryBulks(ctx context.Context, q querier, query string, args ...any) ([]*Bulk, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list bulk requests: %w", err)
@@ -160,4 +164,15 @@ func listBulks(ctx context.Context, q querier, states []BulkState, limit int) ([
 		out = append(out, b)
 	}
 	return out, rows.Err()
+}
+
+// pageBulks is the page-th page (from 1) of size bulk requests, newest
+// first, and how many bulk requests there are.
+func pageBulks(ctx context.Context, q querier, page, size int) ([]*Bulk, int, error) {
+	var total int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM bulk_requests`).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count bulk requests: %w", err)
+	}
+	list, err := queryBulks(ctx, q, `SELECT `+bulkColumns+` FROM bulk_requests ORDER BY id DESC LIMIT ? OFFSET ?`, size, (page-1)*size)
+	return list, total, err
 }

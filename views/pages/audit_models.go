@@ -5,7 +5,7 @@ import "rolegate/views/components"
 // AuditFilterForm is the audit filter as the user typed it, kept across a
 // refused search.
 type AuditFilterForm struct {
-	From, To, Actor, Action, Account, Region, Cluster, Change, Outcome, RoleARN string
+	From, To, Actor, Action, Account, Region, Cluster, Change, Bulk, Outcome, RoleARN string
 }
 
 // AuditOption is one choice of a select.

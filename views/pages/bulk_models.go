@@ -89,6 +89,8 @@ type BulkPage struct {
 
 	ResubmittedFrom int64
 	SupersededBy    int64
+	// AuditURL is the audit log of the set and of every member request.
+	AuditURL string
 }
 
 // BulkMemberRow is one member of a bulk request and how far it got.
