@@ -14,9 +14,9 @@ import (
 // event commits. It holds no secret and no session or CSRF token: its only
 // link is the request page under the external URL.
 type Message struct {
-	Kind     Kind      `json:"kind"`
-	Title    string    `json:"title"`
-	ChangeID int64     `json:"change_id"`
+	Kind     Kind   `json:"kind"`
+	Title    string `json:"title"`
+	ChangeID int64  `json:"change_id"`
 	// BulkID is the bulk request of a message about a set; Clusters then
 	// names every cluster it changes, and Cluster and Region are empty.
 	BulkID   int64     `json:"bulk_id,omitempty"`
