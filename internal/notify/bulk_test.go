@@ -2,14 +2,20 @@ package notify_test
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/redshift"
+
 	"rolegate/audit"
 	"rolegate/internal/change"
 	"rolegate/internal/notify"
+	"rolegate/redshiftsim"
 )
 
 // submitBulk makes rita's bulk request adding one role to every cluster.
@@ -86,6 +92,25 @@ func TestBulkSetNotifiesOncePerEvent(t *testing.T) {
 		t.Errorf("approvals channel got %v after the approval", got)
 	}
 
+	g.finish(t, b)
+	// The members' apply events still notify as single requests do; the
+	// set's own line is ordered apart from theirs.
+	got := decisions.events()
+	if n := strings.Count(strings.Join(got, " "), "bulk_in_sync"); n != 1 {
+		t.Fatalf("decisions channel got %v, want one bulk_in_sync", got)
+	}
+	done := decisions.deliveries()[slices.Index(got, "bulk_in_sync")].Body["data"].(map[string]any)
+	if !strings.Contains(done["detail"].(string), "every one of the 3 changed clusters is in-sync") {
+		t.Errorf("finished detail %q", done["detail"])
+	}
+	if n := g.queuedFor(t, audit.BulkFinished); n != 1 {
+		t.Errorf("%d notifications queued for bulk.finished, want 1", n)
+	}
+}
+
+// finish runs the change worker until every member of b is done.
+func (g *rig) finish(t testing.TB, b *change.Bulk) {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if err := g.svc.Step(context.Background()); err != nil {
@@ -105,15 +130,39 @@ func TestBulkSetNotifiesOncePerEvent(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	g.drain(t, 10*time.Second)
-	// The members' apply events still notify as single requests do; the
-	// set's own line is ordered apart from theirs.
-	got := decisions.events()
-	if n := strings.Count(strings.Join(got, " "), "bulk_in_sync"); n != 1 {
-		t.Fatalf("decisions channel got %v, want one bulk_in_sync", got)
+}
+
+// A set whose member's cluster is deleted before the apply ends partly
+// failed: its requester's channel hears it once, with the counts; the
+// member's own failure goes to the alerts as a single request's would.
+func TestBulkPartlyFailedIsToldOnce(t *testing.T) {
+	g := newRig(t, notify.Options{})
+	decisions, alerts := newReceiver(t, hookSecret), newReceiver(t, hookSecret)
+	g.webhook(t, "decisions-hook", decisions.srv.URL, notify.TopicDecisions)
+	g.webhook(t, "alerts-hook", alerts.srv.URL, notify.TopicAlerts)
+	b := g.submitBulk(t, "alpha", "beta", "gamma")
+	if _, err := g.svc.ApproveBulk(context.Background(), g.actor("arno"), audit.Origin{}, b.ID, b.Hash, ""); err != nil {
+		t.Fatal(err)
 	}
-	done := decisions.deliveries()[slices.Index(got, "bulk_in_sync")].Body["data"].(map[string]any)
-	if !strings.Contains(done["detail"].(string), "every one of the 3 changed clusters is in-sync") {
-		t.Errorf("finished detail %q", done["detail"])
+	client := redshift.New(redshift.Options{
+		Region: rigRegion, BaseEndpoint: aws.String(g.simURL),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		HTTPClient:  &http.Client{Transport: redshiftsim.ClientTransport()},
+	})
+	if _, err := client.DeleteCluster(context.Background(), &redshift.DeleteClusterInput{ClusterIdentifier: aws.String("beta"), SkipFinalClusterSnapshot: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	g.finish(t, b)
+	got := decisions.events()
+	if n := strings.Count(strings.Join(got, " "), "bulk_"); n != 2 || !slices.Contains(got, "bulk_failed") {
+		t.Fatalf("decisions channel got %v, want bulk_approved and one bulk_failed", got)
+	}
+	data := decisions.deliveries()[slices.Index(got, "bulk_failed")].Body["data"].(map[string]any)
+	if d := data["detail"].(string); !strings.Contains(d, "partly failed: 2 of 3 clusters are in-sync") {
+		t.Errorf("detail %q", d)
+	}
+	if got := alerts.events(); !slices.Equal(got, []string{"failed"}) {
+		t.Errorf("alerts channel got %v, want the member's failure once", got)
 	}
 	if n := g.queuedFor(t, audit.BulkFinished); n != 1 {
 		t.Errorf("%d notifications queued for bulk.finished, want 1", n)
