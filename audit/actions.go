@@ -86,6 +86,7 @@ const (
 	BulkCancelled   Action = "bulk.cancelled"
 	BulkStale       Action = "bulk.stale"
 	BulkResubmitted Action = "bulk.resubmitted"
+	BulkFinished    Action = "bulk.finished"
 )
 
 // Notifications.
@@ -172,6 +173,7 @@ var descriptions = map[Action]string{
 	BulkCancelled:   "Bulk request withdrawn by its requester: every pending member cancelled",
 	BulkStale:       "Bulk request marked stale: a member's cluster changed since the set was submitted",
 	BulkResubmitted: "Bulk request resubmitted against the clusters as they are now",
+	BulkFinished:    "Bulk request finished: nothing more will happen to any member; how many are in-sync and how many failed",
 
 	NotifyChannelAdded:   "Notification channel added (its secrets are never recorded)",
 	NotifyChannelChanged: "Notification channel changed (its secrets are never recorded, only that they were set)",

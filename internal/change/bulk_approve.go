@@ -201,11 +201,10 @@ func (s *Service) ApproveBulk(ctx context.Context, actor Actor, origin audit.Ori
 			return err
 		}
 		b = cur
-		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
+		return s.recordBulk(ctx, tx, cur, audit.Event{
 			Actor: actor.audit(), Origin: origin, Action: audit.BulkApproved, Outcome: audit.Success,
 			Params: bulkParams(cur, map[string]any{"comment": strings.TrimSpace(comment), "approvals": got, "members_approved": approved}),
 		})
-		return err
 	})
 	if err != nil {
 		return nil, err
@@ -270,11 +269,10 @@ func (s *Service) markBulkStale(ctx context.Context, actor Actor, origin audit.O
 		if err := updateBulk(ctx, tx, cur); err != nil {
 			return err
 		}
-		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
+		return s.recordBulk(ctx, tx, cur, audit.Event{
 			Actor: actor.audit(), Origin: origin, Action: audit.BulkStale, Outcome: audit.Success,
 			Params: audit.Params(map[string]any{"bulk_id": cur.ID, "bulk_hash": cur.Hash, "reason": why}),
 		})
-		return err
 	})
 }
 
@@ -337,11 +335,10 @@ func (s *Service) closeBulk(ctx context.Context, actor Actor, origin audit.Origi
 			return err
 		}
 		b = cur
-		_, err = s.o.Audit.Append(ctx, tx, audit.Event{
+		return s.recordBulk(ctx, tx, cur, audit.Event{
 			Actor: actor.audit(), Origin: origin, Action: action, Outcome: audit.Success,
 			Params: bulkParams(cur, map[string]any{"comment": comment}),
 		})
-		return err
 	})
 	if err != nil {
 		return nil, err

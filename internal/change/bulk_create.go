@@ -158,11 +158,10 @@ func (s *Service) createBulk(ctx context.Context, actor Actor, origin audit.Orig
 				return err
 			}
 		}
-		_, err := s.o.Audit.Append(ctx, tx, audit.Event{
+		return s.recordBulk(ctx, tx, b, audit.Event{
 			Actor: actor.audit(), Origin: origin, Action: audit.BulkSubmitted, Outcome: audit.Success,
 			Params: bulkParams(b, map[string]any{"resubmitted_from": b.ResubmittedFrom}),
 		})
-		return err
 	})
 	if err != nil {
 		return nil, err

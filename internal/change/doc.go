@@ -5,7 +5,8 @@
 // the apply worker that calls ModifyClusterIamRoles exactly once, follows
 // the roles until they are in-sync and reconciles after a crash. Every step
 // is written to the audit log in the same transaction as the state change,
-// and so are the notifications it causes, through the Notifier.
+// and so are the notifications it causes, through the Notifier: a bulk
+// request's through its own bulk.* events, once per set, never per member.
 //
 // A form is read once into a Draft (typed ARNs and a message per field).
 // Permissions says who may take which action on a request; the service

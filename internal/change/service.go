@@ -116,21 +116,42 @@ type Options struct {
 // Notifier queues, inside tx, the notifications that ev causes about r,
 // the request as ev leaves it. ev was just appended to the audit log in
 // tx, so both commit together or not at all.
+//
+// NotifyBulk is the same for an event about bulk request b (a bulk.*
+// event), whose member requests, as ev leaves them, are members.
 type Notifier interface {
 	Notify(ctx context.Context, tx *sql.Tx, ev audit.Event, r *Request) error
+	NotifyBulk(ctx context.Context, tx *sql.Tx, ev audit.Event, b *Bulk, members []*Request) error
 }
 
 // record appends ev to the audit log inside tx and queues the
 // notifications it causes about r.
 //
 // The members of a bulk request are submitted, approved and rejected as one
-// set, so those events of a member tell nobody: the apply events do.
+// set, so those events of a member tell nobody: the set's bulk.* event
+// does (recordBulk). The apply events of a member still do, and the last
+// apply outcome of an approved set also finishes the set (finishBulk).
 func (s *Service) record(ctx context.Context, tx *sql.Tx, r *Request, ev audit.Event) error {
 	ev, err := s.o.Audit.Append(ctx, tx, ev)
-	if err != nil || s.o.Notifier == nil {
+	if err != nil {
 		return err
 	}
-	if r.BulkID != 0 && (ev.Action == audit.ChangeCreated || ev.Action == audit.ChangeApproved || ev.Action == audit.ChangeRejected || ev.Action == audit.ChangeResubmitted) {
+	if r.BulkID != 0 {
+		switch ev.Action {
+		case audit.ChangeCreated, audit.ChangeApproved, audit.ChangeRejected, audit.ChangeResubmitted:
+			return nil
+		case audit.ApplyInSync, audit.ApplyFailed, audit.ChangeClusterGone, audit.ChangeStale, audit.ChangeExpired:
+			if err := s.notify(ctx, tx, ev, r); err != nil {
+				return err
+			}
+			return s.finishBulk(ctx, tx, r.BulkID)
+		}
+	}
+	return s.notify(ctx, tx, ev, r)
+}
+
+func (s *Service) notify(ctx context.Context, tx *sql.Tx, ev audit.Event, r *Request) error {
+	if s.o.Notifier == nil {
 		return nil
 	}
 	return s.o.Notifier.Notify(ctx, tx, ev, r)

@@ -1,5 +1,6 @@
 // Package notify tells the right people about change requests, and loses
-// nothing on the way. The change service calls Outbox.Notify inside the
+// nothing on the way. The change service calls Service.Notify (or, for an
+// event of a bulk request, Service.NotifyBulk, once per set) inside the
 // transaction that records each audit event, so the notifications an event
 // causes commit with it into the outbox; the worker delivers them with
 // retries and backoff, each with an idempotency key, in order per request

@@ -41,7 +41,7 @@ func ClusterURL(base, account, region, cluster string) string {
 // take alerts.
 func (s *Service) NotifyDrift(ctx context.Context, tx *sql.Tx, ev audit.Event, added, removed []string, def string) error {
 	t := ev.Target
-	return s.enqueue(ctx, tx, ev.Seq, nil, KindDrift, func(now time.Time) Message {
+	return s.enqueue(ctx, tx, ev.Seq, 0, nil, KindDrift, func(now time.Time) Message {
 		return DriftMessage(t.Account, t.Region, t.Cluster, added, removed, def, s.o.BaseURL, now)
 	})
 }

@@ -24,11 +24,22 @@ const (
 	// KindDrift: a cluster's roles differ from what Rolegate applied.
 	// Nothing detects drift yet; the kind and its rule are ready for it.
 	KindDrift Kind = "drift"
+
+	// Kinds of a bulk request, one notification per set, never one per
+	// member.
+	KindBulkSubmitted    Kind = "bulk_submitted"     // a new set waits for approvers
+	KindBulkSecondNeeded Kind = "bulk_second_needed" // approved once, another approver is needed
+	KindBulkApproved     Kind = "bulk_approved"
+	KindBulkRejected     Kind = "bulk_rejected"
+	KindBulkStale        Kind = "bulk_stale"
+	KindBulkInSync       Kind = "bulk_in_sync" // finished: every changed cluster in-sync
+	KindBulkFailed       Kind = "bulk_failed"  // finished: some or all clusters failed or stopped
 )
 
 // AllKinds lists every kind.
 var AllKinds = []Kind{KindSubmitted, KindResubmitted, KindSecondNeeded, KindApproved, KindRejected, KindApplied,
-	KindInSync, KindFailed, KindStale, KindExpiring, KindExpired, KindDrift}
+	KindInSync, KindFailed, KindStale, KindExpiring, KindExpired, KindDrift,
+	KindBulkSubmitted, KindBulkSecondNeeded, KindBulkApproved, KindBulkRejected, KindBulkStale, KindBulkInSync, KindBulkFailed}
 
 // Topic is what a channel subscribes to.
 type Topic string
@@ -46,7 +57,7 @@ var AllTopics = []Topic{TopicApprovals, TopicDecisions, TopicAlerts}
 // Topic is the topic a kind belongs to.
 func (k Kind) Topic() Topic {
 	switch k {
-	case KindSubmitted, KindResubmitted, KindSecondNeeded:
+	case KindSubmitted, KindResubmitted, KindSecondNeeded, KindBulkSubmitted, KindBulkSecondNeeded:
 		return TopicApprovals
 	case KindFailed, KindDrift:
 		return TopicAlerts
@@ -81,6 +92,20 @@ func (k Kind) Title() string {
 		return "Change request expired without a decision"
 	case KindDrift:
 		return "Drift detected on a cluster's roles"
+	case KindBulkSubmitted:
+		return "Bulk change request waiting for approval"
+	case KindBulkSecondNeeded:
+		return "Bulk change request needs a second approval"
+	case KindBulkApproved:
+		return "Bulk change request approved"
+	case KindBulkRejected:
+		return "Bulk change request rejected"
+	case KindBulkStale:
+		return "Bulk change request stale: a cluster changed"
+	case KindBulkInSync:
+		return "Bulk change in-sync: done on every cluster"
+	case KindBulkFailed:
+		return "Bulk change finished with failures"
 	}
 	return string(k)
 }

@@ -14,9 +14,13 @@ import (
 // event commits. It holds no secret and no session or CSRF token: its only
 // link is the request page under the external URL.
 type Message struct {
-	Kind     Kind      `json:"kind"`
-	Title    string    `json:"title"`
-	ChangeID int64     `json:"change_id"`
+	Kind     Kind   `json:"kind"`
+	Title    string `json:"title"`
+	ChangeID int64  `json:"change_id"`
+	// BulkID is the bulk request of a message about a set; Clusters then
+	// names every cluster it changes, and Cluster and Region are empty.
+	BulkID   int64     `json:"bulk_id,omitempty"`
+	Clusters []string  `json:"clusters,omitempty"`
 	Account  string    `json:"account"`
 	Region   string    `json:"region"`
 	Cluster  string    `json:"cluster"`
@@ -70,9 +74,21 @@ func (m Message) Change() string {
 	return strings.Join(parts, "; ")
 }
 
-// Link is what the message's link opens: its request, or the cluster for a
-// message about a cluster (a drift).
+// Where is what the message is about, in words: the cluster, or the set
+// of a bulk request ("5 clusters: a, b, c and 2 more").
+func (m Message) Where() string {
+	if m.BulkID != 0 {
+		return setSummary(m.Clusters)
+	}
+	return m.Cluster + " (" + m.Region + ")"
+}
+
+// Link is what the message's link opens: its request, its bulk request, or
+// the cluster for a message about a cluster (a drift).
 func (m Message) Link() string {
+	if m.BulkID != 0 {
+		return "Open bulk request #" + strconv.FormatInt(m.BulkID, 10)
+	}
 	if m.ChangeID == 0 {
 		return "Open cluster " + m.Cluster
 	}
@@ -81,6 +97,9 @@ func (m Message) Link() string {
 
 // Subject is the mail subject.
 func (m Message) Subject() string {
+	if m.BulkID != 0 {
+		return fmt.Sprintf("[Rolegate] %s: bulk #%d, %s", m.Title, m.BulkID, plural(len(m.Clusters), "cluster"))
+	}
 	if m.ChangeID == 0 {
 		return fmt.Sprintf("[Rolegate] %s: %s (%s)", m.Title, m.Cluster, m.Region)
 	}
@@ -91,10 +110,16 @@ func (m Message) Subject() string {
 func (m Message) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", m.Title)
-	if m.ChangeID != 0 {
-		fmt.Fprintf(&b, "Request:  #%d (%s)\n", m.ChangeID, m.State)
+	switch {
+	case m.BulkID != 0:
+		fmt.Fprintf(&b, "Bulk:     #%d (%s)\n", m.BulkID, m.State)
+		fmt.Fprintf(&b, "Clusters: %s\n", m.Where())
+	default:
+		if m.ChangeID != 0 {
+			fmt.Fprintf(&b, "Request:  #%d (%s)\n", m.ChangeID, m.State)
+		}
+		fmt.Fprintf(&b, "Cluster:  %s in %s\n", m.Cluster, m.Region)
 	}
-	fmt.Fprintf(&b, "Cluster:  %s in %s\n", m.Cluster, m.Region)
 	fmt.Fprintf(&b, "Account:  %s\n", m.Account)
 	fmt.Fprintf(&b, "Change:   %s\n", m.Change())
 	fmt.Fprintf(&b, "Reason:   %s\n", m.Reason)
@@ -106,4 +131,11 @@ func (m Message) Text() string {
 	}
 	fmt.Fprintf(&b, "\n%s\n", m.URL)
 	return b.String()
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
 }

@@ -40,6 +40,9 @@ type Recipient struct {
 // (enabled, allowed to approve, never the requester, never someone who
 // already approved this change); on a decision or outcome, the requester;
 // on a failure or drift, the requester and everyone subscribed to alerts.
+// For a bulk request's kinds, r is one of its pending members (any member
+// once none is pending): the set's requester, and its approvals, which
+// every pending member shares.
 // Disabled users hear nothing. Each person appears once, with the first
 // part that applies, in the order of users. Whether they are reached (email
 // on, an address) is the caller's concern.
@@ -54,13 +57,14 @@ func Recipients(k Kind, r *change.Request, users []User) []Recipient {
 		out = append(out, Recipient{User: u, Part: p})
 	}
 	switch k {
-	case KindSubmitted, KindResubmitted, KindSecondNeeded:
+	case KindSubmitted, KindResubmitted, KindSecondNeeded, KindBulkSubmitted, KindBulkSecondNeeded:
 		for _, u := range users {
 			if u.Role.CanApprove() && u.ID != r.RequesterID && !r.ApprovedBy(u.ID) {
 				add(u, PartApprover)
 			}
 		}
-	case KindApproved, KindRejected, KindApplied, KindInSync, KindStale, KindExpiring, KindExpired:
+	case KindApproved, KindRejected, KindApplied, KindInSync, KindStale, KindExpiring, KindExpired,
+		KindBulkApproved, KindBulkRejected, KindBulkStale, KindBulkInSync, KindBulkFailed:
 		for _, u := range users {
 			if u.ID == r.RequesterID {
 				add(u, PartRequester)

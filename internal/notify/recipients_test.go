@@ -125,7 +125,10 @@ func TestChannelsCarryTheirTopics(t *testing.T) {
 		notify.KindSubmitted: "#dba-approvals", notify.KindResubmitted: "#dba-approvals", notify.KindSecondNeeded: "#dba-approvals",
 		notify.KindApproved: "ops-hook", notify.KindRejected: "ops-hook", notify.KindApplied: "ops-hook", notify.KindInSync: "ops-hook",
 		notify.KindFailed: "ops-hook", notify.KindStale: "ops-hook", notify.KindExpiring: "ops-hook", notify.KindExpired: "ops-hook",
-		notify.KindDrift: "ops-hook",
+		notify.KindDrift:         "ops-hook",
+		notify.KindBulkSubmitted: "#dba-approvals", notify.KindBulkSecondNeeded: "#dba-approvals",
+		notify.KindBulkApproved: "ops-hook", notify.KindBulkRejected: "ops-hook", notify.KindBulkStale: "ops-hook",
+		notify.KindBulkInSync: "ops-hook", notify.KindBulkFailed: "ops-hook",
 	}
 	for _, k := range notify.AllKinds {
 		var names []string

@@ -34,6 +34,7 @@ type rig struct {
 	db     *store.DB
 	audit  *audit.Log
 	sim    *redshiftsim.Sim
+	simURL string
 	svc    *change.Service
 	notify *notify.Service
 	users  map[string]change.Actor
@@ -68,7 +69,7 @@ func newRig(t testing.TB, o notify.Options) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &rig{db: db, audit: audit.New(db), sim: sim, users: map[string]change.Actor{}}
+	g := &rig{db: db, audit: audit.New(db), sim: sim, simURL: srv.URL, users: map[string]change.Actor{}}
 	dir := auth.NewDirectory(auth.NewUsers(db), g.audit)
 	for _, p := range people {
 		u, err := dir.Create(ctx, audit.System, audit.Origin{}, auth.NewUser{Username: p.username, Role: p.role, Password: "a long enough password for " + p.username})

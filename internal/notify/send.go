@@ -161,8 +161,12 @@ func slackBody(m Message) ([]byte, error) {
 	field := func(name, value string) text {
 		return text{"mrkdwn", clip("*"+name+"*\n"+mrkdwn(value), 2000)}
 	}
+	where := field("Cluster", m.Where())
+	if m.BulkID != 0 {
+		where = field("Clusters", m.Where())
+	}
 	fields := []text{
-		field("Cluster", m.Cluster+" ("+m.Region+")"),
+		where,
 		field("Account", m.Account),
 		field("Change", m.Change()),
 		field("Reason", m.Reason),
@@ -179,7 +183,7 @@ func slackBody(m Message) ([]byte, error) {
 		}}},
 	}
 	return json.Marshal(map[string]any{
-		"text":   fmt.Sprintf("%s: %s (%s) <%s|%s>", mrkdwn(m.Title), mrkdwn(m.Cluster), mrkdwn(m.Region), m.URL, mrkdwn(m.Link())),
+		"text":   fmt.Sprintf("%s: %s <%s|%s>", mrkdwn(m.Title), mrkdwn(m.Where()), m.URL, mrkdwn(m.Link())),
 		"blocks": blocks,
 	})
 }
@@ -188,8 +192,10 @@ var mailHTML = template.Must(template.New("mail").Parse(`<!doctype html>
 <html><body>
 <h1>{{.Title}}</h1>
 <table>
-{{if .ChangeID}}<tr><th align="left">Request</th><td>#{{.ChangeID}} ({{.State}})</td></tr>{{end}}
-<tr><th align="left">Cluster</th><td>{{.Cluster}} in {{.Region}}</td></tr>
+{{if .BulkID}}<tr><th align="left">Bulk request</th><td>#{{.BulkID}} ({{.State}})</td></tr>
+<tr><th align="left">Clusters</th><td>{{.Where}}</td></tr>
+{{else}}{{if .ChangeID}}<tr><th align="left">Request</th><td>#{{.ChangeID}} ({{.State}})</td></tr>{{end}}
+<tr><th align="left">Cluster</th><td>{{.Cluster}} in {{.Region}}</td></tr>{{end}}
 <tr><th align="left">Account</th><td>{{.Account}}</td></tr>
 <tr><th align="left">Change</th><td>{{.Change}}</td></tr>
 <tr><th align="left">Reason</th><td>{{.Reason}}</td></tr>

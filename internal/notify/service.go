@@ -105,7 +105,7 @@ func (s *Service) Notify(ctx context.Context, tx *sql.Tx, ev audit.Event, r *cha
 	if !ok {
 		return nil
 	}
-	return s.enqueue(ctx, tx, ev.Seq, r, k, func(now time.Time) Message {
+	return s.enqueue(ctx, tx, ev.Seq, r.ID, r, k, func(now time.Time) Message {
 		return newMessage(k, r, ev.Actor.Username, s.o.BaseURL, now)
 	})
 }
@@ -113,8 +113,9 @@ func (s *Service) Notify(ctx context.Context, tx *sql.Tx, ev audit.Event, r *cha
 // enqueue queues, inside tx, one delivery of message to every channel
 // subscribed to k and one mail to every user who takes k (of request r,
 // nil for a notification about a cluster), all keyed to the audit event
-// seq, and wakes the sender.
-func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, seq int64, r *change.Request, k Kind, message func(now time.Time) Message) error {
+// seq and to the request changeID (0 for a cluster or a bulk request), and
+// wakes the sender.
+func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, seq, changeID int64, r *change.Request, k Kind, message func(now time.Time) Message) error {
 	users, err := loadUsers(ctx, tx)
 	if err != nil {
 		return err
@@ -125,10 +126,6 @@ func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, seq int64, r *change.
 	}
 	now := s.now()
 	msg := message(now)
-	var changeID int64
-	if r != nil {
-		changeID = r.ID
-	}
 	queue := func(dest string, c Channel, u User, label string) error {
 		d := Delivery{
 			Key: newKey(), AuditSeq: seq, ChangeID: changeID, Kind: k, Dest: dest,
