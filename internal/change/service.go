@@ -129,8 +129,10 @@ type Notifier interface {
 //
 // The members of a bulk request are submitted, approved and rejected as one
 // set, so those events of a member tell nobody: the set's bulk.* event
-// does (recordBulk). The apply events of a member still do, and the last
-// apply outcome of an approved set also finishes the set (finishBulk).
+// does (recordBulk). A stale member tells nobody either: the set's
+// bulk.stale (at approval) or its end (finishBulk, during the apply) says
+// so once for the set. The other apply events of a member still do, and the
+// last apply outcome of an approved set also finishes the set.
 func (s *Service) record(ctx context.Context, tx *sql.Tx, r *Request, ev audit.Event) error {
 	ev, err := s.o.Audit.Append(ctx, tx, ev)
 	if err != nil {
@@ -140,7 +142,9 @@ func (s *Service) record(ctx context.Context, tx *sql.Tx, r *Request, ev audit.E
 		switch ev.Action {
 		case audit.ChangeCreated, audit.ChangeApproved, audit.ChangeRejected, audit.ChangeResubmitted:
 			return nil
-		case audit.ApplyInSync, audit.ApplyFailed, audit.ChangeClusterGone, audit.ChangeStale, audit.ChangeExpired:
+		case audit.ChangeStale:
+			return s.finishBulk(ctx, tx, r.BulkID)
+		case audit.ApplyInSync, audit.ApplyFailed, audit.ChangeClusterGone, audit.ChangeExpired:
 			if err := s.notify(ctx, tx, ev, r); err != nil {
 				return err
 			}

@@ -169,6 +169,36 @@ func TestBulkPartlyFailedIsToldOnce(t *testing.T) {
 	}
 }
 
+// A set whose member's cluster changed before the approval is stale: its
+// requester hears it once, for the set, and not once more per stale member.
+func TestBulkStaleSetIsToldOnce(t *testing.T) {
+	g := newRig(t, notify.Options{})
+	decisions := newReceiver(t, hookSecret)
+	g.webhook(t, "decisions-hook", decisions.srv.URL, notify.TopicDecisions)
+	b := g.submitBulk(t, "alpha", "beta", "gamma")
+	client := redshift.New(redshift.Options{
+		Region: rigRegion, BaseEndpoint: aws.String(g.simURL),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		HTTPClient:  &http.Client{Transport: redshiftsim.ClientTransport()},
+	})
+	for _, c := range []string{"alpha", "beta"} {
+		if _, err := client.ModifyClusterIamRoles(context.Background(), &redshift.ModifyClusterIamRolesInput{
+			ClusterIdentifier: aws.String(c), AddIamRoles: []string{"arn:aws:iam::123456789012:role/Elsewhere"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := g.svc.ApproveBulk(context.Background(), g.actor("arno"), audit.Origin{}, b.ID, b.Hash, ""); err == nil {
+		t.Fatal("a set whose clusters changed was approved")
+	}
+	g.drain(t, 10*time.Second)
+	if got := decisions.events(); !slices.Equal(got, []string{"bulk_stale"}) {
+		t.Fatalf("decisions channel got %v, want one bulk_stale", got)
+	}
+	if n := g.queuedFor(t, audit.ChangeStale); n != 0 {
+		t.Errorf("%d notifications queued for the members' change.stale events, want 0", n)
+	}
+}
+
 // Rejecting a set is one decision carrying the comment, not one per
 // member.
 func TestBulkRejectionIsOneDecision(t *testing.T) {
