@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -107,19 +106,12 @@ func BulkMessage(k Kind, b *change.Bulk, members []*change.Request, actor, base 
 
 // BulkURL is the bulk request page's address under base, the external URL.
 func BulkURL(base string, id int64) string {
-	u, err := url.Parse(strings.TrimRight(base, "/"))
-	if err != nil || base == "" {
-		return "/bulk/" + strconv.FormatInt(id, 10)
-	}
-	return u.JoinPath("bulk", strconv.FormatInt(id, 10)).String()
+	return pageURL(base, "bulk", strconv.FormatInt(id, 10))
 }
 
 // setSummary names a set of clusters: "5 clusters: a, b, c and 2 more".
 func setSummary(names []string) string {
-	what := strconv.Itoa(len(names)) + " clusters"
-	if len(names) == 1 {
-		what = "1 cluster"
-	}
+	what := plural(len(names), "cluster")
 	if len(names) <= namedClusters {
 		return what + ": " + strings.Join(names, ", ")
 	}

@@ -3,8 +3,6 @@ package notify
 import (
 	"context"
 	"database/sql"
-	"net/url"
-	"strings"
 	"time"
 
 	"rolegate/audit"
@@ -29,11 +27,7 @@ func ClusterURL(base, account, region, cluster string) string {
 	if account == "" {
 		account = "-"
 	}
-	u, err := url.Parse(strings.TrimRight(base, "/"))
-	if err != nil || base == "" {
-		return "/clusters/" + url.PathEscape(account) + "/" + url.PathEscape(region) + "/" + url.PathEscape(cluster)
-	}
-	return u.JoinPath("clusters", account, region, cluster).String()
+	return pageURL(base, "clusters", account, region, cluster)
 }
 
 // NotifyDrift queues, inside tx, the notifications of a drift.detected

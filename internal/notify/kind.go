@@ -21,8 +21,8 @@ const (
 	KindStale        Kind = "stale"
 	KindExpiring     Kind = "expiring" // pending, about to expire without a decision
 	KindExpired      Kind = "expired"
-	// KindDrift: a cluster's roles differ from what Rolegate applied.
-	// Nothing detects drift yet; the kind and its rule are ready for it.
+	// KindDrift: a cluster's roles differ from what Rolegate applied
+	// (internal/drift finds it).
 	KindDrift Kind = "drift"
 
 	// Kinds of a bulk request, one notification per set, never one per

@@ -37,11 +37,21 @@ type Message struct {
 
 // RequestURL is the request page's address under base, the external URL.
 func RequestURL(base string, id int64) string {
+	return pageURL(base, "changes", strconv.FormatInt(id, 10))
+}
+
+// pageURL is the address of the page at the path elems under base, the
+// external URL; a path from the root when no base is set.
+func pageURL(base string, elems ...string) string {
 	u, err := url.Parse(strings.TrimRight(base, "/"))
 	if err != nil || base == "" {
-		return "/changes/" + strconv.FormatInt(id, 10)
+		esc := make([]string, len(elems))
+		for i, e := range elems {
+			esc[i] = url.PathEscape(e)
+		}
+		return "/" + strings.Join(esc, "/")
 	}
-	return u.JoinPath("changes", strconv.FormatInt(id, 10)).String()
+	return u.JoinPath(elems...).String()
 }
 
 func newMessage(k Kind, r *change.Request, actor, base string, at time.Time) Message {
