@@ -458,23 +458,7 @@ func splitList(s string) []string {
 }
 
 // IAMAllowedAccountList is IAMAllowedAccounts as a list, blanks dropped.
-func (c Config) IAMAllowedAccountList() []string {
-	var out []string
-	for _, a := range strings.Split(c.IAMAllowedAccounts, ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			out = append(out, a)
-		}
-	}
-	return out
-}
+func (c Config) IAMAllowedAccountList() []string { return splitList(c.IAMAllowedAccounts) }
 
 // HighRiskTagList is HighRiskTags as a list, blanks dropped.
-func (c Config) HighRiskTagList() []string {
-	var out []string
-	for _, t := range strings.Split(c.HighRiskTags, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			out = append(out, t)
-		}
-	}
-	return out
-}
+func (c Config) HighRiskTagList() []string { return splitList(c.HighRiskTags) }
