@@ -97,10 +97,8 @@ func (g *Gateway) Session(accountID, as string) Session {
 	if as == "" {
 		return Session{}
 	}
-	for _, a := range g.lay.Load().accounts {
-		if a.ID == accountID && a.RoleARN != "" {
-			return sessionOf(a.RoleARN, STSName(as))
-		}
+	if a := g.lay.Load().account(accountID); a != nil && a.RoleARN != "" {
+		return sessionOf(a.RoleARN, STSName(as))
 	}
 	return Session{}
 }

@@ -308,6 +308,16 @@ func (g *Gateway) build(specs []Account, old *layout) (*layout, error) {
 	return l, nil
 }
 
+// account is the configured account id, nil if there is none.
+func (l *layout) account(id string) *account {
+	for _, a := range l.accounts {
+		if a.ID == id {
+			return a
+		}
+	}
+	return nil
+}
+
 // same is old's account and regions when spec describes it exactly, else
 // nil.
 func (l *layout) same(spec Account) (*account, []*region) {

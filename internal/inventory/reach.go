@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
@@ -14,11 +13,9 @@ import (
 // from it.
 func (g *Gateway) AccountConfig(accountID string) (aws.Config, string, error) {
 	l := g.lay.Load()
-	i := slices.IndexFunc(l.accounts, func(a *account) bool { return a.ID == accountID })
-	var a *account
+	a := l.account(accountID)
 	switch {
-	case i >= 0:
-		a = l.accounts[i]
+	case a != nil:
 	case l.home != nil && (accountID == "" || l.home.ID == ""):
 		a = l.home
 	default:
