@@ -127,6 +127,28 @@ func demoDefaultAccount() []Seed {
 	}
 }
 
+// GenerateAccounts returns a world of n clusters spread evenly over
+// accounts accounts (the default one, then 100000000001, 100000000002, …),
+// each account's clusters generated as Generate does with its own seed;
+// every account but the default has a role RolegateAccess that the
+// default account may assume with a source identity, as the cross-account
+// recipe sets up. It is the large multi-account world of benchmarks.
+func GenerateAccounts(n, accounts int, regions []string, seed int64) World {
+	accounts = max(accounts, 1)
+	w := World{Accounts: []AccountSpec{{ID: Account}}}
+	for i := 1; i < accounts; i++ {
+		w.Accounts = append(w.Accounts, AccountSpec{ID: fmt.Sprintf("%012d", 100000000000+i),
+			Roles: []AssumableRole{{Name: "RolegateAccess", Trust: []string{Account}, AllowSourceIdentity: true}}})
+	}
+	for i, a := range w.Accounts {
+		for _, sd := range Generate(n/accounts, regions, seed+int64(i)) {
+			sd.Account = a.ID
+			w.Seeds = append(w.Seeds, sd)
+		}
+	}
+	return w
+}
+
 // Generate returns n clusters spread round-robin over regions, with node
 // types, roles, defaults and tags drawn from seed, for benchmarks and
 // paging tests. Identifiers are cluster-00001, cluster-00002, ….

@@ -56,8 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("redshiftsim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", envOr(getenv, "REDSHIFTSIM_LISTEN", "127.0.0.1:5440"), "address to listen on (host:port; port 0 picks a free one)")
-	world := fs.String("world", envOr(getenv, "REDSHIFTSIM_WORLD", "demo"), "accounts and clusters to start with: demo, empty, generate:N, or the path of a JSON world file")
-	regions := fs.String("regions", envOr(getenv, "REDSHIFTSIM_REGIONS", "us-east-1,eu-west-1,ap-southeast-2"), "comma-separated regions for -world generate:N")
+	world := fs.String("world", envOr(getenv, "REDSHIFTSIM_WORLD", "demo"), "accounts and clusters to start with: demo, empty, generate:N (N clusters), generate:N:A (N clusters over A accounts), or the path of a JSON world file")
+	regions := fs.String("regions", envOr(getenv, "REDSHIFTSIM_REGIONS", "us-east-1,eu-west-1,ap-southeast-2"), "comma-separated regions for -world generate:N and generate:N:A")
 	roleDelay := fs.Duration("role-delay", 5*time.Second, "how long added roles stay adding and removed ones removing")
 	stateDelay := fs.Duration("state-delay", 10*time.Second, "how long clusters stay creating, pausing, resuming or deleting")
 	seed := fs.Int64("seed", 1, "seed of rate faults and generated worlds")
@@ -123,11 +123,20 @@ func loadWorld(world string, regions []string, seed int64) (redshiftsim.World, e
 	case world == "empty" || world == "":
 		return redshiftsim.World{}, nil
 	case strings.HasPrefix(world, "generate:"):
-		n, err := strconv.Atoi(strings.TrimPrefix(world, "generate:"))
-		if err != nil || n < 0 {
-			return redshiftsim.World{}, fmt.Errorf("-world %s: want generate:N with N ≥ 0", world)
+		// generate:N, or generate:N:A for N clusters over A accounts.
+		clusters, accounts, multi := strings.Cut(strings.TrimPrefix(world, "generate:"), ":")
+		n, err := strconv.Atoi(clusters)
+		a := 1
+		if err == nil && multi {
+			a, err = strconv.Atoi(accounts)
 		}
-		return redshiftsim.World{Seeds: redshiftsim.Generate(n, regions, seed)}, nil
+		if err != nil || n < 0 || a < 1 {
+			return redshiftsim.World{}, fmt.Errorf("-world %s: want generate:N with N ≥ 0, or generate:N:A with A ≥ 1 accounts", world)
+		}
+		if a == 1 {
+			return redshiftsim.World{Seeds: redshiftsim.Generate(n, regions, seed)}, nil
+		}
+		return redshiftsim.GenerateAccounts(n, a, regions, seed), nil
 	}
 	return redshiftsim.ReadWorldFile(world)
 }

@@ -147,6 +147,8 @@ func TestRunRefusesBadArguments(t *testing.T) {
 	for _, args := range [][]string{
 		{"-fault", "kind=explode"},
 		{"-world", "generate:x"},
+		{"-world", "generate:10:0"},
+		{"-world", "generate:10:x"},
 		{"-world", dir + "/missing.json"},
 		{"-world", bad},
 		{"-listen", "256.0.0.1:99999"},
@@ -168,6 +170,20 @@ func TestLoadWorldFlag(t *testing.T) {
 		w, err := loadWorld(world, []string{"us-east-1"}, 1)
 		if err != nil || len(w.Seeds) != n {
 			t.Errorf("%s: %d seeds, %v", world, len(w.Seeds), err)
+		}
+	}
+	// generate:N:A spreads N clusters over A accounts, the others reached
+	// by assuming their RolegateAccess role.
+	w, err := loadWorld("generate:40:4", []string{"us-east-1", "eu-west-1"}, 1)
+	if err != nil || len(w.Seeds) != 40 || len(w.Accounts) != 4 {
+		t.Fatalf("generate:40:4: %d seeds, %d accounts, %v", len(w.Seeds), len(w.Accounts), err)
+	}
+	for _, a := range w.Accounts {
+		if n := len(w.SeedsIn(a.ID)); n != 10 {
+			t.Errorf("account %s holds %d clusters, want 10", a.ID, n)
+		}
+		if a.ID != redshiftsim.Account && (len(a.Roles) != 1 || a.Roles[0].Name != "RolegateAccess") {
+			t.Errorf("account %s: roles %+v", a.ID, a.Roles)
 		}
 	}
 }

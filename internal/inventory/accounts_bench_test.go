@@ -40,20 +40,10 @@ func benchAccountsSweep(b *testing.B, concurrency int) {
 		latency   = 20 * time.Millisecond
 	)
 	regions := []string{"us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"}
-	home := redshiftsim.Account
-	world := redshiftsim.World{Accounts: []redshiftsim.AccountSpec{{ID: home}}}
-	accounts := []inventory.Account{{ID: home, Name: "main"}}
-	for i := 1; i < nAccounts; i++ {
-		id := fmt.Sprintf("%012d", 100000000000+i)
-		world.Accounts = append(world.Accounts, redshiftsim.AccountSpec{ID: id,
-			Roles: []redshiftsim.AssumableRole{{Name: "RolegateAccess", Trust: []string{home}, AllowSourceIdentity: true}}})
-		accounts = append(accounts, inventory.Account{ID: id, Name: fmt.Sprintf("bu-%d", i), RoleARN: "arn:aws:iam::" + id + ":role/RolegateAccess"})
-	}
-	for i, a := range world.Accounts {
-		for _, s := range redshiftsim.Generate(total/nAccounts, regions, int64(i+1)) {
-			s.Account = a.ID
-			world.Seeds = append(world.Seeds, s)
-		}
+	world := redshiftsim.GenerateAccounts(total, nAccounts, regions, 1)
+	accounts := []inventory.Account{{ID: redshiftsim.Account, Name: "main"}}
+	for i, a := range world.Accounts[1:] {
+		accounts = append(accounts, inventory.Account{ID: a.ID, Name: fmt.Sprintf("bu-%d", i+1), RoleARN: "arn:aws:iam::" + a.ID + ":role/RolegateAccess"})
 	}
 	sim := redshiftsim.New(redshiftsim.Options{Faults: []redshiftsim.Fault{{Kind: redshiftsim.FaultLatency, Latency: latency}}})
 	if err := sim.LoadWorld(world); err != nil {
