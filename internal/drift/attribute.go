@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"rolegate/audit"
+	"rolegate/internal/inventory"
 )
 
 // schedule sets when to look again for a drift found at detectedAt that
@@ -57,18 +58,25 @@ type pending struct {
 	detectedAt  time.Time
 }
 
-// lookAgain looks up, once their time has come, the open drifts of region
-// nobody is named for yet, and records a drift.attributed event for each
-// whose caller CloudTrail now names. Each region's sweep looks after its
-// own drifts, so that regions swept at once do not ask twice.
-func (s *Service) lookAgain(ctx context.Context, region string) error {
+// lookAgain looks up, once their time has come, the open drifts of the
+// clusters just read that nobody is named for yet, and records a
+// drift.attributed event for each whose caller CloudTrail now names. A
+// sweep reads every cluster of its region and so looks after all of its
+// drifts; a live read of one cluster looks after that cluster's alone, so
+// that a page view never waits on CloudTrail for clusters it does not
+// show, and regions swept at once do not ask twice.
+func (s *Service) lookAgain(ctx context.Context, clusters []*inventory.Cluster) error {
 	tc := s.trail.Load()
 	if tc == nil {
 		return nil
 	}
+	read := make(map[Key]bool, len(clusters))
+	for _, c := range clusters {
+		read[Key{c.Account, c.Region, c.ID}] = true
+	}
 	now := s.o.Now().UTC()
 	rows, err := s.o.DB.Reader().QueryContext(ctx, `SELECT id, account, region, cluster, baseline_seq, detected_at FROM drifts
-		WHERE resolved_at IS NULL AND who_next_at IS NOT NULL AND who_next_at <= ? AND region = ?`, now.Format(audit.TimeFormat), region)
+		WHERE resolved_at IS NULL AND who_next_at IS NOT NULL AND who_next_at <= ?`, now.Format(audit.TimeFormat))
 	if err != nil {
 		return fmt.Errorf("drifts to look up again: %w", err)
 	}
@@ -79,6 +87,9 @@ func (s *Service) lookAgain(ctx context.Context, region string) error {
 		if err := rows.Scan(&p.id, &p.key.Account, &p.key.Region, &p.key.Cluster, &p.baseSeq, &at); err != nil {
 			rows.Close()
 			return err
+		}
+		if !read[p.key] {
+			continue
 		}
 		p.detectedAt, _ = time.Parse(time.RFC3339Nano, at)
 		due = append(due, p)

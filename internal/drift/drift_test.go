@@ -92,8 +92,6 @@ func newRigWith(t *testing.T, so redshiftsim.Options, do drift.Options, world re
 	return r
 }
 
-// sweep lists every cluster afresh, as the next sweep does, waiting until
-// no role is adding or removing.
 // stepUntilInSync steps the change service's worker, sweeping between
 // steps, until request id is in-sync.
 func (r *rig) stepUntilInSync(t *testing.T, svc *change.Service, id int64) {
@@ -117,6 +115,8 @@ func (r *rig) stepUntilInSync(t *testing.T, svc *change.Service, id int64) {
 	}
 }
 
+// sweep lists every cluster afresh, as the next sweep does, waiting until
+// no role is adding or removing.
 func (r *rig) sweep(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)

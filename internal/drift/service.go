@@ -160,16 +160,7 @@ func (s *Service) Check(ctx context.Context, clusters []*inventory.Cluster) erro
 			return err
 		}
 	}
-	done := map[string]bool{}
-	for _, c := range clusters {
-		if !done[c.Region] {
-			done[c.Region] = true
-			if err := s.lookAgain(ctx, c.Region); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return s.lookAgain(ctx, clusters)
 }
 
 func liveState(c *inventory.Cluster) State {

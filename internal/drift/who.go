@@ -52,16 +52,13 @@ type Caller struct {
 // Found reports whether someone is named.
 func (w Who) Found() bool { return w.LookedUp && len(w.Events) > 0 }
 
-// Text says in one line why nobody is named: the lookup could not be made,
-// or found nothing yet.
+// Text says in one line why nobody is named when the lookup could not be
+// made or has stopped looking; "" when someone is named or a later sweep
+// looks again (NextLook, which the cluster page shows in the reader's
+// zone).
 func (w Who) Text() string {
-	switch {
-	case !w.LookedUp:
-		return w.Reason
-	case len(w.Events) > 0:
+	if w.Found() {
 		return ""
-	case !w.NextLook.IsZero():
-		return "no CloudTrail event yet (events can take up to 15 minutes); looked again at the next sweep after " + w.NextLook.UTC().Format("15:04 UTC")
 	}
 	return w.Reason
 }

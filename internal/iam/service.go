@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"golang.org/x/sync/singleflight"
 )
@@ -60,9 +59,8 @@ type Role struct {
 
 // Listing is an account's roles, in IAM's order, and when they were read.
 type Listing struct {
-	Roles      []Role
-	Fetched    time.Time
-	RequestIDs []string
+	Roles   []Role
+	Fetched time.Time
 }
 
 // Service lists and checks IAM roles. It is safe for concurrent use.
@@ -94,13 +92,15 @@ func New(o Options) *Service {
 // Roles returns the account's roles, from the cache while it is younger
 // than the TTL; concurrent callers on a cold cache share one listing.
 func (s *Service) Roles(ctx context.Context, account string) (*Listing, error) {
-	s.mu.Lock()
-	l := s.cache[account]
-	s.mu.Unlock()
-	if l != nil && s.o.Now().Sub(l.Fetched) < s.o.TTL {
+	if l := s.fresh(account); l != nil {
 		return l, nil
 	}
 	v, err, _ := s.flight.Do(account, func() (any, error) {
+		// A caller that found the cache cold just as a listing ended
+		// starts a flight of its own: it takes that listing.
+		if l := s.fresh(account); l != nil {
+			return l, nil
+		}
 		l, err := s.list(context.WithoutCancel(ctx), account)
 		if err != nil {
 			return nil, err
@@ -116,11 +116,15 @@ func (s *Service) Roles(ctx context.Context, account string) (*Listing, error) {
 	return v.(*Listing), nil
 }
 
-// Forget drops an account's cached listing.
-func (s *Service) Forget(account string) {
+// fresh is the account's cached listing while younger than the TTL.
+func (s *Service) fresh(account string) *Listing {
 	s.mu.Lock()
-	delete(s.cache, account)
+	l := s.cache[account]
 	s.mu.Unlock()
+	if l != nil && s.o.Now().Sub(l.Fetched) < s.o.TTL {
+		return l
+	}
+	return nil
 }
 
 // list reads every role of the account with the SDK's paginator.
@@ -135,9 +139,6 @@ func (s *Service) list(ctx context.Context, account string) (*Listing, error) {
 		out, err := pg.NextPage(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("iam: listing the roles of account %q: %w", account, err)
-		}
-		if id, ok := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata); ok {
-			l.RequestIDs = append(l.RequestIDs, id)
 		}
 		for _, r := range out.Roles {
 			doc, _ := url.QueryUnescape(aws.ToString(r.AssumeRolePolicyDocument))
@@ -160,11 +161,12 @@ func (s *Service) Search(ctx context.Context, account, q string, limit int) ([]R
 	if err != nil {
 		return nil, false, err
 	}
-	return Match(l.Roles, q, limit)
+	out, more := match(l.Roles, q, limit)
+	return out, more, nil
 }
 
-// Match is the search over roles already listed.
-func Match(roles []Role, q string, limit int) ([]Role, bool, error) {
+// match is the search over roles already listed.
+func match(roles []Role, q string, limit int) ([]Role, bool) {
 	q = strings.ToLower(strings.TrimSpace(q))
 	var out []Role
 	for _, r := range roles {
@@ -172,11 +174,11 @@ func Match(roles []Role, q string, limit int) ([]Role, bool, error) {
 			continue
 		}
 		if limit > 0 && len(out) == limit {
-			return out, true, nil
+			return out, true
 		}
 		out = append(out, r)
 	}
-	return out, false, nil
+	return out, false
 }
 
 // serviceLinked is whether a role's path is that of service-linked roles.
