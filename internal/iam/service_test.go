@@ -2,6 +2,7 @@ package iam_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -43,7 +44,8 @@ func newWorld(t testing.TB, extraRoles int, deny ...string) *world {
 	}
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	gw, err := inventory.New(context.Background(), inventory.Options{Regions: []string{"us-east-1"}, Endpoint: srv.URL, Accounts: []inventory.Account{
+	gw, err := inventory.New(context.Background(), inventory.Options{Regions: []string{"us-east-1"}, Endpoint: srv.URL,
+		HTTPClient: &http.Client{Transport: redshiftsim.ClientTransport()}, Accounts: []inventory.Account{
 		{ID: home, Name: "main"},
 		{ID: data, Name: "data", RoleARN: arnIn(data, redshiftsim.DemoAccessRole)},
 	}})
