@@ -170,12 +170,12 @@ func (h *Handler) apiBulkList(c echo.Context) error {
 	}
 	out := apiBulkList{Bulks: make([]apiBulkSummary, 0, len(list)), Total: total, Page: page,
 		Pages: max(1, (total+apiBulkPageSize-1)/apiBulkPageSize)}
+	members, err := h.changes.BulkMembersOf(ctx, bulkIDs(list))
+	if err != nil {
+		return err
+	}
 	for _, b := range list {
-		members, err := h.changes.BulkMembers(ctx, b.ID)
-		if err != nil {
-			return err
-		}
-		out.Bulks = append(out.Bulks, apiBulkSummaryOf(b, b.Progress(members)))
+		out.Bulks = append(out.Bulks, apiBulkSummaryOf(b, b.Progress(members[b.ID])))
 	}
 	if page > 1 {
 		out.Prev = "/api/v1/bulk?page=" + strconv.Itoa(min(page-1, out.Pages))

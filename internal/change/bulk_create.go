@@ -25,6 +25,13 @@ func (s *Service) BulkMembers(ctx context.Context, id int64) ([]*Request, error)
 	return bulkMembers(ctx, s.o.DB.Reader(), id)
 }
 
+// BulkMembersOf returns, for each of the bulk requests ids, the change
+// requests of its changed members, oldest first: one read for a whole
+// list of sets.
+func (s *Service) BulkMembersOf(ctx context.Context, ids []int64) (map[int64][]*Request, error) {
+	return bulkMembersOf(ctx, s.o.DB.Reader(), ids)
+}
+
 // ListBulks lists bulk requests newest first, in the given states (every
 // state when none).
 func (s *Service) ListBulks(ctx context.Context, states []BulkState, limit int) ([]*Bulk, error) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"rolegate/internal/store"
@@ -122,6 +123,27 @@ func bulkMembers(ctx context.Context, q querier, bulkID int64) ([]*Request, erro
 	out, err := queryRequests(ctx, q, `SELECT `+requestColumns+` FROM change_requests WHERE bulk_id = ? ORDER BY id`, bulkID)
 	if err != nil {
 		return nil, fmt.Errorf("list members of bulk request %d: %w", bulkID, err)
+	}
+	return out, nil
+}
+
+// bulkMembersOf loads the member requests of each of the bulk requests
+// ids in one query, by bulk request and then by ID.
+func bulkMembersOf(ctx context.Context, q querier, ids []int64) (map[int64][]*Request, error) {
+	out := map[int64][]*Request{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rs, err := queryRequests(ctx, q, `SELECT `+requestColumns+` FROM change_requests WHERE bulk_id IN (?`+strings.Repeat(",?", len(ids)-1)+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list members of bulk requests: %w", err)
+	}
+	for _, r := range rs {
+		out[r.BulkID] = append(out[r.BulkID], r)
 	}
 	return out, nil
 }
