@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"rolegate/audit"
 )
@@ -393,18 +392,6 @@ func bulkDue(due []*Request) (single, members []*Request) {
 // clusterKey names the request's cluster as stored.
 func (r *Request) clusterKey() ClusterKey {
 	return ClusterKey{Account: r.Account, Region: r.Region, Cluster: r.Cluster}
-}
-
-// errList collects errors from goroutines.
-type errList struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-func (l *errList) add(err error) {
-	l.mu.Lock()
-	l.errs = append(l.errs, err)
-	l.mu.Unlock()
 }
 
 // bulkWithMembers loads bulk request id and its member requests.
