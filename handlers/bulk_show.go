@@ -26,7 +26,7 @@ func bulkTone(s change.BulkState) string {
 }
 
 func (h *Handler) bulkList(c echo.Context) error {
-	list, err := h.changes.ListBulks(c.Request().Context(), nil, 100)
+	list, err := h.changes.ListBulks(c.Request().Context(), 100)
 	if err != nil {
 		return err
 	}

@@ -32,10 +32,9 @@ func (s *Service) BulkMembersOf(ctx context.Context, ids []int64) (map[int64][]*
 	return bulkMembersOf(ctx, s.o.DB.Reader(), ids)
 }
 
-// ListBulks lists bulk requests newest first, in the given states (every
-// state when none).
-func (s *Service) ListBulks(ctx context.Context, states []BulkState, limit int) ([]*Bulk, error) {
-	return listBulks(ctx, s.o.DB.Reader(), states, limit)
+// ListBulks lists up to limit bulk requests, newest first.
+func (s *Service) ListBulks(ctx context.Context, limit int) ([]*Bulk, error) {
+	return listBulks(ctx, s.o.DB.Reader(), limit)
 }
 
 // BulkPage is the page-th page (from 1) of size bulk requests, newest

@@ -148,27 +148,13 @@ func bulkMembersOf(ctx context.Context, q querier, ids []int64) (map[int64][]*Re
 	return out, nil
 }
 
-// listBulks lists bulk requests newest first, in the given states (all
-// when none).
-func listBulks(ctx context.Context, q querier, states []BulkState, limit int) ([]*Bulk, error) {
-	query := `SELECT ` + bulkColumns + ` FROM bulk_requests`
-	var args []any
-	if len(states) > 0 {
-		query += ` WHERE state IN (`
-		for i, s := range states {
-			if i > 0 {
-				query += ","
-			}
-			query += "?"
-			args = append(args, string(s))
-		}
-		query += `)`
-	}
+// listBulks lists up to limit bulk requests (50 when out of 1–200),
+// newest first.
+func listBulks(ctx context.Context, q querier, limit int) ([]*Bulk, error) {
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	query += fmt.Sprintf(" ORDER BY id DESC LIMIT %d", limit)
-	return queryBulks(ctx, q, query, args...)
+	return queryBulks(ctx, q, `SELECT `+bulkColumns+` FROM bulk_requests ORDER BY id DESC LIMIT ?`, limit)
 }
 
 func queryBulks(ctx context.Context, q querier, query string, args ...any) ([]*Bulk, error) {
