@@ -141,9 +141,10 @@ func (s *Service) ApproveBulk(ctx context.Context, actor Actor, origin audit.Ori
 	}
 	readies := make([]*approval, len(pending))
 	fails := make([]error, len(pending))
+	roles := s.sharedRoleChecks()
 	s.fanOut(ctx, len(pending), func(ctx context.Context, i int) {
 		r := pending[i]
-		readies[i], fails[i] = s.readyToApprove(ctx, actor, origin, r, permissions(actor, r, s.now()).Approve, r.Hash, comment)
+		readies[i], fails[i] = s.readyToApprove(ctx, actor, origin, r, permissions(actor, r, s.now()).Approve, r.Hash, comment, roles)
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
