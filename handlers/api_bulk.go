@@ -213,14 +213,16 @@ func (h *Handler) apiBulkCreate(c echo.Context) error {
 		return err
 	}
 	refused := map[string]string{}
-	var values []string
+	var targets []change.Target
 	for i, t := range body.Clusters {
-		values = append(values, targetValue(t.Account, t.Region, t.Cluster))
-		if _, err := parseTargets(values[i:]); err != nil {
+		one, err := parseTargets([]string{targetValue(t.Account, t.Region, t.Cluster)})
+		if err != nil {
 			var e *Error
 			errors.As(err, &e)
 			refused["clusters["+strconv.Itoa(i)+"]"] = e.Safe
+			continue
 		}
+		targets = append(targets, one...)
 	}
 	q := url.Values{}
 	for k, v := range body.Filter {
@@ -232,10 +234,6 @@ func (h *Handler) apiBulkCreate(c echo.Context) error {
 	}
 	if len(refused) > 0 {
 		return h.writeProblem(c, http.StatusUnprocessableEntity, "The bulk request was refused; nothing was stored or sent. See errors for each field.", refused)
-	}
-	targets, err := parseTargets(values)
-	if err != nil {
-		return err
 	}
 	if len(body.Filter) > 0 {
 		matched, err := h.filterTargets(c, q)
