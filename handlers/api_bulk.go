@@ -170,12 +170,12 @@ func (h *Handler) apiBulkList(c echo.Context) error {
 	}
 	out := apiBulkList{Bulks: make([]apiBulkSummary, 0, len(list)), Total: total, Page: page,
 		Pages: max(1, (total+apiBulkPageSize-1)/apiBulkPageSize)}
+	members, err := h.changes.BulkMembersOf(ctx, bulkIDs(list))
+	if err != nil {
+		return err
+	}
 	for _, b := range list {
-		members, err := h.changes.BulkMembers(ctx, b.ID)
-		if err != nil {
-			return err
-		}
-		out.Bulks = append(out.Bulks, apiBulkSummaryOf(b, b.Progress(members)))
+		out.Bulks = append(out.Bulks, apiBulkSummaryOf(b, b.Progress(members[b.ID])))
 	}
 	if page > 1 {
 		out.Prev = "/api/v1/bulk?page=" + strconv.Itoa(min(page-1, out.Pages))
@@ -213,14 +213,16 @@ func (h *Handler) apiBulkCreate(c echo.Context) error {
 		return err
 	}
 	refused := map[string]string{}
-	var values []string
+	var targets []change.Target
 	for i, t := range body.Clusters {
-		values = append(values, targetValue(t.Account, t.Region, t.Cluster))
-		if _, err := parseTargets(values[i:]); err != nil {
+		one, err := parseTargets([]string{targetValue(t.Account, t.Region, t.Cluster)})
+		if err != nil {
 			var e *Error
 			errors.As(err, &e)
 			refused["clusters["+strconv.Itoa(i)+"]"] = e.Safe
+			continue
 		}
+		targets = append(targets, one...)
 	}
 	q := url.Values{}
 	for k, v := range body.Filter {
@@ -232,10 +234,6 @@ func (h *Handler) apiBulkCreate(c echo.Context) error {
 	}
 	if len(refused) > 0 {
 		return h.writeProblem(c, http.StatusUnprocessableEntity, "The bulk request was refused; nothing was stored or sent. See errors for each field.", refused)
-	}
-	targets, err := parseTargets(values)
-	if err != nil {
-		return err
 	}
 	if len(body.Filter) > 0 {
 		matched, err := h.filterTargets(c, q)

@@ -192,7 +192,7 @@ func TestAPIBulkRefusalsSameMessagesAsFormAndScope(t *testing.T) {
 			}
 		})
 	}
-	if list, _ := app.changes.ListBulks(context.Background(), nil, 10); len(list) != 0 {
+	if list, _ := app.changes.ListBulks(context.Background(), 10); len(list) != 0 {
 		t.Fatalf("%d bulk requests stored after refusals", len(list))
 	}
 
@@ -215,7 +215,7 @@ func TestAPIBulkRefusalsSameMessagesAsFormAndScope(t *testing.T) {
 	if denied != 2 {
 		t.Fatalf("%d auth.access_denied events for the bulk API, want 2", denied)
 	}
-	if list, _ := app.changes.ListBulks(context.Background(), nil, 10); len(list) != 0 {
+	if list, _ := app.changes.ListBulks(context.Background(), 10); len(list) != 0 {
 		t.Fatalf("%d bulk requests stored by tokens that may not request", len(list))
 	}
 	if res, body := api.do(t, http.MethodGet, "/api/v1/bulk/999", nil); res.StatusCode != http.StatusNotFound {

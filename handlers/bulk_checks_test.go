@@ -1,6 +1,8 @@
 package handlers_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -8,6 +10,7 @@ import (
 	"testing"
 
 	"rolegate/internal/auth"
+	"rolegate/internal/change"
 	"rolegate/redshiftsim"
 )
 
@@ -68,5 +71,38 @@ func TestBulkPreviewShowsEachMembersPreflightChecks(t *testing.T) {
 	}
 	if n := app.sim.Stats().Calls("ModifyClusterIamRoles", ""); n != 0 {
 		t.Fatalf("ModifyClusterIamRoles calls %d, want 0", n)
+	}
+}
+
+// Approving a set asks IAM about its roles once per account, not once per
+// member: the members are checked at the same moment, against the same
+// roles.
+func TestBulkApprovalAsksIAMOncePerAccountForTheWholeSet(t *testing.T) {
+	w := redshiftsim.World{
+		Accounts: []redshiftsim.AccountSpec{{ID: testAccount, IAM: &redshiftsim.IAMSpec{Roles: []redshiftsim.IAMRole{
+			{Name: "RedshiftCopy", Services: []string{"redshift.amazonaws.com"}},
+		}}}},
+		Seeds: []redshiftsim.Seed{
+			{Region: testRegion, Cluster: redshiftsim.ClusterSpec{ID: "sales"}},
+			{Region: testRegion, Cluster: redshiftsim.ClusterSpec{ID: "ops"}},
+			{Region: testRegion, Cluster: redshiftsim.ClusterSpec{ID: "hr"}},
+		},
+	}
+	app := newTestAppWith(t, func(o *testOptions) { o.world = &w })
+	rita := app.signIn(t, "rita", auth.RoleRequester)
+	set := rita.openBulkForm(t, url.Values{})
+	if len(set) != 3 {
+		t.Fatalf("the set is %v, want three clusters", set)
+	}
+	id := rita.submitBulk(t, bulkForm(set, iamRole("RedshiftCopy"), "load the new bucket"))
+	arno := app.signIn(t, "arno", auth.RoleApprover)
+	hash := arno.bulkHashOf(t, id)
+	before := app.sim.Stats().Calls("GetRole", "")
+	wantStatus(t, arno.postForm(t, fmt.Sprintf("/bulk/%d/approve", id), url.Values{"bulk_hash": {hash}}), http.StatusSeeOther, "approve the set")
+	if n := app.sim.Stats().Calls("GetRole", "") - before; n != 1 {
+		t.Fatalf("approving a set of 3 with one role: %d GetRole calls, want 1", n)
+	}
+	if b, _ := app.changes.GetBulk(context.Background(), id); b.State != change.BulkApproved {
+		t.Fatalf("the set is %s, want approved", b.State)
 	}
 }

@@ -26,23 +26,31 @@ func bulkTone(s change.BulkState) string {
 }
 
 func (h *Handler) bulkList(c echo.Context) error {
-	list, err := h.changes.ListBulks(c.Request().Context(), nil, 100)
+	list, err := h.changes.ListBulks(c.Request().Context(), 100)
+	if err != nil {
+		return err
+	}
+	members, err := h.changes.BulkMembersOf(c.Request().Context(), bulkIDs(list))
 	if err != nil {
 		return err
 	}
 	var p pages.BulkListPage
 	for _, b := range list {
-		members, err := h.changes.BulkMembers(c.Request().Context(), b.ID)
-		if err != nil {
-			return err
-		}
 		p.Rows = append(p.Rows, pages.BulkListRow{
 			ID: b.ID, URL: bulkURL(b.ID), Requester: b.RequesterUsername, Reason: b.Reason,
 			Clusters: len(b.Members), Changed: len(b.Changed()), State: b.State.Label(), StateTone: bulkTone(b.State),
-			Overall: b.Progress(members).Overall,
+			Overall: b.Progress(members[b.ID]).Overall,
 		})
 	}
 	return h.render(c, http.StatusOK, pages.BulkList(p))
+}
+
+func bulkIDs(list []*change.Bulk) []int64 {
+	ids := make([]int64, len(list))
+	for i, b := range list {
+		ids[i] = b.ID
+	}
+	return ids
 }
 
 // bulkPage is the bulk request's page as the signed-in user may act on it.

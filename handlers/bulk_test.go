@@ -272,7 +272,7 @@ func TestBulkRefusalNamesTheClusterAndKeepsWhatWasTyped(t *testing.T) {
 	if !blocked.MatchString(body) || strings.Contains(body, `data-testid="bulk-submit"`) {
 		t.Fatalf("the refusal does not name the cluster, or still offers to submit:\n%s", body)
 	}
-	if list, _ := app.changes.ListBulks(context.Background(), nil, 10); len(list) != 0 {
+	if list, _ := app.changes.ListBulks(context.Background(), 10); len(list) != 0 {
 		t.Fatalf("%d bulk requests stored after refusals", len(list))
 	}
 

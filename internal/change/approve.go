@@ -23,7 +23,7 @@ func (s *Service) Approve(ctx context.Context, actor Actor, origin audit.Origin,
 	if err != nil {
 		return nil, err
 	}
-	ready, err := s.readyToApprove(ctx, actor, origin, r, s.Allowed(actor, r).Approve, hash, comment)
+	ready, err := s.readyToApprove(ctx, actor, origin, r, s.Allowed(actor, r).Approve, hash, comment, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -53,8 +53,9 @@ type approval struct {
 // readyToApprove runs every check of an approval that reads rather than
 // writes: may (the actor's permission), the hash shown, the comment, the
 // cluster now (a changed one marks the request stale and refuses with
-// ErrStale) and the role checks.
-func (s *Service) readyToApprove(ctx context.Context, actor Actor, origin audit.Origin, r *Request, may Permission, hash, comment string) (*approval, error) {
+// ErrStale) and the role checks, asked through check (see
+// approvalRoleChecks).
+func (s *Service) readyToApprove(ctx context.Context, actor Actor, origin audit.Origin, r *Request, may Permission, hash, comment string, check roleCheck) (*approval, error) {
 	if err := s.enforce(ctx, actor, origin, r, "approve", may); err != nil {
 		return nil, err
 	}
@@ -81,7 +82,7 @@ func (s *Service) readyToApprove(ctx context.Context, actor Actor, origin audit.
 		}
 		return nil, refuse(ErrStale, "the cluster changed since the request was made (%s); the request is now stale and the requester can resubmit it", strings.Join(drift, "; "))
 	}
-	roles, err := s.approvalRoleChecks(ctx, actor, origin, r)
+	roles, err := s.approvalRoleChecks(ctx, actor, origin, r, check)
 	if err != nil {
 		return nil, err
 	}

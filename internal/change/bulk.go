@@ -190,6 +190,8 @@ func (b *Bulk) Progress(members []*Request) Progress {
 			p.Closed++
 		}
 	}
+	// finishBulk asks the same of the database (pending, approved,
+	// applying, applied): keep the two in step.
 	p.Done = p.Pending == 0 && p.Applying == 0
 	of := func(n int) string { return strconv.Itoa(n) + " of " + strconv.Itoa(p.Changed) }
 	switch {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"rolegate/audit"
 )
@@ -142,9 +141,10 @@ func (s *Service) ApproveBulk(ctx context.Context, actor Actor, origin audit.Ori
 	}
 	readies := make([]*approval, len(pending))
 	fails := make([]error, len(pending))
+	roles := s.sharedRoleChecks()
 	s.fanOut(ctx, len(pending), func(ctx context.Context, i int) {
 		r := pending[i]
-		readies[i], fails[i] = s.readyToApprove(ctx, actor, origin, r, permissions(actor, r, s.now()).Approve, r.Hash, comment)
+		readies[i], fails[i] = s.readyToApprove(ctx, actor, origin, r, permissions(actor, r, s.now()).Approve, r.Hash, comment, roles)
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -393,18 +393,6 @@ func bulkDue(due []*Request) (single, members []*Request) {
 // clusterKey names the request's cluster as stored.
 func (r *Request) clusterKey() ClusterKey {
 	return ClusterKey{Account: r.Account, Region: r.Region, Cluster: r.Cluster}
-}
-
-// errList collects errors from goroutines.
-type errList struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-func (l *errList) add(err error) {
-	l.mu.Lock()
-	l.errs = append(l.errs, err)
-	l.mu.Unlock()
 }
 
 // bulkWithMembers loads bulk request id and its member requests.

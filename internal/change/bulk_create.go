@@ -25,10 +25,16 @@ func (s *Service) BulkMembers(ctx context.Context, id int64) ([]*Request, error)
 	return bulkMembers(ctx, s.o.DB.Reader(), id)
 }
 
-// ListBulks lists bulk requests newest first, in the given states (every
-// state when none).
-func (s *Service) ListBulks(ctx context.Context, states []BulkState, limit int) ([]*Bulk, error) {
-	return listBulks(ctx, s.o.DB.Reader(), states, limit)
+// BulkMembersOf returns, for each of the bulk requests ids, the change
+// requests of its changed members, oldest first: one read for a whole
+// list of sets.
+func (s *Service) BulkMembersOf(ctx context.Context, ids []int64) (map[int64][]*Request, error) {
+	return bulkMembersOf(ctx, s.o.DB.Reader(), ids)
+}
+
+// ListBulks lists up to limit bulk requests, newest first.
+func (s *Service) ListBulks(ctx context.Context, limit int) ([]*Bulk, error) {
+	return listBulks(ctx, s.o.DB.Reader(), limit)
 }
 
 // BulkPage is the page-th page (from 1) of size bulk requests, newest

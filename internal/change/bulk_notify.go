@@ -3,6 +3,7 @@ package change
 import (
 	"context"
 	"database/sql"
+	"fmt"
 
 	"rolegate/audit"
 )
@@ -33,6 +34,16 @@ func (s *Service) finishBulk(ctx context.Context, tx *sql.Tx, id int64) error {
 		return err
 	}
 	if b.State != BulkApproved {
+		return nil
+	}
+	// Most member events leave others still moving: one indexed look says
+	// so before every member and its approvals are read.
+	var moving bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM change_requests WHERE bulk_id = ? AND state IN (?, ?, ?, ?))`,
+		id, string(Pending), string(Approved), string(Applying), string(Applied)).Scan(&moving); err != nil {
+		return fmt.Errorf("bulk request %d: members still moving: %w", id, err)
+	}
+	if moving {
 		return nil
 	}
 	members, err := bulkMembers(ctx, tx, id)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"rolegate/internal/store"
@@ -126,27 +127,34 @@ func bulkMembers(ctx context.Context, q querier, bulkID int64) ([]*Request, erro
 	return out, nil
 }
 
-// listBulks lists bulk requests newest first, in the given states (all
-// when none).
-func listBulks(ctx context.Context, q querier, states []BulkState, limit int) ([]*Bulk, error) {
-	query := `SELECT ` + bulkColumns + ` FROM bulk_requests`
-	var args []any
-	if len(states) > 0 {
-		query += ` WHERE state IN (`
-		for i, s := range states {
-			if i > 0 {
-				query += ","
-			}
-			query += "?"
-			args = append(args, string(s))
-		}
-		query += `)`
+// bulkMembersOf loads the member requests of each of the bulk requests
+// ids in one query, by bulk request and then by ID.
+func bulkMembersOf(ctx context.Context, q querier, ids []int64) (map[int64][]*Request, error) {
+	out := map[int64][]*Request{}
+	if len(ids) == 0 {
+		return out, nil
 	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rs, err := queryRequests(ctx, q, `SELECT `+requestColumns+` FROM change_requests WHERE bulk_id IN (?`+strings.Repeat(",?", len(ids)-1)+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list members of bulk requests: %w", err)
+	}
+	for _, r := range rs {
+		out[r.BulkID] = append(out[r.BulkID], r)
+	}
+	return out, nil
+}
+
+// listBulks lists up to limit bulk requests (50 when out of 1–200),
+// newest first.
+func listBulks(ctx context.Context, q querier, limit int) ([]*Bulk, error) {
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	query += fmt.Sprintf(" ORDER BY id DESC LIMIT %d", limit)
-	return queryBulks(ctx, q, query, args...)
+	return queryBulks(ctx, q, `SELECT `+bulkColumns+` FROM bulk_requests ORDER BY id DESC LIMIT ?`, limit)
 }
 
 func queryBulks(ctx context.Context, q querier, query string, args ...any) ([]*Bulk, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/redshift/types"
 
@@ -97,16 +98,43 @@ func mergeRoleChecks(checks []Check, rep iam.Report) []Check {
 	return out
 }
 
+// roleCheck asks IAM about the roles arns in account.
+type roleCheck func(ctx context.Context, account string, arns []string) iam.Report
+
+// sharedRoleChecks asks IAM once for each account and set of roles, however
+// many members of one bulk approval ask at once: they are checked at the
+// same moment, so one answer serves them all. Without a RoleChecker it is
+// never called.
+func (s *Service) sharedRoleChecks() roleCheck {
+	var mu sync.Mutex
+	asked := map[string]func() iam.Report{}
+	return func(ctx context.Context, account string, arns []string) iam.Report {
+		key := account + "\x00" + strings.Join(arns, "\x00")
+		mu.Lock()
+		f, ok := asked[key]
+		if !ok {
+			f = sync.OnceValue(func() iam.Report { return s.o.Roles.Check(ctx, account, arns) })
+			asked[key] = f
+		}
+		mu.Unlock()
+		return f()
+	}
+}
+
 // approvalRoleChecks runs the IAM checks again, now, before an approval is
-// recorded. A failed check refuses the approval with its reasons, recorded
-// in the audit log with the report and sent nowhere else; the report goes
-// into the approval's event otherwise.
-func (s *Service) approvalRoleChecks(ctx context.Context, actor Actor, origin audit.Origin, r *Request) (*iam.Report, error) {
+// recorded, through check (the RoleChecker's own Check when nil). A failed
+// check refuses the approval with its reasons, recorded in the audit log
+// with the report and sent nowhere else; the report goes into the
+// approval's event otherwise.
+func (s *Service) approvalRoleChecks(ctx context.Context, actor Actor, origin audit.Origin, r *Request, check roleCheck) (*iam.Report, error) {
 	arns := checkedRoles(r.Add, r.Default)
 	if s.o.Roles == nil || len(arns) == 0 {
 		return nil, nil
 	}
-	rep := s.o.Roles.Check(ctx, r.Account, arns)
+	if check == nil {
+		check = s.o.Roles.Check
+	}
+	rep := check(ctx, r.Account, arns)
 	fails := rep.Failures()
 	if len(fails) == 0 {
 		return &rep, nil

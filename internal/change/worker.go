@@ -84,13 +84,11 @@ func (s *Service) Step(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	var late errList
+	late := make([]error, len(members))
 	s.fanOut(ctx, len(members), func(ctx context.Context, i int) {
-		if err := s.work(ctx, members[i]); err != nil {
-			late.add(err)
-		}
+		late[i] = s.work(ctx, members[i])
 	})
-	errs = append(errs, late.errs...)
+	errs = append(errs, late...)
 	return errors.Join(errs...)
 }
 
