@@ -50,9 +50,9 @@ func newWorld(t testing.TB, extraRoles int, deny ...string) *world {
 	t.Setenv("AWS_CA_BUNDLE", "")
 	gw, err := inventory.New(context.Background(), inventory.Options{Regions: []string{"us-east-1"}, Endpoint: srv.URL,
 		HTTPClient: &http.Client{Transport: redshiftsim.ClientTransport()}, Accounts: []inventory.Account{
-		{ID: home, Name: "main"},
-		{ID: data, Name: "data", RoleARN: arnIn(data, redshiftsim.DemoAccessRole)},
-	}})
+			{ID: home, Name: "main"},
+			{ID: data, Name: "data", RoleARN: arnIn(data, redshiftsim.DemoAccessRole)},
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
